@@ -1,0 +1,3 @@
+from omnigraph.cli import main
+
+main()

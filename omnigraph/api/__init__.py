@@ -1,0 +1,1 @@
+"""The GraphQL API: thin translators between the schema and the services."""

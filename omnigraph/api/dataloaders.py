@@ -1,0 +1,86 @@
+"""Per-request dataloaders, one per relation, named ``<thing>_by_<key>``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from omnigraph.db.engine import Database
+from omnigraph.db.models import (
+    Channel,
+    Customer,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
+    InventoryLevel,
+    Location,
+    Order,
+    OrderLine,
+    Product,
+    Shipment,
+)
+from omnigraph.services import lookups
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Loaders:
+    """Created with each request's context, so nothing is cached across requests.
+
+    Every batch opens its own short read session: loaders fire concurrently and an
+    ``AsyncSession`` must not be shared between concurrent tasks.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.order_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Order, ids))
+        self.product_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Product, ids))
+        self.location_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Location, ids))
+        self.channel_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Channel, ids))
+        self.customer_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Customer, ids))
+        self.fulfillment_order_by_id = self._loader(
+            lambda s, ids: lookups.by_ids(s, FulfillmentOrder, ids)
+        )
+        self.shipment_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Shipment, ids))
+        self.order_line_by_id = self._loader(lambda s, ids: lookups.by_ids(s, OrderLine, ids))
+        self.product_by_sku: DataLoader[str, Product | None] = self._loader(
+            lookups.products_by_skus
+        )
+        self.lines_by_order_id: DataLoader[int, list[OrderLine]] = self._loader(
+            lookups.lines_by_order
+        )
+        self.fulfillment_orders_by_order_id: DataLoader[int, list[FulfillmentOrder]] = self._loader(
+            lookups.fulfillments_by_order
+        )
+        self.fulfillment_lines_by_fulfillment_order_id: DataLoader[
+            int, list[FulfillmentOrderLine]
+        ] = self._loader(lookups.fulfillment_lines_by_fulfillment)
+        self.shipments_by_order_id: DataLoader[int, list[Shipment]] = self._loader(
+            lookups.shipments_by_order
+        )
+        self.level_by_location_product: DataLoader[tuple[int, int], InventoryLevel | None] = (
+            self._loader(lookups.levels_by_location_product)
+        )
+
+    def _loader(
+        self, batch: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]
+    ) -> DataLoader[Any, Any]:
+        async def load(keys: list[Any]) -> Sequence[Any]:
+            async with self._db.read_session() as session:
+                return await batch(session, keys)
+
+        return DataLoader(load_fn=load)
+
+    def prime_orders(self, orders: Sequence[Order]) -> None:
+        """Rows a list query already fetched need no second trip when resolved as nodes."""
+        for order in orders:
+            self.order_by_id.prime(order.id, order)
+
+    def clear_all(self) -> None:
+        """Forget cached rows; a long-lived subscription calls this before each event."""
+        for value in vars(self).values():
+            if isinstance(value, DataLoader):
+                value.clear_all()

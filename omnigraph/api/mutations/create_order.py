@@ -1,0 +1,84 @@
+"""createOrder: capture an order from any channel."""
+
+import strawberry
+
+from omnigraph.api.context import Info
+from omnigraph.api.errors import UserError, to_user_errors
+from omnigraph.api.ids import decode_id
+from omnigraph.api.inputs import AddressInput, LineInput
+from omnigraph.api.types.common import DeliveryMethod
+from omnigraph.api.types.orders import Order
+from omnigraph.domain import vocabulary
+from omnigraph.domain.errors import DomainError
+from omnigraph.domain.orders import Address, CustomerDetails, LineRequest, OrderRequest
+from omnigraph.services import orders
+
+
+@strawberry.input
+class CustomerInput:
+    email: str
+    name: str | None = None
+    phone: str | None = None
+
+
+@strawberry.input
+class CreateOrderInput:
+    channel: str
+    delivery_method: DeliveryMethod  # type: ignore[valid-type]
+    lines: list[LineInput]
+    customer: CustomerInput
+    shipping_address: AddressInput | None = None
+    pickup_location_id: strawberry.ID | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Retrying with the same key returns the first order instead of a second one.",
+    )
+    external_reference: str | None = None
+
+
+@strawberry.type
+class CreateOrderPayload:
+    order: Order | None = None
+    replayed: bool = strawberry.field(
+        default=False, description="True when the idempotency key had been used."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _request(data: CreateOrderInput) -> OrderRequest:
+    address = data.shipping_address
+    return OrderRequest(
+        channel=data.channel,
+        method=vocabulary.DeliveryMethod(data.delivery_method),
+        lines=[LineRequest(line.sku, line.quantity) for line in data.lines],
+        customer=CustomerDetails(data.customer.email, data.customer.name, data.customer.phone),
+        shipping_address=Address(
+            name=address.name,
+            line1=address.line1,
+            line2=address.line2,
+            city=address.city,
+            region=address.region,
+            postal_code=address.postal_code,
+            country=address.country,
+            latitude=address.latitude,
+            longitude=address.longitude,
+            phone=address.phone,
+        )
+        if address
+        else None,
+        pickup_location_id=(
+            decode_id(data.pickup_location_id, "Location", ("pickupLocationId",))
+            if data.pickup_location_id
+            else None
+        ),
+        idempotency_key=data.idempotency_key,
+        external_reference=data.external_reference,
+    )
+
+
+async def create_order(info: Info, input: CreateOrderInput) -> CreateOrderPayload:
+    try:
+        outcome = await orders.create_order(info.context.services, _request(input))
+    except DomainError as error:
+        return CreateOrderPayload(user_errors=to_user_errors(error))
+    return CreateOrderPayload(order=Order.from_row(outcome.order), replayed=outcome.replayed)

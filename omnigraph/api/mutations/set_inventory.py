@@ -1,0 +1,58 @@
+"""setInventory: set one quantity state to a counted number."""
+
+import strawberry
+
+from omnigraph.api.context import Info
+from omnigraph.api.errors import UserError, to_user_errors
+from omnigraph.api.ids import decode_id
+from omnigraph.api.types.common import InventoryBucket, MovementReason
+from omnigraph.api.types.inventory import InventoryLevel
+from omnigraph.domain import vocabulary
+from omnigraph.domain.errors import DomainError
+from omnigraph.services import inventory
+
+
+@strawberry.input
+class SetInventoryInput:
+    location_id: strawberry.ID
+    sku: str
+    quantity: int
+    bucket: InventoryBucket = vocabulary.InventoryBucket.ON_HAND  # type: ignore[valid-type]
+    reason: MovementReason = vocabulary.MovementReason.CYCLE_COUNT  # type: ignore[valid-type]
+    external_id: str | None = strawberry.field(
+        default=None,
+        description="The sender's id for this count: sending it twice changes nothing.",
+    )
+    source: str = "api"
+    note: str | None = None
+
+
+@strawberry.type
+class SetInventoryPayload:
+    inventory_level: InventoryLevel | None = None
+    replayed: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def set_inventory(info: Info, input: SetInventoryInput) -> SetInventoryPayload:
+    try:
+        view = await inventory.set_inventory(
+            info.context.services,
+            inventory.SetInventory(
+                location_id=decode_id(input.location_id, "Location", ("locationId",)),
+                sku=input.sku,
+                quantity=input.quantity,
+                bucket=vocabulary.InventoryBucket(input.bucket),
+                reason=vocabulary.MovementReason(input.reason),
+                source=input.source,
+                external_id=input.external_id,
+                actor=info.context.actor,
+                note=input.note,
+            ),
+        )
+    except DomainError as error:
+        return SetInventoryPayload(user_errors=to_user_errors(error))
+    return SetInventoryPayload(
+        inventory_level=InventoryLevel.of(view.stock, view.location_id, view.product_id),
+        replayed=view.replayed,
+    )

@@ -1,0 +1,213 @@
+"""The root Query: each field parses its arguments, calls one service and maps the result."""
+
+import strawberry
+from strawberry import relay
+
+from omnigraph.api.connections import as_bad_input, connection_of
+from omnigraph.api.context import Info
+from omnigraph.api.errors import BadUserInput
+from omnigraph.api.ids import decode_cursor, decode_id
+from omnigraph.api.inputs import (
+    DeliveryPromiseInput,
+    LocationFilterInput,
+    OrderFilterInput,
+    ProductFilterInput,
+    geo_point,
+)
+from omnigraph.api.types.catalog import Channel, Location, Product
+from omnigraph.api.types.common import DeliveryMethod, GeoPointInput
+from omnigraph.api.types.inventory import InventoryLevel, SkuAvailability
+from omnigraph.api.types.orders import Order, Shipment
+from omnigraph.api.types.promise import DeliveryPromise, LineStock, PromiseOption, UnavailableMethod
+from omnigraph.db.mapping import level_of
+from omnigraph.domain import vocabulary
+from omnigraph.domain.orders import LineRequest, order_id_from_number
+from omnigraph.services import availability as availability_service
+from omnigraph.services import promise as promise_service
+from omnigraph.services import queries
+
+
+@strawberry.type
+class Query:
+    node: relay.Node | None = relay.node(description="Any object by its global id.")
+    nodes: list[relay.Node | None] = relay.node(description="Several objects by global id.")
+
+    @strawberry.field(description="Orders, newest first.")
+    async def orders(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: OrderFilterInput | None = None,
+    ) -> relay.Connection[Order]:
+        with as_bad_input():
+            where = filter or OrderFilterInput()
+            page = await queries.list_orders(
+                info.context.services,
+                queries.OrderFilter(
+                    statuses=[vocabulary.OrderStatus(s) for s in where.statuses or ()],
+                    channels=where.channels or (),
+                    customer_id=decode_id(where.customer_id, "Customer", ("filter", "customerId"))
+                    if where.customer_id
+                    else None,
+                    customer_email=where.customer_email,
+                    created_from=where.created_from,
+                    created_to=where.created_to,
+                ),
+                first,
+                decode_cursor(after),
+            )
+        info.context.loaders.prime_orders(page.items)
+        return connection_of(page, Order.from_row, after is not None)
+
+    @strawberry.field(description="One order by global id or by its number (e.g. OG100042).")
+    async def order(
+        self, info: Info, id: strawberry.ID | None = None, number: str | None = None
+    ) -> Order | None:
+        if (id is None) == (number is None):
+            raise BadUserInput("give exactly one of id and number")
+        with as_bad_input():
+            order_id = (
+                decode_id(id, "Order", ("id",))
+                if id is not None
+                else order_id_from_number(number or "")
+            )
+        if order_id is None:
+            return None
+        row = await info.context.loaders.order_by_id.load(order_id)
+        return Order.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Locations, nearest first when near is given.")
+    async def locations(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        filter: LocationFilterInput | None = None,
+    ) -> relay.Connection[Location]:
+        with as_bad_input():
+            where = filter or LocationFilterInput()
+            page = await queries.list_locations(
+                info.context.services,
+                queries.LocationFilter(
+                    types=[vocabulary.LocationType(t) for t in where.types or ()],
+                    capabilities=[vocabulary.Capability(c) for c in where.capabilities or ()],
+                    near=geo_point(where.near, ("filter", "near")),
+                    radius_km=where.radius_km,
+                ),
+                first,
+                decode_cursor(after),
+            )
+        return connection_of(
+            page, lambda p: Location.from_row(p.location, p.distance_km), after is not None
+        )
+
+    @strawberry.field
+    async def products(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        filter: ProductFilterInput | None = None,
+    ) -> relay.Connection[Product]:
+        with as_bad_input():
+            where = filter or ProductFilterInput()
+            page = await queries.list_products(
+                info.context.services,
+                queries.ProductFilter(
+                    skus=where.skus or (), category=where.category, search=where.search
+                ),
+                first,
+                decode_cursor(after),
+            )
+        return connection_of(page, Product.from_row, after is not None)
+
+    @strawberry.field
+    async def channels(self, info: Info) -> list[Channel]:
+        return [Channel.from_row(row) for row in await queries.list_channels(info.context.services)]
+
+    @strawberry.field(
+        description="Sellable stock per SKU: network total and locations, nearest first."
+    )
+    async def availability(
+        self,
+        info: Info,
+        skus: list[str],
+        channel: str | None = None,
+        near: GeoPointInput | None = None,
+        radius_km: float | None = None,
+        locations_limit: int = 20,
+    ) -> list[SkuAvailability]:
+        with as_bad_input():
+            answers = await availability_service.availability(
+                info.context.services,
+                skus,
+                channel=channel,
+                near=geo_point(near, ("near",)),
+                radius_km=radius_km,
+                locations_limit=locations_limit,
+            )
+        return [SkuAvailability.of(answer) for answer in answers]
+
+    @strawberry.field(
+        description="Delivery options for a cart: per method, where from, by when, for how much."
+    )
+    async def delivery_promise(self, info: Info, input: DeliveryPromiseInput) -> DeliveryPromise:
+        with as_bad_input():
+            result = await promise_service.delivery_promise(
+                info.context.services,
+                promise_service.PromiseRequest(
+                    lines=[LineRequest(line.sku, line.quantity) for line in input.lines],
+                    methods=[vocabulary.DeliveryMethod(m) for m in input.methods or ()],
+                    destination=geo_point(input.destination, ("input", "destination")),
+                    postal_code=input.postal_code,
+                    pickup_location_id=(
+                        decode_id(
+                            input.pickup_location_id, "Location", ("input", "pickupLocationId")
+                        )
+                        if input.pickup_location_id
+                        else None
+                    ),
+                ),
+            )
+        return DeliveryPromise(
+            options=[PromiseOption.of(quote) for quote in result.options],
+            unavailable=[
+                UnavailableMethod(
+                    method=DeliveryMethod(r.method), reason=r.reason.value, detail=r.detail
+                )
+                for r in result.unavailable
+            ],
+            lines=[
+                LineStock(
+                    sku=s.sku,
+                    requested=s.requested,
+                    network_available=s.network_available,
+                    message=s.message,
+                )
+                for s in result.lines
+            ],
+        )
+
+    @strawberry.field(description="The shipments of one order.")
+    async def shipments(self, info: Info, order_id: strawberry.ID) -> list[Shipment]:
+        with as_bad_input():
+            key = decode_id(order_id, "Order", ("orderId",))
+        rows = await info.context.loaders.shipments_by_order_id.load(key)
+        return [Shipment.from_row(row) for row in rows]
+
+    @strawberry.field(description="All quantity states of one SKU at one location.")
+    async def inventory_level(
+        self, info: Info, location_id: strawberry.ID, sku: str
+    ) -> InventoryLevel | None:
+        with as_bad_input():
+            location = decode_id(location_id, "Location", ("locationId",))
+        product = await info.context.loaders.product_by_sku.load(sku)
+        if product is None:
+            return None
+        row = await info.context.loaders.level_by_location_product.load((location, product.id))
+        if row is None:
+            return None
+        return InventoryLevel.of(
+            level_of(row), row.location_id, row.product_id, row.incoming_expected_at
+        )

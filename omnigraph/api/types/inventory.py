@@ -1,0 +1,98 @@
+"""Inventory levels and availability."""
+
+import datetime
+
+import strawberry
+
+from omnigraph.api.context import Info
+from omnigraph.api.types.catalog import Location, Product
+from omnigraph.api.types.common import StockMessage
+from omnigraph.domain.inventory import StockLevel
+from omnigraph.services import availability as availability_service
+
+
+@strawberry.type(description="Every quantity state of one SKU at one location.")
+class InventoryLevel:
+    on_hand: int
+    committed: int = strawberry.field(description="Held by orders.")
+    reserved: int = strawberry.field(description="Held by checkouts, with an expiry.")
+    safety_stock: int
+    damaged: int
+    incoming: int
+    incoming_expected_at: datetime.datetime | None = None
+    available: int = strawberry.field(
+        description="on hand - committed - reserved - safety stock - damaged, never below zero."
+    )
+    location_id: strawberry.Private[int]
+    product_id: strawberry.Private[int]
+
+    @classmethod
+    def of(
+        cls,
+        stock: StockLevel,
+        location_id: int,
+        product_id: int,
+        incoming_expected_at: datetime.datetime | None = None,
+    ) -> "InventoryLevel":
+        return cls(
+            on_hand=stock.on_hand,
+            committed=stock.committed,
+            reserved=stock.reserved,
+            safety_stock=stock.safety_stock,
+            damaged=stock.damaged,
+            incoming=stock.incoming,
+            incoming_expected_at=incoming_expected_at,
+            available=stock.available,
+            location_id=location_id,
+            product_id=product_id,
+        )
+
+    @strawberry.field
+    async def location(self, info: Info) -> Location:
+        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        return Product.from_row(await info.context.loaders.product_by_id.load(self.product_id))
+
+
+@strawberry.type
+class LocationAvailability:
+    location: Location
+    available: int
+    on_hand: int
+    distance_km: float | None
+
+    @classmethod
+    def of(cls, entry: availability_service.LocationStock) -> "LocationAvailability":
+        return cls(
+            location=Location.from_row(entry.location, entry.distance_km),
+            available=entry.stock.available,
+            on_hand=entry.stock.on_hand,
+            distance_km=round(entry.distance_km, 3) if entry.distance_km is not None else None,
+        )
+
+
+@strawberry.type(
+    description="What can be sold of one SKU, in the network and location by location."
+)
+class SkuAvailability:
+    sku: str
+    product: Product | None
+    network_available: int
+    nearby_available: int = strawberry.field(
+        description="Within the radius asked for (or the network)."
+    )
+    message: StockMessage  # type: ignore[valid-type]
+    locations: list[LocationAvailability] = strawberry.field(description="Locations with stock.")
+
+    @classmethod
+    def of(cls, answer: availability_service.SkuAvailability) -> "SkuAvailability":
+        return cls(
+            sku=answer.sku,
+            product=Product.from_row(answer.product) if answer.product is not None else None,
+            network_available=answer.network_available,
+            nearby_available=answer.nearby_available,
+            message=StockMessage(answer.message),
+            locations=[LocationAvailability.of(e) for e in answer.locations],
+        )

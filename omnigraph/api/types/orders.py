@@ -1,0 +1,293 @@
+"""Orders, their lines, fulfilment orders and shipments; every relation through a dataloader."""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from omnigraph.api.context import Info
+from omnigraph.api.types.catalog import Channel, Customer, Location, Product
+from omnigraph.api.types.common import (
+    Address,
+    Coordinates,
+    DeliveryMethod,
+    FulfillmentKind,
+    FulfillmentStatus,
+    Money,
+    OrderStatus,
+    PaymentStatus,
+    ShipmentStatus,
+)
+from omnigraph.api.types.nodes import load_nodes
+from omnigraph.db import models
+from omnigraph.domain.orders import order_number
+
+
+@strawberry.type
+class OrderLine:
+    line_number: int
+    quantity: int
+    quantity_cancelled: int
+    unit_price: Money
+    total: Money
+    product_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.OrderLine, currency: str) -> "OrderLine":
+        return cls(
+            line_number=row.line_number,
+            quantity=row.quantity,
+            quantity_cancelled=row.quantity_cancelled,
+            unit_price=Money.minor(row.unit_price_minor, currency),
+            total=Money.minor(row.unit_price_minor * row.quantity, currency),
+            product_id=row.product_id,
+        )
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        return Product.from_row(await info.context.loaders.product_by_id.load(self.product_id))
+
+
+@strawberry.type
+class FulfillmentOrderLine:
+    quantity: int
+    order_line_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        line = await info.context.loaders.order_line_by_id.load(self.order_line_id)
+        return Product.from_row(await info.context.loaders.product_by_id.load(line.product_id))
+
+    @strawberry.field
+    async def line_number(self, info: Info) -> int:
+        line = await info.context.loaders.order_line_by_id.load(self.order_line_id)
+        return line.line_number
+
+
+@strawberry.type(description="The part of an order one location fulfils.")
+class FulfillmentOrder(relay.Node):
+    id: relay.NodeID[int]
+    status: FulfillmentStatus  # type: ignore[valid-type]
+    kind: FulfillmentKind  # type: ignore[valid-type]
+    distance_km: float | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    location_id: strawberry.Private[int]
+    order_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.FulfillmentOrder) -> "FulfillmentOrder":
+        return cls(
+            id=row.id,
+            status=FulfillmentStatus(row.status),
+            kind=FulfillmentKind(row.kind),
+            distance_km=row.distance_km,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            location_id=row.location_id,
+            order_id=row.order_id,
+        )
+
+    @strawberry.field
+    async def location(self, info: Info) -> Location:
+        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[FulfillmentOrderLine]:
+        rows = await info.context.loaders.fulfillment_lines_by_fulfillment_order_id.load(self.id)
+        return [
+            FulfillmentOrderLine(quantity=row.quantity, order_line_id=row.order_line_id)
+            for row in rows
+        ]
+
+    @strawberry.field
+    async def order(self, info: Info) -> "Order":
+        return Order.from_row(await info.context.loaders.order_by_id.load(self.order_id))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> Sequence[Any]:
+        return await load_nodes(
+            info.context.loaders.fulfillment_order_by_id, node_ids, cls.from_row, required
+        )
+
+
+@strawberry.type
+class TrackingEvent:
+    status: str
+    occurred_at: str
+    description: str | None
+
+
+@strawberry.type(description="A parcel handed to a carrier.")
+class Shipment(relay.Node):
+    id: relay.NodeID[int]
+    carrier: str
+    service: str
+    tracking_number: str | None
+    status: ShipmentStatus  # type: ignore[valid-type]
+    label_url: str | None
+    cost: Money | None
+    tracking_events: list[TrackingEvent]
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    fulfillment_order_id: strawberry.Private[int | None]
+    order_id: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: models.Shipment) -> "Shipment":
+        return cls(
+            id=row.id,
+            carrier=row.carrier,
+            service=row.service,
+            tracking_number=row.tracking_number,
+            status=ShipmentStatus(row.status),
+            label_url=row.label_url,
+            cost=Money.minor(row.cost_minor, row.currency)
+            if row.cost_minor is not None and row.currency
+            else None,
+            tracking_events=[
+                TrackingEvent(
+                    status=e.get("status", ""),
+                    occurred_at=e.get("occurredAt", ""),
+                    description=e.get("description"),
+                )
+                for e in row.tracking_events or ()
+            ],
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            fulfillment_order_id=row.fulfillment_order_id,
+            order_id=row.order_id,
+        )
+
+    @strawberry.field
+    async def fulfillment_order(self, info: Info) -> FulfillmentOrder | None:
+        if self.fulfillment_order_id is None:
+            return None
+        return FulfillmentOrder.from_row(
+            await info.context.loaders.fulfillment_order_by_id.load(self.fulfillment_order_id)
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> Sequence[Any]:
+        return await load_nodes(
+            info.context.loaders.shipment_by_id, node_ids, cls.from_row, required
+        )
+
+
+@strawberry.type(description="The delivery (or ready-for-pickup) dates promised at capture.")
+class PromisedWindow:
+    earliest: datetime.date
+    latest: datetime.date
+
+
+@strawberry.type(description="A customer's order, from any channel.")
+class Order(relay.Node):
+    id: relay.NodeID[int]
+    number: str
+    status: OrderStatus  # type: ignore[valid-type]
+    payment_status: PaymentStatus  # type: ignore[valid-type]
+    delivery_method: DeliveryMethod  # type: ignore[valid-type]
+    shipping_address: Address | None
+    subtotal: Money
+    shipping: Money
+    total: Money
+    promised: PromisedWindow | None
+    remorse_ends_at: datetime.datetime | None
+    cancel_reason: str | None
+    external_reference: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    channel_id: strawberry.Private[int]
+    customer_id: strawberry.Private[int]
+    pickup_location_id: strawberry.Private[int | None]
+    currency: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: models.Order) -> "Order":
+        address = None
+        if row.ship_line1 is not None:
+            coordinates = (
+                Coordinates(latitude=row.ship_latitude, longitude=row.ship_longitude)
+                if row.ship_latitude is not None and row.ship_longitude is not None
+                else None
+            )
+            address = Address(
+                name=row.ship_name,
+                line1=row.ship_line1,
+                line2=row.ship_line2,
+                city=row.ship_city,
+                region=row.ship_region,
+                postal_code=row.ship_postal_code,
+                country=row.ship_country,
+                phone=row.ship_phone,
+                coordinates=coordinates,
+            )
+        promised = (
+            PromisedWindow(earliest=row.promised_earliest, latest=row.promised_latest)
+            if row.promised_earliest is not None and row.promised_latest is not None
+            else None
+        )
+        return cls(
+            id=row.id,
+            number=order_number(row.id),
+            status=OrderStatus(row.status),
+            payment_status=PaymentStatus(row.payment_status),
+            delivery_method=DeliveryMethod(row.delivery_method),
+            shipping_address=address,
+            subtotal=Money.minor(row.subtotal_minor, row.currency),
+            shipping=Money.minor(row.shipping_minor, row.currency),
+            total=Money.minor(row.total_minor, row.currency),
+            promised=promised,
+            remorse_ends_at=row.remorse_ends_at,
+            cancel_reason=row.cancel_reason,
+            external_reference=row.external_reference,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            channel_id=row.channel_id,
+            customer_id=row.customer_id,
+            pickup_location_id=row.pickup_location_id,
+            currency=row.currency,
+        )
+
+    @strawberry.field
+    async def channel(self, info: Info) -> Channel:
+        return Channel.from_row(await info.context.loaders.channel_by_id.load(self.channel_id))
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer:
+        return Customer.from_row(await info.context.loaders.customer_by_id.load(self.customer_id))
+
+    @strawberry.field
+    async def pickup_location(self, info: Info) -> Location | None:
+        if self.pickup_location_id is None:
+            return None
+        return Location.from_row(
+            await info.context.loaders.location_by_id.load(self.pickup_location_id)
+        )
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLine]:
+        rows = await info.context.loaders.lines_by_order_id.load(self.id)
+        return [OrderLine.from_row(row, self.currency) for row in rows]
+
+    @strawberry.field
+    async def fulfillment_orders(self, info: Info) -> list[FulfillmentOrder]:
+        rows = await info.context.loaders.fulfillment_orders_by_order_id.load(self.id)
+        return [FulfillmentOrder.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def shipments(self, info: Info) -> list[Shipment]:
+        rows = await info.context.loaders.shipments_by_order_id.load(self.id)
+        return [Shipment.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> Sequence[Any]:
+        return await load_nodes(info.context.loaders.order_by_id, node_ids, cls.from_row, required)

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engines and the mapping between rows and domain values."""

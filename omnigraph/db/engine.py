@@ -1,0 +1,80 @@
+"""Engines and sessions for the embedded SQLite database and for PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the writer; NORMAL is durable across crashes of the process.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+    if database_url.startswith("sqlite"):
+        if ":memory:" in database_url:
+            raise ValueError(
+                "use a file for SQLite: every connection of :memory: is a new database"
+            )
+        engine = create_async_engine(database_url, echo=echo)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        database_url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+    )
+
+
+def create_migration_engine(database_url: str) -> AsyncEngine:
+    """A short-lived engine for Alembic: no pool left behind after the run."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    if database_url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """The engine, a session factory, and the write gate for SQLite.
+
+    SQLite allows one writer at a time; rather than let concurrent transactions fail with
+    "database is locked", write units of work in this process queue on ``write_gate``.
+    PostgreSQL needs no gate: its row locks and conditional updates serialise what matters.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self.write_gate = asyncio.Lock() if self.is_sqlite else None
+
+    @classmethod
+    def from_url(cls, database_url: str) -> Database:
+        return cls(create_engine(database_url))
+
+    @asynccontextmanager
+    async def read_session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,124 @@
+"""Working time at a location: opening hours, holidays, cut-off and processing time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Looking further ahead than this for an open day means the schedule is never open.
+_MAX_DAYS_AHEAD = 60
+
+
+def parse_clock(value: str) -> time:
+    hours, minutes = value.split(":")
+    if hours == "24" and minutes == "00":
+        return time(23, 59, 59)
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True, slots=True)
+class LocationSchedule:
+    """When a location works, in its own time zone.
+
+    ``hours`` maps a weekday (0 = Monday) to open intervals; a weekday missing from it is
+    closed. ``cutoff`` is the latest local time an order can arrive and still leave today.
+    """
+
+    timezone: str
+    hours: Mapping[int, tuple[tuple[time, time], ...]]
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    cutoff: time = time(14, 0)
+    processing: timedelta = timedelta(hours=2)
+
+    @classmethod
+    def from_config(
+        cls,
+        timezone: str,
+        opening_hours: Mapping[str, Sequence[Sequence[str]]],
+        holidays: Sequence[str] = (),
+        cutoff: str = "14:00",
+        processing_minutes: int = 120,
+    ) -> LocationSchedule:
+        hours: dict[int, tuple[tuple[time, time], ...]] = {}
+        for day, intervals in opening_hours.items():
+            index = WEEKDAYS.index(day.lower()[:3])
+            hours[index] = tuple((parse_clock(start), parse_clock(end)) for start, end in intervals)
+        return cls(
+            timezone=timezone,
+            hours=hours,
+            holidays=frozenset(date.fromisoformat(d) for d in holidays),
+            cutoff=parse_clock(cutoff),
+            processing=timedelta(minutes=processing_minutes),
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_working_day(self, day: date) -> bool:
+        return day not in self.holidays and bool(self.hours.get(day.weekday()))
+
+    def intervals_on(self, day: date) -> list[tuple[datetime, datetime]]:
+        if not self.is_working_day(day):
+            return []
+        zone = self.zone
+        return [
+            (datetime.combine(day, start, zone), datetime.combine(day, end, zone))
+            for start, end in self.hours[day.weekday()]
+        ]
+
+    def is_open(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.zone)
+        return any(start <= local < end for start, end in self.intervals_on(local.date()))
+
+    def next_working_day(self, after: date) -> date:
+        day = after + timedelta(days=1)
+        for _ in range(_MAX_DAYS_AHEAD):
+            if self.is_working_day(day):
+                return day
+            day += timedelta(days=1)
+        raise ValueError("location has no working day in the next two months")
+
+    def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
+        """The moment ``duration`` of opening time has passed after ``start``."""
+        local = start.astimezone(self.zone)
+        remaining = duration
+        day = local.date()
+        for _ in range(_MAX_DAYS_AHEAD):
+            for open_at, close_at in self.intervals_on(day):
+                begin = max(open_at, local)
+                if begin >= close_at:
+                    continue
+                if begin + remaining <= close_at:
+                    return begin + remaining
+                remaining -= close_at - begin
+            day += timedelta(days=1)
+        raise ValueError("location has no opening time in the next two months")
+
+    def ready_at(self, placed: datetime) -> datetime:
+        """When goods ordered at ``placed`` are picked and packed."""
+        return self.add_working_time(placed, self.processing)
+
+    def dispatch_day(self, placed: datetime) -> date:
+        """The day goods leave with the carrier: today if in before cut-off and ready today."""
+        local = placed.astimezone(self.zone)
+        today = local.date()
+        if self.is_working_day(today) and local.time() <= self.cutoff:
+            ready = self.ready_at(placed).astimezone(self.zone)
+            if ready.date() == today:
+                return today
+        return self.next_working_day(today)
+
+
+def add_business_days(start: date, days: int) -> date:
+    """Carrier days: Monday to Friday."""
+    current = start
+    added = 0
+    while added < days:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            added += 1
+    return current

@@ -1,0 +1,61 @@
+"""Money as integer minor units with an ISO 4217 currency; never a float."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+# Currencies whose minor unit is not 1/100; everything else here uses two decimals.
+_EXPONENTS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3, "TND": 3}
+
+
+def currency_exponent(currency: str) -> int:
+    return _EXPONENTS.get(currency, 2)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Money:
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ValueError(
+                f"currency must be a three-letter ISO 4217 code, got {self.currency!r}"
+            )
+        if isinstance(self.minor, bool) or not isinstance(self.minor, int):
+            raise TypeError("Money.minor must be an int of minor units")
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def from_decimal(cls, amount: Decimal | str, currency: str) -> Money:
+        exponent = currency_exponent(currency)
+        quantum = Decimal(1).scaleb(-exponent)
+        value = Decimal(amount).quantize(quantum, rounding=ROUND_HALF_EVEN)
+        return cls(int(value.scaleb(exponent)), currency)
+
+    @property
+    def amount(self) -> Decimal:
+        exponent = currency_exponent(self.currency)
+        return Decimal(self.minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def times(self, quantity: int) -> Money:
+        return Money(self.minor * quantity, self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"

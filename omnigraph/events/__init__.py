@@ -1,0 +1,1 @@
+"""The outbox and its fan-out to subscriptions and plugin hooks."""

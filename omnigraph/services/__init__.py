@@ -1,0 +1,1 @@
+"""Use cases. Each public function opens or takes a unit of work, asks the domain, persists."""

@@ -1,0 +1,368 @@
+"""Inventory use cases: adjust and set quantities, commit and release stock for orders.
+
+Every change writes a ledger movement and an ``inventory.changed`` event in the same
+transaction as the level it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnigraph.db.mapping import level_of
+from omnigraph.db.models import InventoryLevel, InventoryMovement, Location, Product
+from omnigraph.db.types import utcnow
+from omnigraph.domain.errors import DomainError, ErrorCode, Problem
+from omnigraph.domain.inventory import StockLevel, check_manual_reason, plan_adjustment, plan_set
+from omnigraph.domain.vocabulary import InventoryBucket, MovementReason
+from omnigraph.events.types import Topic
+from omnigraph.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from omnigraph.services.core import Services
+
+L = InventoryLevel
+# The hot-path statements use the Core table: no ORM identity-map bookkeeping per update.
+LEVELS = cast(Table, InventoryLevel.__table__)
+MOVEMENTS = cast(Table, InventoryMovement.__table__)
+T = LEVELS.c
+_AVAILABLE = T.on_hand - T.committed - T.reserved - T.safety_stock - T.damaged
+_LEVEL_COLUMNS = (T.id, T.on_hand, T.committed, T.reserved, T.safety_stock, T.damaged, T.incoming)
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustInventory:
+    location_id: int
+    sku: str
+    delta: int
+    bucket: InventoryBucket = InventoryBucket.ON_HAND
+    reason: MovementReason = MovementReason.ADJUSTMENT
+    source: str = "omnigraph"
+    external_id: str | None = None
+    actor: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetInventory:
+    location_id: int
+    sku: str
+    quantity: int
+    bucket: InventoryBucket = InventoryBucket.ON_HAND
+    reason: MovementReason = MovementReason.CYCLE_COUNT
+    source: str = "omnigraph"
+    external_id: str | None = None
+    actor: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LevelView:
+    """A level after a change; ``replayed`` when an external id had already been applied."""
+
+    level_id: int
+    location_id: int
+    product_id: int
+    sku: str
+    stock: StockLevel
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StockCommit:
+    location_id: int
+    product_id: int
+    sku: str
+    quantity: int
+
+
+async def _resolve(session: AsyncSession, location_id: int, sku: str) -> tuple[Location, Product]:
+    product = await session.scalar(select(Product).where(Product.sku == sku))
+    location = await session.get(Location, location_id)
+    problems = []
+    if location is None:
+        problems.append(Problem(("locationId",), ErrorCode.UNKNOWN_LOCATION, "unknown location"))
+    if product is None:
+        problems.append(Problem(("sku",), ErrorCode.UNKNOWN_SKU, f"unknown SKU {sku!r}"))
+    if location is None or product is None:
+        raise DomainError(problems)
+    return location, product
+
+
+async def _lock_level(uow: UnitOfWork, location_id: int, product_id: int) -> InventoryLevel:
+    """The level row, created empty if this SKU was never stocked here, locked for update."""
+    query = select(L).where(L.location_id == location_id, L.product_id == product_id)
+    if not uow.is_sqlite:
+        query = query.with_for_update()
+    row = await uow.session.scalar(query)
+    if row is not None:
+        return row
+    if uow.is_sqlite:
+        row = InventoryLevel(location_id=location_id, product_id=product_id)
+        uow.session.add(row)
+        await uow.session.flush()
+        return row
+    await uow.session.execute(
+        pg_insert(L).values(location_id=location_id, product_id=product_id).on_conflict_do_nothing()
+    )
+    locked = await uow.session.scalar(query)
+    assert locked is not None
+    return locked
+
+
+async def _replay(
+    uow: UnitOfWork,
+    source: str,
+    external_id: str | None,
+    location_id: int,
+    product_id: int,
+    bucket: InventoryBucket,
+) -> InventoryMovement | None:
+    if external_id is None:
+        return None
+    return await uow.session.scalar(
+        select(InventoryMovement).where(
+            InventoryMovement.source == source,
+            InventoryMovement.external_id == external_id,
+            InventoryMovement.location_id == location_id,
+            InventoryMovement.product_id == product_id,
+            InventoryMovement.bucket == bucket.value,
+        )
+    )
+
+
+def _change_payload(
+    location_id: int, product_id: int, sku: str, before: StockLevel, after: StockLevel, reason: str
+) -> dict[str, Any]:
+    return {
+        "locationId": location_id,
+        "productId": product_id,
+        "sku": sku,
+        "reason": reason,
+        "availableBefore": before.available,
+        "available": after.available,
+        "onHand": after.on_hand,
+        "committed": after.committed,
+        "reserved": after.reserved,
+        "safetyStock": after.safety_stock,
+        "damaged": after.damaged,
+        "incoming": after.incoming,
+    }
+
+
+async def _apply(
+    uow: UnitOfWork,
+    row: InventoryLevel,
+    sku: str,
+    bucket: InventoryBucket,
+    after: StockLevel,
+    delta: int,
+    reason: MovementReason,
+    source: str,
+    external_id: str | None,
+    actor: str | None,
+    note: str | None,
+) -> LevelView:
+    before = level_of(row)
+    setattr(row, bucket.value.lower(), after.quantity(bucket))
+    row.updated_at = utcnow()
+    uow.session.add(
+        InventoryMovement(
+            location_id=row.location_id,
+            product_id=row.product_id,
+            bucket=bucket.value,
+            delta=delta,
+            reason=reason.value,
+            actor=actor,
+            source=source,
+            external_id=external_id,
+            note=note,
+        )
+    )
+    uow.record(
+        Topic.INVENTORY_CHANGED,
+        "inventory_level",
+        row.id,
+        _change_payload(row.location_id, row.product_id, sku, before, after, reason.value),
+    )
+    await uow.session.flush()
+    return LevelView(row.id, row.location_id, row.product_id, sku, after)
+
+
+async def adjust_inventory(services: Services, command: AdjustInventory) -> LevelView:
+    """Add ``delta`` to one quantity state (receipts, shrinkage, damage, incoming supply)."""
+    check_manual_reason(command.reason.value)
+    async with services.unit_of_work(actor=command.actor) as uow:
+        location, product = await _resolve(uow.session, command.location_id, command.sku)
+        previous = await _replay(
+            uow, command.source, command.external_id, location.id, product.id, command.bucket
+        )
+        row = await _lock_level(uow, location.id, product.id)
+        if previous is not None:
+            if previous.delta != command.delta:
+                raise DomainError.single(
+                    ("externalId",),
+                    ErrorCode.IDEMPOTENCY_CONFLICT,
+                    f"external id {command.external_id} was already applied"
+                    f" with delta {previous.delta}",
+                )
+            return LevelView(
+                row.id, location.id, product.id, product.sku, level_of(row), replayed=True
+            )
+        after = plan_adjustment(level_of(row), command.bucket, command.delta)
+        view = await _apply(
+            uow,
+            row,
+            product.sku,
+            command.bucket,
+            after,
+            command.delta,
+            command.reason,
+            command.source,
+            command.external_id,
+            command.actor,
+            command.note,
+        )
+        await uow.commit()
+        return view
+
+
+async def set_inventory(services: Services, command: SetInventory) -> LevelView:
+    """Set one quantity state to an absolute count (a count from a store or a WMS)."""
+    check_manual_reason(command.reason.value)
+    async with services.unit_of_work(actor=command.actor) as uow:
+        location, product = await _resolve(uow.session, command.location_id, command.sku)
+        previous = await _replay(
+            uow, command.source, command.external_id, location.id, product.id, command.bucket
+        )
+        row = await _lock_level(uow, location.id, product.id)
+        if previous is not None:
+            return LevelView(
+                row.id, location.id, product.id, product.sku, level_of(row), replayed=True
+            )
+        after, delta = plan_set(level_of(row), command.bucket, command.quantity)
+        if delta == 0:
+            return LevelView(row.id, location.id, product.id, product.sku, after)
+        view = await _apply(
+            uow,
+            row,
+            product.sku,
+            command.bucket,
+            after,
+            delta,
+            command.reason,
+            command.source,
+            command.external_id,
+            command.actor,
+            command.note,
+        )
+        await uow.commit()
+        return view
+
+
+# Built once: building a statement costs far more than executing it on the hot path.
+_COMMIT = (
+    update(LEVELS)
+    .where(
+        T.location_id == bindparam("b_location_id"),
+        T.product_id == bindparam("b_product_id"),
+        bindparam("b_quantity") <= _AVAILABLE,
+    )
+    .values(committed=T.committed + bindparam("b_quantity"), updated_at=bindparam("b_now"))
+    .returning(*_LEVEL_COLUMNS)
+)
+_RELEASE = (
+    update(LEVELS)
+    .where(
+        T.location_id == bindparam("b_location_id"),
+        T.product_id == bindparam("b_product_id"),
+        T.committed >= bindparam("b_quantity"),
+    )
+    .values(committed=T.committed - bindparam("b_quantity"), updated_at=bindparam("b_now"))
+    .returning(*_LEVEL_COLUMNS)
+)
+
+
+def _stock_from_row(row: Any) -> StockLevel:
+    return StockLevel(
+        row.on_hand, row.committed, row.reserved, row.safety_stock, row.damaged, row.incoming
+    )
+
+
+async def _move_committed(
+    uow: UnitOfWork,
+    statement: Any,
+    lines: Sequence[StockCommit],
+    sign: int,
+    reason: MovementReason,
+    order_id: int,
+) -> bool:
+    """Apply one conditional update per line; False as soon as one finds too little stock.
+
+    Lines are taken in (location, product) order so two orders touching the same levels on
+    PostgreSQL lock them in the same order and cannot deadlock.
+    """
+    now = utcnow()
+    movements: list[dict[str, Any]] = []
+    for line in sorted(lines, key=lambda c: (c.location_id, c.product_id)):
+        result = await uow.session.execute(
+            statement,
+            {
+                "b_location_id": line.location_id,
+                "b_product_id": line.product_id,
+                "b_quantity": line.quantity,
+                "b_now": now,
+            },
+        )
+        row = result.first()
+        if row is None:
+            return False
+        after = _stock_from_row(row)
+        before = after.with_quantity(
+            InventoryBucket.COMMITTED, after.committed - sign * line.quantity
+        )
+        movements.append(
+            {
+                "location_id": line.location_id,
+                "product_id": line.product_id,
+                "bucket": InventoryBucket.COMMITTED.value,
+                "delta": sign * line.quantity,
+                "reason": reason.value,
+                "actor": uow.actor,
+                "source": "omnigraph",
+                "order_id": order_id,
+                "created_at": now,
+            }
+        )
+        uow.record(
+            Topic.INVENTORY_CHANGED,
+            "inventory_level",
+            row.id,
+            _change_payload(
+                line.location_id, line.product_id, line.sku, before, after, reason.value
+            ),
+            order_id=order_id,
+        )
+    if movements:
+        await uow.session.execute(insert(MOVEMENTS), movements)
+    return True
+
+
+async def commit_stock(uow: UnitOfWork, lines: Sequence[StockCommit], order_id: int) -> bool:
+    """Hold stock for an order; False (and nothing usable) if any level lacks it.
+
+    The check and the increment are one conditional UPDATE, so two buyers can never both
+    take the last unit, on SQLite or PostgreSQL. The caller rolls back on False.
+    """
+    return await _move_committed(uow, _COMMIT, lines, +1, MovementReason.COMMIT, order_id)
+
+
+async def release_stock(uow: UnitOfWork, lines: Sequence[StockCommit], order_id: int) -> None:
+    """Give an order's held stock back (cancellation)."""
+    if not await _move_committed(uow, _RELEASE, lines, -1, MovementReason.RELEASE, order_id):
+        raise RuntimeError(f"order {order_id} released more stock than it had committed")

@@ -1,0 +1,67 @@
+"""Reading the fulfilment network: products by SKU and candidate locations with their stock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnigraph.db.mapping import capabilities_of, location_type_of, point_of, schedule_of
+from omnigraph.db.models import InventoryLevel, Location, Product
+from omnigraph.domain.geo import GeoPoint, distance_km
+from omnigraph.domain.promise import Candidate
+
+L = InventoryLevel
+AVAILABLE = L.on_hand - L.committed - L.reserved - L.safety_stock - L.damaged
+
+
+@dataclass(frozen=True, slots=True)
+class StockedLocation:
+    location: Location
+    available: Mapping[str, int]
+
+
+async def products_by_sku(session: AsyncSession, skus: Iterable[str]) -> dict[str, Product]:
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(Product).where(Product.sku.in_(wanted)))
+    return {row.sku: row for row in rows}
+
+
+async def stocked_locations(
+    session: AsyncSession, products: Mapping[str, Product]
+) -> list[StockedLocation]:
+    """Every location holding sellable stock of at least one of ``products``."""
+    if not products:
+        return []
+    sku_by_id = {product.id: sku for sku, product in products.items()}
+    rows = await session.execute(
+        select(Location, L.product_id, AVAILABLE)
+        .join(L, L.location_id == Location.id)
+        .where(L.product_id.in_(sku_by_id), AVAILABLE > 0)
+    )
+    stock: dict[int, dict[str, int]] = {}
+    locations: dict[int, Location] = {}
+    for location, product_id, available in rows:
+        locations[location.id] = location
+        stock.setdefault(location.id, {})[sku_by_id[product_id]] = int(available)
+    return [StockedLocation(locations[lid], stock[lid]) for lid in sorted(locations)]
+
+
+def to_candidates(stocked: Iterable[StockedLocation], destination: GeoPoint) -> list[Candidate]:
+    return [
+        Candidate(
+            location_id=item.location.id,
+            code=item.location.code,
+            location_type=location_type_of(item.location),
+            point=point_of(item.location),
+            capabilities=capabilities_of(item.location),
+            schedule=schedule_of(item.location),
+            distance_km=distance_km(destination, point_of(item.location)),
+            stock=item.available,
+        )
+        for item in stocked
+    ]

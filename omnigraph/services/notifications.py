@@ -1,0 +1,265 @@
+"""Customer notifications: recorded once per idempotency key, sent through the channel's messenger.
+
+The row in ``notifications`` is written (state QUEUED) before the messenger is called and
+updated with its answer, so every message has a record whether it went out or not. The
+provider call happens outside any transaction: a slow e-mail API must not hold the
+database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from omnigraph.db.models import Customer, Notification, Order
+from omnigraph.messaging import DeliveryReceipt, DeliveryState, MessageChannel, OutboundMessage
+
+if TYPE_CHECKING:
+    from omnigraph.services.core import Services
+
+# A claim this old without a provider answer is from a process that died mid-send; the
+# messenger contract (no resend for a known key) makes trying again safe.
+STALE_CLAIM = timedelta(minutes=10)
+_LIMITS = {"recipient": 254, "subject": 300, "template": 64, "idempotency_key": 200}
+_ERROR_LENGTH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationView:
+    id: int
+    order_id: int | None
+    channel: MessageChannel
+    recipient: str
+    template: str
+    subject: str | None
+    body: str
+    idempotency_key: str
+    state: DeliveryState
+    provider: str | None
+    provider_message_id: str | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerContact:
+    customer_id: int
+    email: str
+    name: str | None
+    phone: str | None
+
+
+def _view(row: Notification) -> NotificationView:
+    return NotificationView(
+        id=row.id,
+        order_id=row.order_id,
+        channel=MessageChannel(row.channel),
+        recipient=row.recipient,
+        template=row.template,
+        subject=row.subject,
+        body=row.body,
+        idempotency_key=row.idempotency_key,
+        state=DeliveryState(row.state),
+        provider=row.provider,
+        provider_message_id=row.provider_message_id,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    n = Notification
+    return or_(
+        n.state == DeliveryState.FAILED.value,
+        and_(
+            n.state == DeliveryState.QUEUED.value,
+            n.provider_message_id.is_(None),
+            n.updated_at < now - STALE_CLAIM,
+        ),
+    )
+
+
+async def send_notification(
+    services: Services,
+    *,
+    channel: MessageChannel | str,
+    recipient: str,
+    template: str,
+    subject: str | None,
+    body: str,
+    idempotency_key: str,
+    order_id: int | None = None,
+) -> NotificationView:
+    """Record and send one message; the same ``idempotency_key`` never sends twice.
+
+    A second call with a key already SENT, DELIVERED or being sent returns the stored row
+    and sends nothing. A key whose last attempt FAILED is sent again, with the content
+    stored the first time (the key names the message). Failures are data, not exceptions:
+    a messenger that raises or reports FAILED, or no messenger for the channel, leaves the
+    row FAILED with ``last_error``.
+    """
+    channel = MessageChannel(channel)
+    _check_lengths(
+        recipient=recipient, template=template, idempotency_key=idempotency_key, subject=subject
+    )
+    fields = {
+        "order_id": order_id,
+        "template": template,
+        "channel": channel.value,
+        "recipient": recipient,
+        "subject": subject,
+        "body": body,
+        "idempotency_key": idempotency_key,
+    }
+    row, claimed = await _claim(services, fields)
+    if not claimed:
+        return _view(row)
+    messenger = services.messengers.get(channel)
+    if messenger is None:
+        return await _finish(
+            services,
+            row.id,
+            state=DeliveryState.FAILED,
+            last_error=f"no {channel.value} messenger configured",
+        )
+    message = OutboundMessage(
+        channel=channel,
+        recipient=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        idempotency_key=row.idempotency_key,
+        metadata={"template": row.template},
+    )
+    try:
+        receipt = await messenger.send(message)
+    except Exception as exc:
+        return await _finish(
+            services,
+            row.id,
+            state=DeliveryState.FAILED,
+            provider=messenger.name,
+            last_error=f"{type(exc).__name__}: {exc}",
+        )
+    return await _finish_with(services, row.id, receipt)
+
+
+def _check_lengths(**values: str | None) -> None:
+    # Programming errors, not delivery failures: the columns would reject them anyway.
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name != "subject" and not value.strip():
+            raise ValueError(f"{name} must not be empty")
+        if len(value) > _LIMITS[name]:
+            raise ValueError(f"{name} is longer than {_LIMITS[name]} characters")
+
+
+async def _claim(
+    services: Services, fields: dict[str, Any], *, retried: bool = False
+) -> tuple[Notification, bool]:
+    """The row for the key and whether this call may send it (new, FAILED or abandoned)."""
+    now = services.clock()
+    key = fields["idempotency_key"]
+    try:
+        async with services.unit_of_work() as uow:
+            session = uow.session
+            # One conditional UPDATE: of two concurrent retries only one wins the row.
+            reclaimed = await session.scalar(
+                update(Notification)
+                .where(Notification.idempotency_key == key, _claimable(now))
+                .values(
+                    state=DeliveryState.QUEUED.value,
+                    attempts=Notification.attempts + 1,
+                    last_error=None,
+                    updated_at=now,
+                )
+                .returning(Notification)
+            )
+            if reclaimed is not None:
+                await uow.commit()
+                return reclaimed, True
+            existing = await session.scalar(
+                select(Notification).where(Notification.idempotency_key == key)
+            )
+            if existing is not None:
+                return existing, False
+            row = Notification(
+                **fields,
+                state=DeliveryState.QUEUED.value,
+                attempts=1,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            await uow.commit()
+            return row, True
+    except IntegrityError:
+        # A concurrent call inserted the same key first; it is the one that sends.
+        if retried:
+            raise
+        return await _claim(services, fields, retried=True)
+
+
+async def _finish_with(
+    services: Services, notification_id: int, receipt: DeliveryReceipt
+) -> NotificationView:
+    state = DeliveryState(receipt.state)
+    return await _finish(
+        services,
+        notification_id,
+        state=state,
+        provider=receipt.provider,
+        provider_message_id=receipt.provider_message_id or None,
+        last_error=(receipt.detail or "the provider reported a failure")
+        if state is DeliveryState.FAILED
+        else None,
+    )
+
+
+async def _finish(
+    services: Services, notification_id: int, *, state: DeliveryState, **values: Any
+) -> NotificationView:
+    if values.get("last_error"):
+        values["last_error"] = values["last_error"][:_ERROR_LENGTH]
+    async with services.unit_of_work() as uow:
+        row = await uow.session.scalar(
+            update(Notification)
+            .where(Notification.id == notification_id)
+            .values(state=state.value, updated_at=services.clock(), **values)
+            .returning(Notification)
+        )
+        await uow.commit()
+    assert row is not None, "a claimed notification row disappeared"
+    return _view(row)
+
+
+async def get_notification(services: Services, idempotency_key: str) -> NotificationView | None:
+    """The notification recorded under a key, if any."""
+    async with services.db.read_session() as session:
+        row = await session.scalar(
+            select(Notification).where(Notification.idempotency_key == idempotency_key)
+        )
+        return _view(row) if row is not None else None
+
+
+async def customer_contact(services: Services, order_id: int) -> CustomerContact | None:
+    """Who to tell about an order: its customer's e-mail, name and phone; None if no such order."""
+    async with services.db.read_session() as session:
+        row = await session.scalar(
+            select(Customer)
+            .join(Order, Order.customer_id == Customer.id)
+            .where(Order.id == order_id)
+        )
+        if row is None:
+            return None
+        return CustomerContact(customer_id=row.id, email=row.email, name=row.name, phone=row.phone)

@@ -1,0 +1,367 @@
+"""Order capture and cancellation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from omnigraph.db.mapping import capabilities_of, channel_policy_of, point_of, price_of
+from omnigraph.db.models import (
+    Channel,
+    Customer,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
+    Location,
+    Order,
+    OrderLine,
+    Product,
+)
+from omnigraph.domain.errors import DomainError, ErrorCode
+from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.lifecycle import ORDER_TRANSITIONS, check_order_cancellable, check_transition
+from omnigraph.domain.orders import (
+    CatalogFacts,
+    OrderRequest,
+    order_number,
+    order_totals,
+    price_lines,
+    validate_order,
+)
+from omnigraph.domain.promise import PlanRefusal, refusal_error
+from omnigraph.domain.vocabulary import FulfillmentKind, FulfillmentStatus, OrderStatus
+from omnigraph.events.types import Topic
+from omnigraph.services.inventory import StockCommit, commit_stock, release_stock
+from omnigraph.services.network import products_by_sku, stocked_locations, to_candidates
+from omnigraph.services.promise import MethodQuote, quote_method
+from omnigraph.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from omnigraph.services.core import Services
+
+# Another buyer may take the stock between sourcing and committing; re-source this often.
+SOURCING_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    order: Order
+    replayed: bool = False
+
+
+class _StockMoved(Exception):
+    """The plan's stock was taken by a concurrent order; source again."""
+
+
+def fingerprint(request: OrderRequest) -> str:
+    payload = asdict(request)
+    payload.pop("idempotency_key", None)
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def _replayed(
+    uow: UnitOfWork, channel: Channel | None, request: OrderRequest
+) -> Order | None:
+    if channel is None or request.idempotency_key is None:
+        return None
+    existing = await uow.session.scalar(
+        select(Order).where(
+            Order.channel_id == channel.id, Order.idempotency_key == request.idempotency_key
+        )
+    )
+    if existing is not None and existing.request_fingerprint != fingerprint(request):
+        raise DomainError.single(
+            ("idempotencyKey",),
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "this idempotency key was already used for a different order",
+        )
+    return existing
+
+
+async def _customer(uow: UnitOfWork, request: OrderRequest) -> Customer:
+    email = request.customer.email.strip().lower()
+    customer = await uow.session.scalar(select(Customer).where(Customer.email == email))
+    if customer is None:
+        customer = Customer(email=email, name=request.customer.name, phone=request.customer.phone)
+        uow.session.add(customer)
+        await uow.session.flush()
+    return customer
+
+
+def _delivery_point(request: OrderRequest) -> GeoPoint:
+    point = request.shipping_address.point if request.shipping_address else None
+    if point is None:  # validate_order requires coordinates for delivery methods
+        raise RuntimeError("a validated delivery order has no coordinates")
+    return point
+
+
+async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
+    async with services.unit_of_work(actor=f"channel:{request.channel}") as uow:
+        session = uow.session
+        channel = await session.scalar(select(Channel).where(Channel.code == request.channel))
+        previous = await _replayed(uow, channel, request)
+        if previous is not None:
+            return OrderOutcome(previous, replayed=True)
+        products = await products_by_sku(session, (line.sku for line in request.lines))
+        pickup = (
+            await session.get(Location, request.pickup_location_id)
+            if request.method.is_collection and request.pickup_location_id is not None
+            else None
+        )
+        facts = CatalogFacts(
+            channel=channel_policy_of(channel) if channel else None,
+            prices={sku: price_of(p) for sku, p in products.items()},
+            pickup_capabilities=capabilities_of(pickup) if pickup else None,
+            pickup_location_known=pickup is not None,
+        )
+        validate_order(request, facts)
+        assert channel is not None  # validate_order refused an unknown channel
+        address = request.shipping_address
+        destination = point_of(pickup) if pickup is not None else _delivery_point(request)
+        stocked = await stocked_locations(session, products)
+        now = services.clock()
+        quote = await quote_method(
+            services,
+            request.method,
+            {line.sku: line.quantity for line in request.lines},
+            products,
+            to_candidates(stocked, destination),
+            {s.location.id: s.location for s in stocked},
+            destination,
+            address.postal_code if address else None,
+            now,
+            pickup_location_id=pickup.id if pickup else None,
+            currency=services.settings.default_currency,
+        )
+        if isinstance(quote, PlanRefusal):
+            raise refusal_error(quote)
+        order = await _persist(
+            uow, request, channel, await _customer(uow, request), products, quote, now
+        )
+        await uow.commit()
+        return OrderOutcome(order)
+
+
+async def _persist(
+    uow: UnitOfWork,
+    request: OrderRequest,
+    channel: Channel,
+    customer: Customer,
+    products: dict[str, Product],
+    quote: MethodQuote,
+    now: datetime,
+) -> Order:
+    session = uow.session
+    priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
+    totals = order_totals(priced, quote.price)
+    address = request.shipping_address
+    in_remorse = channel.remorse_minutes > 0
+    order = Order(
+        channel_id=channel.id,
+        customer_id=customer.id,
+        status=(OrderStatus.PENDING if in_remorse else OrderStatus.CONFIRMED).value,
+        delivery_method=request.method.value,
+        pickup_location_id=request.pickup_location_id,
+        ship_name=address.name if address else None,
+        ship_line1=address.line1 if address else None,
+        ship_line2=address.line2 if address else None,
+        ship_city=address.city if address else None,
+        ship_region=address.region if address else None,
+        ship_postal_code=address.postal_code if address else None,
+        ship_country=address.country.upper() if address else None,
+        ship_phone=address.phone if address else None,
+        ship_latitude=address.latitude if address else None,
+        ship_longitude=address.longitude if address else None,
+        currency=totals.total.currency,
+        subtotal_minor=totals.subtotal.minor,
+        shipping_minor=totals.shipping.minor,
+        total_minor=totals.total.minor,
+        promised_earliest=quote.window.earliest,
+        promised_latest=quote.window.latest,
+        idempotency_key=request.idempotency_key,
+        request_fingerprint=fingerprint(request),
+        external_reference=request.external_reference,
+        remorse_ends_at=now + timedelta(minutes=channel.remorse_minutes),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    await session.flush()
+    lines = {
+        line.sku: OrderLine(
+            order_id=order.id,
+            line_number=index + 1,
+            product_id=products[line.sku].id,
+            quantity=line.quantity,
+            unit_price_minor=line.unit_price.minor,
+        )
+        for index, line in enumerate(priced)
+    }
+    session.add_all(lines.values())
+    kind = FulfillmentKind.PICKUP if request.method.is_collection else FulfillmentKind.SHIP
+    fulfilments = [
+        FulfillmentOrder(
+            order_id=order.id,
+            location_id=allocation.candidate.location_id,
+            kind=kind.value,
+            status=FulfillmentStatus.OPEN.value,
+            distance_km=round(allocation.candidate.distance_km, 3),
+            created_at=now,
+            updated_at=now,
+        )
+        for allocation in quote.plan.allocations
+    ]
+    session.add_all(fulfilments)
+    await session.flush()
+    for fulfilment, allocation in zip(fulfilments, quote.plan.allocations, strict=True):
+        session.add_all(
+            FulfillmentOrderLine(
+                fulfillment_order_id=fulfilment.id, order_line_id=lines[sku].id, quantity=qty
+            )
+            for sku, qty in allocation.quantities.items()
+        )
+        uow.record(
+            Topic.FULFILLMENT_CREATED,
+            "fulfillment_order",
+            fulfilment.id,
+            {
+                "fulfillmentOrderId": fulfilment.id,
+                "locationId": fulfilment.location_id,
+                "kind": kind.value,
+                "status": fulfilment.status,
+                "lines": dict(allocation.quantities),
+            },
+            order_id=order.id,
+        )
+    commits = [
+        StockCommit(allocation.candidate.location_id, products[sku].id, sku, qty)
+        for allocation in quote.plan.allocations
+        for sku, qty in allocation.quantities.items()
+    ]
+    if not await commit_stock(uow, commits, order.id):
+        raise _StockMoved
+    uow.record(
+        Topic.ORDER_CREATED,
+        "order",
+        order.id,
+        {
+            "orderId": order.id,
+            "number": order_number(order.id),
+            "status": order.status,
+            "channel": channel.code,
+            "deliveryMethod": order.delivery_method,
+            "total": {"amount": str(totals.total.amount), "currencyCode": totals.total.currency},
+            "lines": [{"sku": line.sku, "quantity": line.quantity} for line in priced],
+            "locationIds": list(quote.plan.location_ids),
+        },
+        order_id=order.id,
+    )
+    await session.flush()
+    return order
+
+
+async def create_order(services: Services, request: OrderRequest) -> OrderOutcome:
+    """Validate, source, price and capture an order, committing its stock atomically.
+
+    The same idempotency key on the same channel returns the first order unchanged.
+    """
+    for _ in range(SOURCING_ATTEMPTS):
+        try:
+            return await _attempt(services, request)
+        except _StockMoved:
+            continue
+        except IntegrityError:
+            # A concurrent request with the same idempotency key won; the next attempt replays it.
+            if request.idempotency_key is None:
+                raise
+            continue
+    raise DomainError.single(
+        ("lines",), ErrorCode.INSUFFICIENT_STOCK, "the stock was taken by other orders"
+    )
+
+
+_ACTIVE_FULFILMENT = (
+    FulfillmentStatus.OPEN,
+    FulfillmentStatus.RELEASED,
+    FulfillmentStatus.ACCEPTED,
+    FulfillmentStatus.PICKING,
+    FulfillmentStatus.PACKED,
+    FulfillmentStatus.READY_FOR_PICKUP,
+)
+
+
+async def cancel_order(
+    services: Services, order_id: int, reason: str | None, actor: str | None = None
+) -> Order:
+    """Cancel a whole order before its goods leave, giving all of its held stock back."""
+    async with services.unit_of_work(actor=actor) as uow:
+        session = uow.session
+        query = select(Order).where(Order.id == order_id)
+        if not uow.is_sqlite:
+            query = query.with_for_update()
+        order = await session.scalar(query)
+        if order is None:
+            raise DomainError.single(("orderId",), ErrorCode.NOT_FOUND, "no such order")
+        current = OrderStatus(order.status)
+        check_order_cancellable(current)
+        check_transition("order", ORDER_TRANSITIONS, current, OrderStatus.CANCELLED)
+        rows = await session.execute(
+            select(FulfillmentOrder, FulfillmentOrderLine, OrderLine.product_id, Product.sku)
+            .join(
+                FulfillmentOrderLine,
+                FulfillmentOrderLine.fulfillment_order_id == FulfillmentOrder.id,
+            )
+            .join(OrderLine, OrderLine.id == FulfillmentOrderLine.order_line_id)
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(
+                FulfillmentOrder.order_id == order.id,
+                FulfillmentOrder.status.in_([s.value for s in _ACTIVE_FULFILMENT]),
+            )
+        )
+        now = services.clock()
+        releases: list[StockCommit] = []
+        fulfilments: dict[int, FulfillmentOrder] = {}
+        for fulfilment, fo_line, product_id, sku in rows:
+            fulfilments[fulfilment.id] = fulfilment
+            releases.append(StockCommit(fulfilment.location_id, product_id, sku, fo_line.quantity))
+        await release_stock(uow, releases, order.id)
+        for fulfilment in fulfilments.values():
+            uow.record(
+                Topic.FULFILLMENT_STATUS_CHANGED,
+                "fulfillment_order",
+                fulfilment.id,
+                {
+                    "fulfillmentOrderId": fulfilment.id,
+                    "from": fulfilment.status,
+                    "to": FulfillmentStatus.CANCELLED.value,
+                },
+                order_id=order.id,
+            )
+            fulfilment.status = FulfillmentStatus.CANCELLED.value
+            fulfilment.updated_at = now
+        for line in await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
+            line.quantity_cancelled = line.quantity
+        order.status = OrderStatus.CANCELLED.value
+        order.cancel_reason = reason
+        order.updated_at = now
+        uow.record(
+            Topic.ORDER_CANCELLED,
+            "order",
+            order.id,
+            {
+                "orderId": order.id,
+                "number": order_number(order.id),
+                "from": current.value,
+                "to": OrderStatus.CANCELLED.value,
+                "reason": reason,
+            },
+            order_id=order.id,
+        )
+        await session.flush()
+        await uow.commit()
+        return order

@@ -1,0 +1,1 @@
+"""First-party connector plugins, each registered in the ``omnigraph`` entry-point group."""

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from omnigraph.domain.calendar import LocationSchedule, add_business_days
+
+NEW_YORK = ZoneInfo("America/New_York")
+STORE = LocationSchedule.from_config(
+    timezone="America/New_York",
+    opening_hours={
+        **{day: [["09:00", "21:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat")},
+        "sun": [["10:00", "18:00"]],
+    },
+    holidays=["2026-11-26"],
+    cutoff="14:00",
+    processing_minutes=120,
+)
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=NEW_YORK)
+
+
+def test_ready_inside_opening_hours():
+    assert STORE.ready_at(local(23, 10)) == local(23, 12)
+
+
+def test_processing_spills_into_the_next_opening():
+    # 30 minutes on Monday evening, the other 90 from Tuesday's opening.
+    assert STORE.ready_at(local(23, 20, 30)) == local(24, 10, 30)
+
+
+def test_order_before_opening_starts_at_opening():
+    assert STORE.ready_at(local(23, 7)) == local(23, 11)
+
+
+def test_before_cutoff_and_ready_today_dispatches_today():
+    assert STORE.dispatch_day(local(23, 11)) == date(2026, 11, 23)
+
+
+def test_after_cutoff_dispatches_next_working_day():
+    assert STORE.dispatch_day(local(23, 14, 30)) == date(2026, 11, 24)
+
+
+def test_holidays_are_skipped():
+    assert STORE.dispatch_day(local(25, 15)) == date(2026, 11, 27)
+    assert not STORE.is_working_day(date(2026, 11, 26))
+
+
+def test_time_zone_is_the_locations_own():
+    # 18:30 UTC is 13:30 in New York: still before the 14:00 cut-off.
+    placed = datetime(2026, 11, 23, 18, 30, tzinfo=ZoneInfo("UTC"))
+    assert STORE.dispatch_day(placed) == date(2026, 11, 23)
+
+
+def test_is_open():
+    assert STORE.is_open(local(22, 11))  # Sunday 11:00
+    assert not STORE.is_open(local(22, 19))  # Sunday 19:00
+    assert STORE.cutoff == time(14, 0)
+
+
+def test_business_days_skip_weekends():
+    assert add_business_days(date(2026, 11, 27), 1) == date(2026, 11, 30)  # Friday -> Monday
+    assert add_business_days(date(2026, 11, 23), 0) == date(2026, 11, 23)

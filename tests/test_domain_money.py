@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from omnigraph.domain.money import Money
+
+
+def test_amount_is_a_decimal_with_the_currency_exponent():
+    assert Money(1999, "USD").amount == Decimal("19.99")
+    assert Money(1999, "JPY").amount == Decimal("1999")
+    assert Money(1999, "KWD").amount == Decimal("1.999")
+
+
+def test_from_decimal_rounds_half_even_to_minor_units():
+    assert Money.from_decimal("10.005", "USD").minor == 1000
+    assert Money.from_decimal("10.015", "USD").minor == 1002
+
+
+def test_currencies_do_not_mix():
+    with pytest.raises(ValueError, match="cannot combine"):
+        Money(100, "USD") + Money(100, "EUR")
+
+
+def test_floats_are_refused():
+    with pytest.raises(TypeError):
+        Money(1.5, "USD")  # type: ignore[arg-type]
+
+
+def test_currency_must_be_iso_shaped():
+    with pytest.raises(ValueError):
+        Money(100, "usd")
+
+
+@given(st.integers(-(10**9), 10**9), st.integers(-(10**9), 10**9))
+def test_addition_and_subtraction_are_exact(a, b):
+    assert (Money(a, "USD") + Money(b, "USD")).minor == a + b
+    assert (Money(a, "USD") - Money(b, "USD")).minor == a - b
+    assert Money.from_decimal(Money(a, "USD").amount, "USD") == Money(a, "USD")
