@@ -18,8 +18,11 @@ from omnigraph import __version__
 from omnigraph.api.http import GraphQLApp
 from omnigraph.db.engine import Database
 from omnigraph.events.dispatcher import EventDispatcher
+from omnigraph.periodic import PeriodicTask
 from omnigraph.plugin_host import build_plugin_manager
 from omnigraph.services.core import Services
+from omnigraph.services.reservations import ReservationSweeper
+from omnigraph.services.stock_rules import refresh_seasons
 from omnigraph.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,11 +46,13 @@ def create_app(
     *,
     extra_plugins: Iterable[tuple[str, object]] = (),
     run_dispatcher: bool = True,
+    run_sweeper: bool | None = None,
 ) -> Starlette:
     """Build the service. Nothing touches the database until the app starts.
 
     ``extra_plugins`` registers (name, plugin) pairs beside the installed ones (tests,
-    embedding). ``run_dispatcher=False`` leaves outbound event delivery to the caller.
+    embedding). ``run_dispatcher=False`` leaves outbound event delivery to the caller;
+    ``run_sweeper`` (default: as ``run_dispatcher``) does the same for reservation expiry.
     """
     settings = settings or Settings.from_env()
     services = Services(
@@ -56,6 +61,11 @@ def create_app(
         plugins=build_plugin_manager(settings, extra=extra_plugins),
     )
     dispatcher = EventDispatcher(services, poll_seconds=settings.event_poll_seconds)
+    sweeper = ReservationSweeper(services, interval_seconds=settings.reservation_sweep_seconds)
+    run_sweeper = run_dispatcher if run_sweeper is None else run_sweeper
+    seasons = PeriodicTask(
+        "safety-stock-seasons", settings.season_refresh_seconds, lambda: refresh_seasons(services)
+    )
     graphql = GraphQLApp(services, graphql_ide="graphiql" if settings.graphiql else None)
 
     async def healthz(_: Request) -> JSONResponse:
@@ -76,9 +86,14 @@ def create_app(
         await services.startup()
         if run_dispatcher:
             dispatcher.start()
+        if run_sweeper:
+            sweeper.start()
+            seasons.start()
         try:
             yield
         finally:
+            await sweeper.stop()
+            await seasons.stop()
             if run_dispatcher:
                 await dispatcher.stop()
             await services.shutdown()
@@ -107,4 +122,5 @@ def create_app(
     )
     app.state.services = services
     app.state.dispatcher = dispatcher
+    app.state.reservation_sweeper = sweeper
     return app

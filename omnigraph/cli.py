@@ -6,10 +6,16 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from omnigraph.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from omnigraph.domain.rules_file import RulesDocument
+    from omnigraph.services.reconciliation import Reconciliation
+    from omnigraph.services.stock_rules import ImportSummary
 
 
 def _settings(**overrides: object) -> Settings:
@@ -154,3 +160,114 @@ def plugins() -> None:
         click.echo(f"{info.name}{version} ({info.module})")
         for hook in info.hooks:
             click.echo(f"  - {hook}")
+
+
+async def _reconcile(
+    settings: Settings, location: str | None, skus: tuple[str, ...]
+) -> Reconciliation:
+    from omnigraph.db.engine import Database
+    from omnigraph.plugin_host import build_plugin_manager
+    from omnigraph.services.core import Services
+    from omnigraph.services.reconciliation import ReconciliationFilter, reconcile_inventory
+
+    services = Services(
+        settings=settings,
+        db=Database.from_url(settings.database_url),
+        plugins=build_plugin_manager(settings),
+    )
+    try:
+        return await reconcile_inventory(
+            services, ReconciliationFilter(location_code=location, skus=skus)
+        )
+    finally:
+        await services.db.dispose()
+
+
+@main.command()
+@click.option("--location", help="Only this location (its code, e.g. DC-COLUMBUS).")
+@click.option("--sku", "skus", multiple=True, help="Only this SKU; repeat for several.")
+def reconcile(location: str | None, skus: tuple[str, ...]) -> None:
+    """Recompute inventory levels from the ledger; exit 1 when any level drifted."""
+    from omnigraph.domain.errors import DomainError
+
+    try:
+        report = asyncio.run(_reconcile(_settings(), location, skus))
+    except DomainError as exc:
+        raise click.UsageError(str(exc)) from exc
+    for drift in report.drifts:
+        click.echo(
+            f"{report.location_codes[drift.location_id]}\t{report.skus[drift.product_id]}"
+            f"\t{drift.bucket.value}\trecorded {drift.recorded}\tledger {drift.from_ledger}"
+        )
+    if report.drifts:
+        click.echo(f"Checked {report.checked_levels} levels: {len(report.drifts)} drifted.")
+        sys.exit(1)
+    click.echo(f"Checked {report.checked_levels} levels: no drift.")
+
+
+@main.group()
+def rules() -> None:
+    """Inventory rules: safety stock, channel exposure, protected stock."""
+
+
+def _read_rules(path: Path) -> RulesDocument:
+    import tomllib
+
+    from omnigraph.domain.errors import DomainError
+    from omnigraph.domain.rules_file import parse_rules
+
+    try:
+        return parse_rules(tomllib.loads(path.read_text()))
+    except tomllib.TOMLDecodeError as exc:
+        raise click.ClickException(f"{path}: not valid TOML: {exc}") from exc
+    except DomainError as exc:
+        lines = "\n".join(f"  {'.'.join(p.field)}: {p.message}" for p in exc.problems)
+        raise click.ClickException(f"{path} has {len(exc.problems)} problem(s):\n{lines}") from exc
+
+
+@rules.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rules_check(path: Path) -> None:
+    """Validate a rules file without touching the database."""
+    document = _read_rules(path)
+    click.echo(
+        f"{path} is valid: {len(document.safety_stock)} safety stock, "
+        f"{len(document.channel_exposure)} channel exposure, "
+        f"{len(document.protected_stock)} protected stock rules."
+    )
+
+
+async def _import_rules(settings: Settings, document: RulesDocument) -> ImportSummary:
+    from omnigraph.db.engine import Database
+    from omnigraph.plugin_host import build_plugin_manager
+    from omnigraph.services.core import Services
+    from omnigraph.services.stock_rules import import_rules
+
+    services = Services(
+        settings=settings,
+        db=Database.from_url(settings.database_url),
+        plugins=build_plugin_manager(settings),
+    )
+    try:
+        return await import_rules(services, document)
+    finally:
+        await services.db.dispose()
+
+
+@rules.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rules_import(path: Path) -> None:
+    """Replace every inventory rule with the file's and re-evaluate safety stock."""
+    from omnigraph.domain.errors import DomainError
+
+    document = _read_rules(path)
+    try:
+        summary = asyncio.run(_import_rules(_settings(), document))
+    except DomainError as exc:
+        lines = "\n".join(f"  {'.'.join(p.field)}: {p.message}" for p in exc.problems)
+        raise click.ClickException(f"{path} was not imported:\n{lines}") from exc
+    click.echo(
+        f"Imported {summary.safety_stock_rules} safety stock, {summary.exposure_rules} channel "
+        f"exposure and {summary.protected_rules} protected stock rules; "
+        f"{summary.levels_changed} levels changed."
+    )

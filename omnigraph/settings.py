@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from omnigraph.domain.stock_signal import check_thresholds
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./omnigraph.db"
 
 
@@ -28,6 +30,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -61,7 +70,13 @@ class Settings:
     default_currency: str = "USD"
     graphiql: bool = True
     event_poll_seconds: float = 1.0
+    reservation_sweep_seconds: int = 5
     cors_origins: tuple[str, ...] = ()
+    # How often seasonal safety stock rules are re-applied (they turn on and off by date).
+    season_refresh_seconds: int = 3600
+    # Stock messaging: "only N left" at or under the first, "low stock" at or under the second.
+    stock_only_few_left: int = 3
+    stock_low: int = 10
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -76,6 +91,13 @@ class Settings:
         log_level = env.get("OMNIGRAPH_LOG_LEVEL", "info").lower()
         if log_level not in {"critical", "error", "warning", "info", "debug"}:
             raise SettingsError(f"OMNIGRAPH_LOG_LEVEL must be a logging level, got {log_level!r}")
+        stock_only_few_left = _int(env, "OMNIGRAPH_STOCK_ONLY_FEW_LEFT", 3)
+        stock_low = _int(env, "OMNIGRAPH_STOCK_LOW", 10)
+        if (problem := check_thresholds(stock_only_few_left, stock_low)) is not None:
+            raise SettingsError(
+                f"OMNIGRAPH_STOCK_ONLY_FEW_LEFT={stock_only_few_left},"
+                f" OMNIGRAPH_STOCK_LOW={stock_low}: {problem}"
+            )
         return cls(
             database_url=env.get("OMNIGRAPH_DATABASE_URL") or DEFAULT_DATABASE_URL,
             host=env.get("OMNIGRAPH_HOST") or "127.0.0.1",
@@ -88,6 +110,10 @@ class Settings:
             default_currency=(env.get("OMNIGRAPH_CURRENCY") or "USD").upper(),
             graphiql=_bool(env, "OMNIGRAPH_GRAPHIQL", True),
             cors_origins=_split_names(env.get("OMNIGRAPH_CORS_ORIGINS")) or (),
+            season_refresh_seconds=_int(env, "OMNIGRAPH_SEASON_REFRESH_SECONDS", 3600),
+            reservation_sweep_seconds=_positive(env, "OMNIGRAPH_RESERVATION_SWEEP_SECONDS", 5),
+            stock_only_few_left=stock_only_few_left,
+            stock_low=stock_low,
             extra={k: v for k, v in env.items() if k.startswith("OMNIGRAPH_PLUGIN_")},
         )
 

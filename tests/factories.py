@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 from omnigraph.db.models import Channel, InventoryLevel, InventoryMovement, Location, Product
+from omnigraph.domain.vocabulary import InventoryBucket
 from omnigraph.services.core import Services
 
 WEEK = {day: [["08:00", "22:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -154,3 +157,38 @@ async def build_network(
             )
         await uow.commit()
     return Network(dc=1, loop=2, evanston=3, oak_park=4, skus=("TEE-001", "MUG-002", "LAMP-003"))
+
+
+async def ledger_discrepancies(services: Services) -> list[tuple[int, int, str, int, int]]:
+    """Every (location, product, bucket, level quantity, ledger sum) that disagrees.
+
+    Levels are the running sum of the append-only ledger; an empty list means every bucket
+    of every level reconciles with its movements.
+    """
+    async with services.db.read_session() as session:
+        sums = {
+            (row.location_id, row.product_id, row.bucket): int(row.total)
+            for row in await session.execute(
+                select(
+                    InventoryMovement.location_id,
+                    InventoryMovement.product_id,
+                    InventoryMovement.bucket,
+                    func.sum(InventoryMovement.delta).label("total"),
+                ).group_by(
+                    InventoryMovement.location_id,
+                    InventoryMovement.product_id,
+                    InventoryMovement.bucket,
+                )
+            )
+        }
+        levels = list(await session.scalars(select(InventoryLevel)))
+    wrong = []
+    for level in levels:
+        for bucket in InventoryBucket:
+            quantity = int(getattr(level, bucket.value.lower()))
+            ledger = sums.pop((level.location_id, level.product_id, bucket.value), 0)
+            if quantity != ledger:
+                wrong.append((level.location_id, level.product_id, bucket.value, quantity, ledger))
+    # Movements for a level that does not exist do not reconcile either.
+    wrong.extend((loc, prod, bucket, 0, total) for (loc, prod, bucket), total in sums.items())
+    return wrong

@@ -74,41 +74,29 @@ async def test_receipt_adds_on_hand_writes_the_ledger_and_an_event(
     assert await ledger_and_outbox(harness) == (before[0] + 1, before[1] + 1)
 
 
-async def test_damage_and_safety_stock_reduce_available(harness: Harness, network: Network) -> None:
+async def test_damaged_units_are_not_available(harness: Harness, network: Network) -> None:
     loop = location_id(network.loop)
-    await harness.graphql(
-        ADJUST,
-        {
-            "input": {
-                "locationId": loop,
-                "sku": "TEE-001",
-                "delta": 1,
-                "bucket": "DAMAGED",
-                "reason": "DAMAGE",
-            }
-        },
-    )
-    payload = (
-        await harness.graphql(
-            ADJUST,
-            {
-                "input": {
-                    "locationId": loop,
-                    "sku": "TEE-001",
-                    "delta": 1,
-                    "bucket": "SAFETY_STOCK",
-                    "reason": "SAFETY_STOCK",
-                }
-            },
-        )
-    )["adjustInventory"]
-    level = payload["inventoryLevel"]
-    assert (level["onHand"], level["damaged"], level["safetyStock"], level["available"]) == (
-        3,
-        1,
-        1,
-        1,
-    )
+    change = {
+        "locationId": loop,
+        "sku": "TEE-001",
+        "delta": 1,
+        "bucket": "DAMAGED",
+        "reason": "DAMAGE",
+    }
+    level = (await harness.graphql(ADJUST, {"input": change}))["adjustInventory"]["inventoryLevel"]
+    assert (level["onHand"], level["damaged"], level["available"]) == (3, 1, 2)
+
+
+async def test_safety_stock_is_not_adjusted_by_hand(harness: Harness, network: Network) -> None:
+    change = {
+        "locationId": location_id(network.loop),
+        "sku": "TEE-001",
+        "delta": 1,
+        "bucket": "SAFETY_STOCK",
+    }
+    errors = (await harness.graphql(ADJUST, {"input": change}))["adjustInventory"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [(["input", "bucket"], "INVALID")]
+    assert "setSafetyStockRule" in errors[0]["message"]
 
 
 async def test_an_external_id_is_applied_once(harness: Harness, network: Network) -> None:

@@ -20,6 +20,7 @@ from omnigraph.db.models import (
     Order,
     OrderLine,
     Product,
+    SafetyStockRule,
 )
 from omnigraph.demo import (
     DemoNetwork,
@@ -307,7 +308,7 @@ def test_stores_beyond_the_city_list_open_in_named_suburbs() -> None:
     network = generate_network(spec)
 
     stores = stores_of(network)
-    suburbs = stores[len(CITIES):]
+    suburbs = stores[len(CITIES) :]
     assert len(stores) == len(CITIES) + 40
     assert all(SUBURB_NAME.match(store.name) for store in suburbs)
     assert {(s.city, s.region) for s in stores} == CITY_LABELS
@@ -327,7 +328,10 @@ def test_order_mix_covers_every_channel_and_drops_shipping_without_carriers() ->
     without = order_mix(8, can_ship=False)
 
     assert {channel for channel, _ in with_carriers} == {
-        ChannelCode.WEB, ChannelCode.APP, ChannelCode.POS, ChannelCode.CALL_CENTER,
+        ChannelCode.WEB,
+        ChannelCode.APP,
+        ChannelCode.POS,
+        ChannelCode.CALL_CENTER,
     }
     assert len(without) == 8
     assert all(method.is_collection for _, method in without)
@@ -390,12 +394,52 @@ async def test_loading_writes_every_row(services: Services, network: DemoNetwork
     assert reasons == {MovementReason.INITIAL_LOAD.value}
 
 
+async def test_loaded_levels_read_back_as_generated(
+    services: Services, network: DemoNetwork
+) -> None:
+    await load_network(services.db, network)
+
+    async with services.db.read_session() as session:
+        rows = {row.id: row for row in await session.scalars(select(InventoryLevel))}
+    for level in network.levels:
+        row = rows[level.id]
+        assert (row.location_id, row.product_id) == (level.location_id, level.product_id)
+        assert (row.on_hand, row.safety_stock, row.damaged, row.incoming) == (
+            level.on_hand,
+            level.safety_stock,
+            level.damaged,
+            level.incoming,
+        )
+        assert (row.committed, row.reserved) == (0, 0)
+        assert row.incoming_expected_at == level.incoming_expected_at
+        assert row.updated_at == SPEC.counted_at
+
+
 async def test_the_loaded_ledger_reproduces_the_levels(
     services: Services, network: DemoNetwork
 ) -> None:
     await load_network(services.db, network)
 
     await assert_ledger_reconciles(services)
+
+
+async def test_loaded_safety_stock_is_owned_by_sku_at_location_rules(
+    services: Services, network: DemoNetwork
+) -> None:
+    await load_network(services.db, network)
+    async with services.db.read_session() as session:
+        kept = list(
+            await session.scalars(select(InventoryLevel).where(InventoryLevel.safety_stock > 0))
+        )
+        rules = {rule.id: rule for rule in await session.scalars(select(SafetyStockRule))}
+    assert kept and len(rules) == len(kept)
+    for level in kept:
+        rule = rules[level.safety_stock_rule_id]
+        assert (rule.location_id, rule.product_id, rule.quantity) == (
+            level.location_id,
+            level.product_id,
+            level.safety_stock,
+        )
 
 
 async def test_loading_into_a_database_with_a_catalogue_is_refused(

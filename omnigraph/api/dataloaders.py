@@ -19,6 +19,7 @@ from omnigraph.db.models import (
     Order,
     OrderLine,
     Product,
+    SafetyStockRule,
     Shipment,
 )
 from omnigraph.services import lookups
@@ -45,6 +46,9 @@ class Loaders:
             lambda s, ids: lookups.by_ids(s, FulfillmentOrder, ids)
         )
         self.shipment_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Shipment, ids))
+        self.safety_stock_rule_by_id = self._loader(
+            lambda s, ids: lookups.by_ids(s, SafetyStockRule, ids)
+        )
         self.order_line_by_id = self._loader(lambda s, ids: lookups.by_ids(s, OrderLine, ids))
         self.product_by_sku: DataLoader[str, Product | None] = self._loader(
             lookups.products_by_skus

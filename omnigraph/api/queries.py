@@ -19,12 +19,25 @@ from omnigraph.api.types.common import DeliveryMethod, GeoPointInput
 from omnigraph.api.types.inventory import InventoryLevel, SkuAvailability
 from omnigraph.api.types.orders import Order, Shipment
 from omnigraph.api.types.promise import DeliveryPromise, LineStock, PromiseOption, UnavailableMethod
+from omnigraph.api.types.reconciliation import InventoryReconciliation
+from omnigraph.api.types.reservations import Reservation
+from omnigraph.api.types.stock import StockStatus
+from omnigraph.api.types.stock_rules import (
+    ChannelExposureRule,
+    CustomerTier,
+    InventoryRules,
+    ProtectedStockRule,
+    SafetyStockRule,
+)
 from omnigraph.db.mapping import level_of
 from omnigraph.domain import vocabulary
 from omnigraph.domain.orders import LineRequest, order_id_from_number
 from omnigraph.services import availability as availability_service
 from omnigraph.services import promise as promise_service
 from omnigraph.services import queries
+from omnigraph.services import reconciliation as reconciliation_service
+from omnigraph.services import reservations as reservation_service
+from omnigraph.services import stock_rules as stock_rules_service
 
 
 @strawberry.type
@@ -134,6 +147,7 @@ class Query:
         info: Info,
         skus: list[str],
         channel: str | None = None,
+        customer_email: str | None = None,
         near: GeoPointInput | None = None,
         radius_km: float | None = None,
         locations_limit: int = 20,
@@ -143,6 +157,7 @@ class Query:
                 info.context.services,
                 skus,
                 channel=channel,
+                customer_email=customer_email,
                 near=geo_point(near, ("near",)),
                 radius_km=radius_km,
                 locations_limit=locations_limit,
@@ -184,6 +199,7 @@ class Query:
                     requested=s.requested,
                     network_available=s.network_available,
                     message=s.message,
+                    stock=StockStatus.of(s.signal),
                 )
                 for s in result.lines
             ],
@@ -211,3 +227,64 @@ class Query:
         return InventoryLevel.of(
             level_of(row), row.location_id, row.product_id, row.incoming_expected_at
         )
+
+    @strawberry.field(description="Every safety stock, channel exposure and protected stock rule.")
+    async def inventory_rules(self, info: Info) -> InventoryRules:
+        listing = await stock_rules_service.list_rules(info.context.services)
+        return InventoryRules(
+            safety_stock=[SafetyStockRule.from_row(row) for row in listing.safety_stock],
+            channel_exposure=[
+                ChannelExposureRule(
+                    id=row.id,
+                    channel=code,
+                    percent=row.percent,
+                    cap=row.cap,
+                    category=row.category,
+                    sku=sku,
+                )
+                for row, code, sku in listing.channel_exposure
+            ],
+            protected_stock=[
+                ProtectedStockRule(
+                    id=row.id,
+                    quantity=row.quantity,
+                    tiers=[CustomerTier(t) for t in row.tiers],
+                    category=row.category,
+                    sku=sku,
+                )
+                for row, sku in listing.protected_stock
+            ],
+        )
+
+    @strawberry.field(
+        description="Levels recomputed from the ledger, and every quantity that disagrees."
+    )
+    async def inventory_reconciliation(
+        self, info: Info, location_id: strawberry.ID | None = None, skus: list[str] | None = None
+    ) -> InventoryReconciliation:
+        with as_bad_input():
+            report = await reconciliation_service.reconcile_inventory(
+                info.context.services,
+                reconciliation_service.ReconciliationFilter(
+                    location_id=decode_id(location_id, "Location", ("locationId",))
+                    if location_id is not None
+                    else None,
+                    skus=skus or (),
+                ),
+            )
+        return InventoryReconciliation.of(report)
+
+    @strawberry.field(description="One reservation by global id, or a cart's latest by cartId.")
+    async def reservation(
+        self, info: Info, id: strawberry.ID | None = None, cart_id: str | None = None
+    ) -> Reservation | None:
+        if (id is None) == (cart_id is None):
+            raise BadUserInput("give exactly one of id and cartId")
+        services = info.context.services
+        if cart_id is not None:
+            view = await reservation_service.reservation_for_cart(services, cart_id)
+        else:
+            with as_bad_input():
+                key = decode_id(id or "", "Reservation", ("id",))
+            view = (await reservation_service.get_reservations(services, [key]))[0]
+        return Reservation.of(view) if view is not None else None

@@ -52,7 +52,13 @@ class City:
 
 
 def _city(
-    name: str, state: str, lat: float, lon: float, tz: str, zip_code: str, metro_k: int,
+    name: str,
+    state: str,
+    lat: float,
+    lon: float,
+    tz: str,
+    zip_code: str,
+    metro_k: int,
     water: str = "",
 ) -> City:
     return City(name, state, lat, lon, tz, zip_code, metro_k, frozenset(water.split()))

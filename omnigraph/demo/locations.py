@@ -46,14 +46,37 @@ DC_HOURS = _hours(("06:00", "22:00"), ("06:00", "22:00"), None)
 DARK_STORE_HOURS = _hours(("07:00", "23:00"), ("07:00", "23:00"), ("07:00", "23:00"))
 
 RETAIL_STREETS = (
-    "Main St", "Market St", "Broadway", "Commerce St", "Elm St", "Oak Ave", "Maple Ave",
-    "Park Ave", "Washington St", "Lincoln Ave", "Center St", "Grand Ave", "Union St",
-    "Church St", "Mill St", "Lake St", "Highland Ave", "Franklin St", "Jefferson Ave",
+    "Main St",
+    "Market St",
+    "Broadway",
+    "Commerce St",
+    "Elm St",
+    "Oak Ave",
+    "Maple Ave",
+    "Park Ave",
+    "Washington St",
+    "Lincoln Ave",
+    "Center St",
+    "Grand Ave",
+    "Union St",
+    "Church St",
+    "Mill St",
+    "Lake St",
+    "Highland Ave",
+    "Franklin St",
+    "Jefferson Ave",
     "Riverside Dr",
 )
 INDUSTRIAL_STREETS = (
-    "Logistics Pkwy", "Distribution Dr", "Commerce Center Blvd", "Industrial Pkwy",
-    "Freight Way", "Enterprise Dr", "Gateway Blvd", "Intermodal Dr", "Trade Center Dr",
+    "Logistics Pkwy",
+    "Distribution Dr",
+    "Commerce Center Blvd",
+    "Industrial Pkwy",
+    "Freight Way",
+    "Enterprise Dr",
+    "Gateway Blvd",
+    "Intermodal Dr",
+    "Trade Center Dr",
     "Warehouse Rd",
 )
 

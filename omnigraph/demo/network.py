@@ -5,9 +5,10 @@ streams seeded from ``spec.seed``, one stream per part, so asking for more store
 reshuffle the catalogue. Dates hang off ``spec.as_of``, never off the wall clock.
 
 Size: levels = DCs x SKUs (regional DCs ~85% of that) + (stores + dark stores) x
-``assortment_size``, and the loader writes about 1.1 ledger rows per level. The default
-spec gives ~2,600 levels; 500 locations x 10,000 SKUs, with stores capped at 1,500 SKUs
-each, gives ~0.8 million levels and ~0.9 million ledger rows.
+``assortment_size``, and the loader writes about one ledger row per level. The default
+spec gives ~2,600 levels; 500 locations (4 DCs, 476 stores, 20 dark stores) x 10,000 SKUs,
+with stores capped at 1,500 SKUs each, gives ~0.88 million levels and ~0.86 million
+ledger rows.
 """
 
 from __future__ import annotations

@@ -41,16 +41,54 @@ CANCELLED_POSITION = 1
 CANCEL_REASON = "Customer changed their mind"
 
 FIRST_NAMES = (
-    "Avery", "Jordan", "Maria", "James", "Priya", "Wei", "Olivia", "Mateo", "Aisha", "Ethan",
-    "Sofia", "Noah", "Grace", "Diego", "Hannah", "Malik",
+    "Avery",
+    "Jordan",
+    "Maria",
+    "James",
+    "Priya",
+    "Wei",
+    "Olivia",
+    "Mateo",
+    "Aisha",
+    "Ethan",
+    "Sofia",
+    "Noah",
+    "Grace",
+    "Diego",
+    "Hannah",
+    "Malik",
 )
 LAST_NAMES = (
-    "Johnson", "Garcia", "Nguyen", "Patel", "Smith", "Kim", "Brown", "Martinez", "Okafor",
-    "Williams", "Chen", "Davis", "Lopez", "Anderson", "Rossi", "Cohen",
+    "Johnson",
+    "Garcia",
+    "Nguyen",
+    "Patel",
+    "Smith",
+    "Kim",
+    "Brown",
+    "Martinez",
+    "Okafor",
+    "Williams",
+    "Chen",
+    "Davis",
+    "Lopez",
+    "Anderson",
+    "Rossi",
+    "Cohen",
 )
 HOME_STREETS = (
-    "Maple St", "Cedar Ln", "Oak Dr", "Pine St", "Willow Way", "Birch Rd", "Hillcrest Ave",
-    "Lakeview Dr", "Meadow Ln", "Sunset Blvd", "Chestnut St", "Magnolia Ct",
+    "Maple St",
+    "Cedar Ln",
+    "Oak Dr",
+    "Pine St",
+    "Willow Way",
+    "Birch Rd",
+    "Hillcrest Ave",
+    "Lakeview Dr",
+    "Meadow Ln",
+    "Sunset Blvd",
+    "Chestnut St",
+    "Magnolia Ct",
 )
 
 
@@ -111,7 +149,8 @@ class _Planner:
 
     def collection_point(self, method: DeliveryMethod) -> LocationRow:
         capable = [
-            loc for loc in self.network.locations
+            loc
+            for loc in self.network.locations
             if method.capability.value in loc.capabilities and self.stock.free_at(loc.id)
         ]
         if not capable:

@@ -84,19 +84,34 @@ class _Levels:
         return self.arrivals[_between(self.rng, min_days, max_days)]
 
     def add(
-        self, location_id: int, product_id: int, on_hand: int, safety_stock: int,
-        damaged: int, incoming: int, expected: datetime | None,
+        self,
+        location_id: int,
+        product_id: int,
+        on_hand: int,
+        safety_stock: int,
+        damaged: int,
+        incoming: int,
+        expected: datetime | None,
     ) -> None:
         self.rows.append(
             LevelRow(
-                len(self.rows) + 1, location_id, product_id, on_hand, safety_stock, damaged,
-                incoming, expected,
+                len(self.rows) + 1,
+                location_id,
+                product_id,
+                on_hand,
+                safety_stock,
+                damaged,
+                incoming,
+                expected,
             )
         )
 
 
 def _distribution_centre(
-    levels: _Levels, location: LocationRow, products: Sequence[ProductRow], traits: SkuTraits,
+    levels: _Levels,
+    location: LocationRow,
+    products: Sequence[ProductRow],
+    traits: SkuTraits,
     national: bool,
 ) -> None:
     rng = levels.rng
@@ -112,14 +127,23 @@ def _distribution_centre(
         damaged = _between(rng, 1, 4) if rng.random() < 0.03 else 0
         incoming = round(mean * rng.uniform(0.3, 1.0)) if rng.random() < 0.1 else 0
         levels.add(
-            location.id, product.id, on_hand, 0, damaged, incoming,
+            location.id,
+            product.id,
+            on_hand,
+            0,
+            damaged,
+            incoming,
             levels.expected(3, 21) if incoming else None,
         )
 
 
 def _shelf(
-    levels: _Levels, location: LocationRow, product_ids: Sequence[int], indexes: Sequence[int],
-    traits: SkuTraits, profile: StoreProfile,
+    levels: _Levels,
+    location: LocationRow,
+    product_ids: Sequence[int],
+    indexes: Sequence[int],
+    traits: SkuTraits,
+    profile: StoreProfile,
 ) -> None:
     # The hot loop of big networks: names bound locally, no helper calls on the common path.
     rng, random_ = levels.rng, levels.rng.random
@@ -138,7 +162,12 @@ def _shelf(
         if (on_hand == 0 and random_() < 0.5) or (0 < on_hand <= 2 and random_() < 0.3):
             incoming = _between(rng, 4, 24)
         levels.add(
-            location.id, product_ids[index], on_hand, safety, damaged, incoming,
+            location.id,
+            product_ids[index],
+            on_hand,
+            safety,
+            damaged,
+            incoming,
             levels.expected(1, 10) if incoming else None,
         )
 

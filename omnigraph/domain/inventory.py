@@ -40,19 +40,21 @@ class StockLevel:
         return StockLevel(**fields)
 
 
-# Buckets an operator may adjust directly; committed and reserved move only with orders
-# and checkout holds, so nobody can hand-edit a promise away.
+# Buckets an operator may adjust directly. Committed and reserved move only with orders
+# and checkout holds, so nobody can hand-edit a promise away; safety stock comes from the
+# safety stock rules, so a hand edit would be undone by the next rule change.
 ADJUSTABLE_BUCKETS = frozenset(
-    {
-        InventoryBucket.ON_HAND,
-        InventoryBucket.SAFETY_STOCK,
-        InventoryBucket.DAMAGED,
-        InventoryBucket.INCOMING,
-    }
+    {InventoryBucket.ON_HAND, InventoryBucket.DAMAGED, InventoryBucket.INCOMING}
 )
 
 
 def check_adjustable(bucket: InventoryBucket) -> None:
+    if bucket is InventoryBucket.SAFETY_STOCK:
+        raise DomainError.single(
+            ("bucket",),
+            ErrorCode.INVALID,
+            "safety stock is set by safety stock rules (setSafetyStockRule)",
+        )
     if bucket not in ADJUSTABLE_BUCKETS:
         raise DomainError.single(
             ("bucket",),
@@ -95,7 +97,7 @@ def plan_set(level: StockLevel, bucket: InventoryBucket, quantity: int) -> tuple
 
 
 # Reasons that belong to orders and checkout holds; nobody applies them by hand.
-SYSTEM_REASONS = frozenset({"COMMIT", "RELEASE", "RESERVATION"})
+SYSTEM_REASONS = frozenset({"COMMIT", "RELEASE", "RESERVATION", "SAFETY_STOCK"})
 
 
 def check_manual_reason(reason: str) -> None:
@@ -103,5 +105,5 @@ def check_manual_reason(reason: str) -> None:
         raise DomainError.single(
             ("reason",),
             ErrorCode.INVALID,
-            f"{reason} movements are made by orders and reservations",
+            f"{reason} movements are made by orders, reservations and rules",
         )

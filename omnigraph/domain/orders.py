@@ -61,6 +61,8 @@ class OrderRequest:
     pickup_location_id: int | None = None
     idempotency_key: str | None = None
     external_reference: str | None = None
+    # Converts this checkout reservation: the order takes exactly its held units.
+    reservation_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,10 @@ class CatalogFacts:
     pickup_capabilities: frozenset[Capability] | None = None
     pickup_location_known: bool = False
     problems: list[Problem] = field(default_factory=list)
+
+
+def is_email(text: str) -> bool:
+    return bool(_EMAIL.match(text or ""))
 
 
 def _address_problems(address: Address | None) -> list[Problem]:
@@ -178,7 +184,7 @@ def validate_order(request: OrderRequest, facts: CatalogFacts) -> None:
             )
         )
     problems.extend(line_problems(request.lines, facts.prices))
-    if not _EMAIL.match(request.customer.email or ""):
+    if not is_email(request.customer.email):
         problems.append(
             Problem(("customer", "email"), ErrorCode.INVALID, "a valid email address is required")
         )

@@ -108,6 +108,10 @@ def _eligible(
     only_location_id: int | None,
     rules: Sequence[EligibilityRule],
 ) -> list[Candidate] | PlanRefusal:
+    if not candidates:
+        # Candidates are the locations holding some of the cart, so none means sold out,
+        # not that nobody offers the method: a storefront must be told INSUFFICIENT_STOCK.
+        return PlanRefusal(method, Unavailable.INSUFFICIENT_STOCK, "none of the cart is in stock")
     capable = [
         c
         for c in candidates

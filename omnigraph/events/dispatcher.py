@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from omnigraph.db.models import EventCursor
 from omnigraph.db.types import utcnow
+from omnigraph.events.gaps import GAP_GRACE_SECONDS, IdGaps
 from omnigraph.events.outbox import events_after, latest_event_id
 from omnigraph.events.types import Event
 
@@ -52,7 +53,6 @@ BATCH_SIZE = 100
 BASE_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
 HANDLER_TIMEOUT_SECONDS = 30.0
-GAP_GRACE_SECONDS = 5.0
 _ERROR_LENGTH = 1000
 
 
@@ -101,13 +101,11 @@ class EventDispatcher:
         self._handler_timeout = handler_timeout
         self._base_backoff = base_backoff
         self._max_backoff = max_backoff
-        self._gap_grace = gap_grace_seconds
         self._clock = clock
+        self._gaps = IdGaps(gap_grace_seconds, clock)
         # In memory on purpose: after a restart a failing plugin gets one immediate try,
         # then its persisted attempt count puts it straight back on the long wait.
         self._retry_at: dict[str, float] = {}
-        # Missing event id -> when a consumer first found it missing.
-        self._gaps: dict[int, float] = {}
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -147,7 +145,7 @@ class EventDispatcher:
             async with self._services.db.read_session() as session:
                 events = await events_after(session, position, limit=self._batch_size)
             for event in events:
-                if event.id != position + 1 and not self._gap_elapsed(position + 1):
+                if event.id != position + 1 and not self._gaps.elapsed(position + 1):
                     return delivered
                 try:
                     await self._call(impl, event)
@@ -160,14 +158,6 @@ class EventDispatcher:
                 delivered += 1
             if len(events) < self._batch_size:
                 return delivered
-
-    def _gap_elapsed(self, missing_id: int) -> bool:
-        now = self._clock()
-        first_seen = self._gaps.setdefault(missing_id, now)
-        # Forget gaps long passed so the map stays small.
-        for stale in [i for i, seen in self._gaps.items() if now - seen > 10 * self._gap_grace]:
-            del self._gaps[stale]
-        return now - first_seen >= self._gap_grace
 
     async def _call(self, impl: HookImpl, event: Event) -> None:
         # Like pluggy, pass only the arguments the implementation declares.
@@ -265,7 +255,9 @@ class EventDispatcher:
         """The poll interval, shortened so a plugin's retry or a gap's grace is not overslept."""
         now = self._clock()
         deadlines = [at - now for at in self._retry_at.values()]
-        deadlines += [seen + self._gap_grace - now for seen in self._gaps.values()]
+        gap_deadline = self._gaps.seconds_to_next_deadline()
+        if gap_deadline is not None:
+            deadlines.append(gap_deadline)
         # A deadline already past belongs to a pass that could not act on it (say the
         # database was down); waking for it again at once would spin.
         return min([self.poll_seconds, *(d for d in deadlines if d > 0)])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import OutboxEvent
@@ -44,6 +44,17 @@ def new_event(
     )
 
 
+# A field filter on the JSON payload: key -> accepted values (all ints or all strings).
+PayloadFilter = Mapping[str, Collection[int] | Collection[str]]
+
+
+def _payload_in(key: str, values: Collection[int] | Collection[str]) -> ColumnElement[bool]:
+    field = OutboxEvent.payload[key]
+    if all(isinstance(value, int) for value in values):
+        return field.as_integer().in_(list(values))
+    return field.as_string().in_([str(value) for value in values])
+
+
 async def events_after(
     session: AsyncSession,
     after_id: int,
@@ -52,7 +63,14 @@ async def events_after(
     order_id: int | None = None,
     topics: Sequence[str] | None = None,
     up_to: int | None = None,
+    payload: PayloadFilter | None = None,
 ) -> list[Event]:
+    """Events with ids above ``after_id`` in id order, narrowed by the filters given.
+
+    ``payload`` keeps events whose payload holds one of the listed values under each key;
+    it is evaluated in SQL (JSON extraction on SQLite and PostgreSQL), after the indexed
+    id and topic conditions have narrowed the rows.
+    """
     query = select(OutboxEvent).where(OutboxEvent.id > after_id)
     if up_to is not None:
         query = query.where(OutboxEvent.id <= up_to)
@@ -60,6 +78,8 @@ async def events_after(
         query = query.where(OutboxEvent.order_id == order_id)
     if topics:
         query = query.where(OutboxEvent.topic.in_(topics))
+    for key, values in (payload or {}).items():
+        query = query.where(_payload_in(key, values))
     rows = await session.scalars(query.order_by(OutboxEvent.id).limit(limit))
     return [to_event(row) for row in rows]
 
@@ -67,3 +87,16 @@ async def events_after(
 async def latest_event_id(session: AsyncSession) -> int:
     value = await session.scalar(select(func.max(OutboxEvent.id)))
     return int(value or 0)
+
+
+async def event_ids_between(
+    session: AsyncSession, after_id: int, up_to: int, *, limit: int
+) -> list[int]:
+    """The ids present in ``(after_id, up_to]``, ascending: where the gaps are."""
+    rows = await session.scalars(
+        select(OutboxEvent.id)
+        .where(OutboxEvent.id > after_id, OutboxEvent.id <= up_to)
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+    )
+    return list(rows)

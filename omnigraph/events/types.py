@@ -18,6 +18,7 @@ class Topic(StrEnum):
     SHIPMENT_CREATED = "shipment.created"
     SHIPMENT_STATUS_CHANGED = "shipment.status_changed"
     INVENTORY_CHANGED = "inventory.changed"
+    INVENTORY_COUNTED = "inventory.counted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,23 @@ from omnigraph.db.models import Channel, InventoryLevel, Location
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint, distance_km
 from omnigraph.domain.inventory import StockLevel
-from omnigraph.domain.promise import StockMessage, stock_message
+from omnigraph.domain.promise import StockMessage, StockThresholds, stock_message
+from omnigraph.domain.stock_signal import StockSignal, stock_signal
 from omnigraph.services.network import products_by_sku
+from omnigraph.services.stock_rules import customer_tier, selling_rules
 
 if TYPE_CHECKING:
     from omnigraph.db.models import Product
     from omnigraph.services.core import Services
+    from omnigraph.settings import Settings
 
 MAX_SKUS = 100
+DEFAULT_THRESHOLDS = StockThresholds()
+
+
+def stock_thresholds(settings: Settings) -> StockThresholds:
+    """The operator's stock messaging thresholds (``OMNIGRAPH_STOCK_*``)."""
+    return StockThresholds(only_few_left=settings.stock_only_few_left, low_stock=settings.stock_low)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +37,11 @@ class LocationStock:
     location: Location
     stock: StockLevel
     distance_km: float | None
+    thresholds: StockThresholds = DEFAULT_THRESHOLDS
+
+    @property
+    def signal(self) -> StockSignal:
+        return stock_signal(self.stock.available, self.thresholds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +51,16 @@ class SkuAvailability:
     network_available: int
     nearby_available: int
     locations: list[LocationStock]
+    thresholds: StockThresholds = DEFAULT_THRESHOLDS
+    sellable: int = 0
 
     @property
     def message(self) -> StockMessage:
-        return stock_message(self.network_available)
+        return stock_message(self.sellable, self.thresholds)
+
+    @property
+    def signal(self) -> StockSignal:
+        return stock_signal(self.sellable, self.thresholds)
 
 
 async def availability(
@@ -48,6 +68,7 @@ async def availability(
     skus: Sequence[str],
     *,
     channel: str | None = None,
+    customer_email: str | None = None,
     near: GeoPoint | None = None,
     radius_km: float | None = None,
     locations_limit: int = 20,
@@ -57,7 +78,9 @@ async def availability(
     With ``near``, locations are sorted nearest first and ``radius_km`` limits the list
     (and ``nearby_available``); without it, the locations with most stock come first.
     Unknown SKUs are answered with zero and no product, so a cart with a withdrawn item
-    still renders.
+    still renders. ``sellable`` is what the channel may sell to the customer: the network's
+    available stock less the units protected for other customer tiers, within the channel's
+    exposure share and cap; order capture enforces the same number.
     """
     problems: list[Problem] = []
     if not skus or len(skus) > MAX_SKUS:
@@ -85,6 +108,8 @@ async def availability(
         if problems:
             raise DomainError(problems)
         products = await products_by_sku(session, skus)
+        limits = await selling_rules(session, channel, products.values())
+        tier = await customer_tier(session, customer_email)
         sku_by_id = {p.id: sku for sku, p in products.items()}
         rows = (
             (
@@ -97,11 +122,14 @@ async def availability(
             if sku_by_id
             else []
         )
+    thresholds = stock_thresholds(services.settings)
     per_sku: dict[str, list[LocationStock]] = {sku: [] for sku in skus}
     for level, location in rows:
         stock = level_of(level)
         distance = distance_km(near, point_of(location)) if near is not None else None
-        per_sku[sku_by_id[level.product_id]].append(LocationStock(location, stock, distance))
+        per_sku[sku_by_id[level.product_id]].append(
+            LocationStock(location, stock, distance, thresholds)
+        )
     answers = []
     for sku in dict.fromkeys(skus):
         entries = per_sku[sku]
@@ -116,7 +144,11 @@ async def availability(
         else:
             selling.sort(key=lambda e: (-e.stock.available, e.location.id))
         nearby = sum(e.stock.available for e in selling)
+        product = products.get(sku)
+        sellable = limits.sellable(channel, product, network, tier) if product else 0
         answers.append(
-            SkuAvailability(sku, products.get(sku), network, nearby, selling[:locations_limit])
+            SkuAvailability(
+                sku, product, network, nearby, selling[:locations_limit], thresholds, sellable
+            )
         )
     return answers

@@ -6,7 +6,7 @@ transaction as the level it changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -115,6 +115,34 @@ async def _lock_level(uow: UnitOfWork, location_id: int, product_id: int) -> Inv
     return locked
 
 
+async def lock_levels(
+    uow: UnitOfWork,
+    location_id: int,
+    product_ids: Collection[int],
+    *,
+    create: Collection[int] = (),
+) -> dict[int, InventoryLevel]:
+    """Several levels of one location by product id, locked for update in product order.
+
+    The order matches ``commit_stock``'s, so a batch writer and an order cannot deadlock.
+    Products in ``create`` get an empty level if they have none yet; the others are left
+    out of the result when missing, so a batch does not create rows it will not use.
+    """
+    if not product_ids:
+        return {}
+    query = (
+        select(L)
+        .where(L.location_id == location_id, L.product_id.in_(sorted(set(product_ids))))
+        .order_by(L.product_id)
+    )
+    if not uow.is_sqlite:
+        query = query.with_for_update()
+    rows = {row.product_id: row for row in await uow.session.scalars(query)}
+    for product_id in sorted(set(create) - set(rows)):
+        rows[product_id] = await _lock_level(uow, location_id, product_id)
+    return rows
+
+
 async def _replay(
     uow: UnitOfWork,
     source: str,
@@ -136,7 +164,7 @@ async def _replay(
     )
 
 
-def _change_payload(
+def change_payload(
     location_id: int, product_id: int, sku: str, before: StockLevel, after: StockLevel, reason: str
 ) -> dict[str, Any]:
     return {
@@ -188,10 +216,34 @@ async def _apply(
         Topic.INVENTORY_CHANGED,
         "inventory_level",
         row.id,
-        _change_payload(row.location_id, row.product_id, sku, before, after, reason.value),
+        change_payload(row.location_id, row.product_id, sku, before, after, reason.value),
     )
     await uow.session.flush()
     return LevelView(row.id, row.location_id, row.product_id, sku, after)
+
+
+async def apply_change(
+    uow: UnitOfWork,
+    row: InventoryLevel,
+    sku: str,
+    bucket: InventoryBucket,
+    after: StockLevel,
+    delta: int,
+    reason: MovementReason,
+    *,
+    source: str,
+    external_id: str | None,
+    actor: str | None = None,
+    note: str | None = None,
+) -> LevelView:
+    """Move a locked level to ``after``, writing its ledger movement and ``inventory.changed``.
+
+    For use cases that change several levels in one unit of work (a cycle count); the
+    caller has already decided ``after`` through the domain.
+    """
+    return await _apply(
+        uow, row, sku, bucket, after, delta, reason, source, external_id, actor, note
+    )
 
 
 async def adjust_inventory(services: Services, command: AdjustInventory) -> LevelView:
@@ -265,26 +317,63 @@ async def set_inventory(services: Services, command: SetInventory) -> LevelView:
         return view
 
 
-# Built once: building a statement costs far more than executing it on the hot path.
-_COMMIT = (
-    update(LEVELS)
-    .where(
-        T.location_id == bindparam("b_location_id"),
-        T.product_id == bindparam("b_product_id"),
-        bindparam("b_quantity") <= _AVAILABLE,
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """One bucket a conditional update moves, and the ledger reason it is recorded under."""
+
+    bucket: InventoryBucket
+    sign: int
+    reason: MovementReason
+
+
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """A conditional UPDATE built once (building costs far more than executing on the hot
+    path) and the buckets it changes; the last change names the ``inventory.changed``."""
+
+    statement: Any
+    changes: tuple[_Change, ...]
+
+
+def _conditional_update(condition: Any, **values: Any) -> Any:
+    return (
+        update(LEVELS)
+        .where(
+            T.location_id == bindparam("b_location_id"),
+            T.product_id == bindparam("b_product_id"),
+            condition,
+        )
+        .values(**values, updated_at=bindparam("b_now"))
+        .returning(*_LEVEL_COLUMNS)
     )
-    .values(committed=T.committed + bindparam("b_quantity"), updated_at=bindparam("b_now"))
-    .returning(*_LEVEL_COLUMNS)
+
+
+_QUANTITY: Any = bindparam("b_quantity")
+_COMMITTED = _Change(InventoryBucket.COMMITTED, +1, MovementReason.COMMIT)
+_COMMIT = _Move(
+    _conditional_update(_QUANTITY <= _AVAILABLE, committed=T.committed + _QUANTITY), (_COMMITTED,)
 )
-_RELEASE = (
-    update(LEVELS)
-    .where(
-        T.location_id == bindparam("b_location_id"),
-        T.product_id == bindparam("b_product_id"),
-        T.committed >= bindparam("b_quantity"),
-    )
-    .values(committed=T.committed - bindparam("b_quantity"), updated_at=bindparam("b_now"))
-    .returning(*_LEVEL_COLUMNS)
+_RELEASE = _Move(
+    _conditional_update(T.committed >= _QUANTITY, committed=T.committed - _QUANTITY),
+    (_Change(InventoryBucket.COMMITTED, -1, MovementReason.RELEASE),),
+)
+_RESERVE = _Move(
+    _conditional_update(_QUANTITY <= _AVAILABLE, reserved=T.reserved + _QUANTITY),
+    (_Change(InventoryBucket.RESERVED, +1, MovementReason.RESERVATION),),
+)
+_UNRESERVED = _Change(InventoryBucket.RESERVED, -1, MovementReason.RELEASE)
+_UNRESERVE = _Move(
+    _conditional_update(T.reserved >= _QUANTITY, reserved=T.reserved - _QUANTITY), (_UNRESERVED,)
+)
+# Converting a hold into an order needs the held units, not available ones: it never
+# competes with other buyers for stock that is already set aside for this cart.
+_CONVERT = _Move(
+    _conditional_update(
+        T.reserved >= _QUANTITY,
+        reserved=T.reserved - _QUANTITY,
+        committed=T.committed + _QUANTITY,
+    ),
+    (_UNRESERVED, _COMMITTED),
 )
 
 
@@ -294,24 +383,26 @@ def _stock_from_row(row: Any) -> StockLevel:
     )
 
 
-async def _move_committed(
+async def _move_stock(
     uow: UnitOfWork,
-    statement: Any,
+    move: _Move,
     lines: Sequence[StockCommit],
-    sign: int,
-    reason: MovementReason,
-    order_id: int,
+    *,
+    order_id: int | None = None,
+    external_id: str | None = None,
+    note: str | None = None,
 ) -> bool:
     """Apply one conditional update per line; False as soon as one finds too little stock.
 
-    Lines are taken in (location, product) order so two orders touching the same levels on
-    PostgreSQL lock them in the same order and cannot deadlock.
+    Lines are taken in (location, product) order so two transactions touching the same
+    levels on PostgreSQL lock them in the same order and cannot deadlock.
     """
     now = utcnow()
+    reason = move.changes[-1].reason
     movements: list[dict[str, Any]] = []
     for line in sorted(lines, key=lambda c: (c.location_id, c.product_id)):
         result = await uow.session.execute(
-            statement,
+            move.statement,
             {
                 "b_location_id": line.location_id,
                 "b_product_id": line.product_id,
@@ -323,27 +414,31 @@ async def _move_committed(
         if row is None:
             return False
         after = _stock_from_row(row)
-        before = after.with_quantity(
-            InventoryBucket.COMMITTED, after.committed - sign * line.quantity
-        )
-        movements.append(
-            {
-                "location_id": line.location_id,
-                "product_id": line.product_id,
-                "bucket": InventoryBucket.COMMITTED.value,
-                "delta": sign * line.quantity,
-                "reason": reason.value,
-                "actor": uow.actor,
-                "source": "omnigraph",
-                "order_id": order_id,
-                "created_at": now,
-            }
-        )
+        before = after
+        for change in move.changes:
+            before = before.with_quantity(
+                change.bucket, before.quantity(change.bucket) - change.sign * line.quantity
+            )
+            movements.append(
+                {
+                    "location_id": line.location_id,
+                    "product_id": line.product_id,
+                    "bucket": change.bucket.value,
+                    "delta": change.sign * line.quantity,
+                    "reason": change.reason.value,
+                    "actor": uow.actor,
+                    "source": "omnigraph",
+                    "external_id": external_id,
+                    "order_id": order_id,
+                    "note": note,
+                    "created_at": now,
+                }
+            )
         uow.record(
             Topic.INVENTORY_CHANGED,
             "inventory_level",
             row.id,
-            _change_payload(
+            change_payload(
                 line.location_id, line.product_id, line.sku, before, after, reason.value
             ),
             order_id=order_id,
@@ -359,10 +454,32 @@ async def commit_stock(uow: UnitOfWork, lines: Sequence[StockCommit], order_id: 
     The check and the increment are one conditional UPDATE, so two buyers can never both
     take the last unit, on SQLite or PostgreSQL. The caller rolls back on False.
     """
-    return await _move_committed(uow, _COMMIT, lines, +1, MovementReason.COMMIT, order_id)
+    return await _move_stock(uow, _COMMIT, lines, order_id=order_id)
 
 
 async def release_stock(uow: UnitOfWork, lines: Sequence[StockCommit], order_id: int) -> None:
     """Give an order's held stock back (cancellation)."""
-    if not await _move_committed(uow, _RELEASE, lines, -1, MovementReason.RELEASE, order_id):
+    if not await _move_stock(uow, _RELEASE, lines, order_id=order_id):
         raise RuntimeError(f"order {order_id} released more stock than it had committed")
+
+
+async def reserve_stock(uow: UnitOfWork, lines: Sequence[StockCommit], external_id: str) -> bool:
+    """Set stock aside for a checkout (``reserved += q`` while available); False if any
+    level lacks it, as ``commit_stock``. ``external_id`` names the hold in the ledger."""
+    return await _move_stock(uow, _RESERVE, lines, external_id=external_id)
+
+
+async def unreserve_stock(
+    uow: UnitOfWork, lines: Sequence[StockCommit], external_id: str, note: str
+) -> None:
+    """Give a checkout hold back (released or expired); ``note`` says which."""
+    if not await _move_stock(uow, _UNRESERVE, lines, external_id=external_id, note=note):
+        raise RuntimeError(f"{external_id} released more stock than it had reserved")
+
+
+async def convert_reserved_stock(
+    uow: UnitOfWork, lines: Sequence[StockCommit], order_id: int, external_id: str
+) -> bool:
+    """Move held units from ``reserved`` to ``committed`` for an order; False only if the
+    levels no longer hold them (which a correct caller never sees)."""
+    return await _move_stock(uow, _CONVERT, lines, order_id=order_id, external_id=external_id)

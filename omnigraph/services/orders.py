@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from omnigraph.db.mapping import capabilities_of, channel_policy_of, point_of, price_of
@@ -22,7 +25,7 @@ from omnigraph.db.models import (
     OrderLine,
     Product,
 )
-from omnigraph.domain.errors import DomainError, ErrorCode
+from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.lifecycle import ORDER_TRANSITIONS, check_order_cancellable, check_transition
 from omnigraph.domain.orders import (
@@ -36,16 +39,29 @@ from omnigraph.domain.orders import (
 from omnigraph.domain.promise import PlanRefusal, refusal_error
 from omnigraph.domain.vocabulary import FulfillmentKind, FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
+from omnigraph.services import reservations
 from omnigraph.services.inventory import StockCommit, commit_stock, release_stock
-from omnigraph.services.network import products_by_sku, stocked_locations, to_candidates
+from omnigraph.services.network import (
+    StockedLocation,
+    products_by_sku,
+    stocked_locations,
+    to_candidates,
+)
 from omnigraph.services.promise import MethodQuote, quote_method
+from omnigraph.services.reservations import conversion_refusal
+from omnigraph.services.stock_rules import customer_tier, selling_rules
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
 
-# Another buyer may take the stock between sourcing and committing; re-source this often.
-SOURCING_ATTEMPTS = 3
+# Another buyer may take the stock between sourcing and committing. Each attempt sources
+# again from fresh stock and a caller is refused only when that fresh plan finds too little,
+# so this bound is a guard against livelock, not a limit on contention (200 buyers racing
+# for 50 units need far more than 3 rounds for the last units to find their buyers).
+SOURCING_ATTEMPTS = 100
+# How an order's planned stock is held: committed from available, or converted from a hold.
+StockHold = Callable[[UnitOfWork, Sequence[StockCommit], int], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +77,9 @@ class _StockMoved(Exception):
 def fingerprint(request: OrderRequest) -> str:
     payload = asdict(request)
     payload.pop("idempotency_key", None)
+    if payload.get("reservation_id") is None:
+        # Keeps the fingerprints of orders stored before reservations existed valid.
+        payload.pop("reservation_id", None)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -86,11 +105,57 @@ async def _replayed(
 async def _customer(uow: UnitOfWork, request: OrderRequest) -> Customer:
     email = request.customer.email.strip().lower()
     customer = await uow.session.scalar(select(Customer).where(Customer.email == email))
+    if customer is None and not uow.is_sqlite:
+        # Concurrent first orders of one customer: the first insert wins, the others read it.
+        await uow.session.execute(
+            pg_insert(Customer)
+            .values(email=email, name=request.customer.name, phone=request.customer.phone)
+            .on_conflict_do_nothing(index_elements=["email"])
+        )
+        customer = await uow.session.scalar(select(Customer).where(Customer.email == email))
     if customer is None:
         customer = Customer(email=email, name=request.customer.name, phone=request.customer.phone)
         uow.session.add(customer)
         await uow.session.flush()
     return customer
+
+
+async def _check_selling_rules(
+    uow: UnitOfWork,
+    request: OrderRequest,
+    products: dict[str, Product],
+    stocked: list[StockedLocation],
+) -> None:
+    """Refuse lines beyond what the channel may sell to this customer (exposure, protection).
+
+    On PostgreSQL the products under a rule are locked first, so two concurrent orders
+    cannot both take the last exposed unit; SQLite's single writer already serialises them.
+    """
+    rules = await selling_rules(uow.session, request.channel, products.values())
+    if not rules.any:
+        return
+    if not uow.is_sqlite:
+        await uow.session.execute(
+            select(Product.id)
+            .where(Product.id.in_([p.id for p in products.values()]))
+            .with_for_update()
+        )
+    tier = await customer_tier(uow.session, request.customer.email)
+    problems = []
+    for index, line in enumerate(request.lines):
+        product = products[line.sku]
+        network = sum(item.available.get(line.sku, 0) for item in stocked)
+        sellable = rules.sellable(request.channel, product, network, tier)
+        if line.quantity > sellable:
+            problems.append(
+                Problem(
+                    ("lines", str(index), "quantity"),
+                    ErrorCode.INSUFFICIENT_STOCK,
+                    f"{request.channel} can sell {sellable} of {line.sku} to this customer",
+                )
+            )
+    if problems:
+        raise DomainError(problems)
 
 
 def _delivery_point(request: OrderRequest) -> GeoPoint:
@@ -124,7 +189,11 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         address = request.shipping_address
         destination = point_of(pickup) if pickup is not None else _delivery_point(request)
         stocked = await stocked_locations(session, products)
+        await _check_selling_rules(uow, request, products, stocked)
         now = services.clock()
+        held = await _held_stock(uow, request, now)
+        if held is not None:
+            stocked = held.stocked  # a conversion is sourced from its held units only
         quote = await quote_method(
             services,
             request.method,
@@ -139,12 +208,36 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
             currency=services.settings.default_currency,
         )
         if isinstance(quote, PlanRefusal):
-            raise refusal_error(quote)
+            raise conversion_refusal(quote) if held is not None else refusal_error(quote)
         order = await _persist(
-            uow, request, channel, await _customer(uow, request), products, quote, now
+            uow,
+            request,
+            channel,
+            await _customer(uow, request),
+            products,
+            quote,
+            now,
+            hold=_stock_hold(held, now),
         )
         await uow.commit()
         return OrderOutcome(order)
+
+
+async def _held_stock(
+    uow: UnitOfWork, request: OrderRequest, now: datetime
+) -> reservations.HeldStock | None:
+    """The checked hold an order converts, or None for an order sourced from available."""
+    if request.reservation_id is None:
+        return None
+    return await reservations.held_for_order(
+        uow, request.reservation_id, request.lines, request.method, request.pickup_location_id, now
+    )
+
+
+def _stock_hold(held: reservations.HeldStock | None, now: datetime) -> StockHold:
+    if held is None:
+        return commit_stock
+    return functools.partial(reservations.convert_hold, held=held, now=now)
 
 
 async def _persist(
@@ -155,6 +248,8 @@ async def _persist(
     products: dict[str, Product],
     quote: MethodQuote,
     now: datetime,
+    *,
+    hold: StockHold = commit_stock,
 ) -> Order:
     session = uow.session
     priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
@@ -243,7 +338,7 @@ async def _persist(
         for allocation in quote.plan.allocations
         for sku, qty in allocation.quantities.items()
     ]
-    if not await commit_stock(uow, commits, order.id):
+    if not await hold(uow, commits, order.id):
         raise _StockMoved
     uow.record(
         Topic.ORDER_CREATED,
@@ -270,6 +365,8 @@ async def create_order(services: Services, request: OrderRequest) -> OrderOutcom
 
     The same idempotency key on the same channel returns the first order unchanged.
     """
+    # Holds past their expiry give their stock back before this order is sourced.
+    await reservations.expire_due(services, skus=[line.sku for line in request.lines])
     for _ in range(SOURCING_ATTEMPTS):
         try:
             return await _attempt(services, request)

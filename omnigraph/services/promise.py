@@ -34,7 +34,9 @@ from omnigraph.domain.promise import (
     shipping_window,
     stock_message,
 )
+from omnigraph.domain.stock_signal import StockSignal, stock_signal
 from omnigraph.domain.vocabulary import DeliveryMethod
+from omnigraph.services.availability import stock_thresholds
 from omnigraph.services.network import products_by_sku, stocked_locations, to_candidates
 
 if TYPE_CHECKING:
@@ -64,6 +66,7 @@ class LineStock:
     requested: int
     network_available: int
     message: StockMessage
+    signal: StockSignal
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +239,15 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
         else:
             options.append(quote)
     network = {sku: sum(c.stock.get(sku, 0) for c in candidates) for sku in lines}
+    thresholds = stock_thresholds(services.settings)
     line_stock = tuple(
-        LineStock(sku, qty, network[sku], stock_message(network[sku])) for sku, qty in lines.items()
+        LineStock(
+            sku,
+            qty,
+            network[sku],
+            stock_message(network[sku], thresholds),
+            stock_signal(network[sku], thresholds),
+        )
+        for sku, qty in lines.items()
     )
     return PromiseResult(tuple(options), tuple(unavailable), line_stock)

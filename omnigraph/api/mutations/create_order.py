@@ -34,6 +34,11 @@ class CreateOrderInput:
         description="Retrying with the same key returns the first order instead of a second one.",
     )
     external_reference: str | None = None
+    reservation_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Converts this reservation: the order takes exactly its held units, "
+        "from where they are held, without competing with other buyers.",
+    )
 
 
 @strawberry.type
@@ -73,6 +78,11 @@ def _request(data: CreateOrderInput) -> OrderRequest:
         ),
         idempotency_key=data.idempotency_key,
         external_reference=data.external_reference,
+        reservation_id=(
+            decode_id(data.reservation_id, "Reservation", ("reservationId",))
+            if data.reservation_id
+            else None
+        ),
     )
 
 

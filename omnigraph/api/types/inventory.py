@@ -7,6 +7,8 @@ import strawberry
 from omnigraph.api.context import Info
 from omnigraph.api.types.catalog import Location, Product
 from omnigraph.api.types.common import StockMessage
+from omnigraph.api.types.stock import StockStatus
+from omnigraph.api.types.stock_rules import SafetyStockRule
 from omnigraph.domain.inventory import StockLevel
 from omnigraph.services import availability as availability_service
 
@@ -55,6 +57,15 @@ class InventoryLevel:
     async def product(self, info: Info) -> Product:
         return Product.from_row(await info.context.loaders.product_by_id.load(self.product_id))
 
+    @strawberry.field(description="The rule that set safetyStock; null when none applies.")
+    async def safety_stock_rule(self, info: Info) -> SafetyStockRule | None:
+        loaders = info.context.loaders
+        level = await loaders.level_by_location_product.load((self.location_id, self.product_id))
+        if level is None or level.safety_stock_rule_id is None:
+            return None
+        rule = await loaders.safety_stock_rule_by_id.load(level.safety_stock_rule_id)
+        return SafetyStockRule.from_row(rule) if rule is not None else None
+
 
 @strawberry.type
 class LocationAvailability:
@@ -62,6 +73,7 @@ class LocationAvailability:
     available: int
     on_hand: int
     distance_km: float | None
+    stock: StockStatus = strawberry.field(description="Stock messaging for this location.")
 
     @classmethod
     def of(cls, entry: availability_service.LocationStock) -> "LocationAvailability":
@@ -70,6 +82,7 @@ class LocationAvailability:
             available=entry.stock.available,
             on_hand=entry.stock.on_hand,
             distance_km=round(entry.distance_km, 3) if entry.distance_km is not None else None,
+            stock=StockStatus.of(entry.signal),
         )
 
 
@@ -79,12 +92,17 @@ class LocationAvailability:
 class SkuAvailability:
     sku: str
     product: Product | None
-    network_available: int
+    network_available: int = strawberry.field(description="Available in every location together.")
+    sellable: int = strawberry.field(
+        description="What the channel may sell to the customer: less protected stock, within "
+        "the channel's exposure. Order capture enforces it."
+    )
     nearby_available: int = strawberry.field(
         description="Within the radius asked for (or the network)."
     )
     message: StockMessage  # type: ignore[valid-type]
     locations: list[LocationAvailability] = strawberry.field(description="Locations with stock.")
+    stock: StockStatus = strawberry.field(description="Stock messaging for what is sellable.")
 
     @classmethod
     def of(cls, answer: availability_service.SkuAvailability) -> "SkuAvailability":
@@ -92,7 +110,9 @@ class SkuAvailability:
             sku=answer.sku,
             product=Product.from_row(answer.product) if answer.product is not None else None,
             network_available=answer.network_available,
+            sellable=answer.sellable,
             nearby_available=answer.nearby_available,
             message=StockMessage(answer.message),
             locations=[LocationAvailability.of(e) for e in answer.locations],
+            stock=StockStatus.of(answer.signal),
         )

@@ -7,6 +7,7 @@ import strawberry
 from omnigraph.api.context import Info
 from omnigraph.api.types.catalog import Location
 from omnigraph.api.types.common import DeliveryMethod, Money, StockMessage
+from omnigraph.api.types.stock import StockStatus
 from omnigraph.services import promise as promise_service
 
 
@@ -87,6 +88,7 @@ class LineStock:
     requested: int
     network_available: int
     message: StockMessage  # type: ignore[valid-type]
+    stock: StockStatus
 
 
 @strawberry.type(description="Delivery options for a cart, and why other methods are not offered.")

@@ -12,10 +12,13 @@ from omnigraph.db.models.orders import (
     OrderLine,
     Shipment,
 )
+from omnigraph.db.models.reservations import Reservation, ReservationLine
+from omnigraph.db.models.stock_rules import ChannelExposureRule, ProtectedStockRule, SafetyStockRule
 
 __all__ = [
     "Base",
     "Channel",
+    "ChannelExposureRule",
     "Customer",
     "EventCursor",
     "FulfillmentOrder",
@@ -28,5 +31,9 @@ __all__ = [
     "OrderLine",
     "OutboxEvent",
     "Product",
+    "ProtectedStockRule",
+    "Reservation",
+    "ReservationLine",
+    "SafetyStockRule",
     "Shipment",
 ]

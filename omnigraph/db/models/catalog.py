@@ -81,3 +81,5 @@ class Customer(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # STANDARD, PRIORITY or B2B: who may buy protected stock.
+    tier: Mapped[str] = mapped_column(String(16), default="STANDARD", server_default="STANDARD")

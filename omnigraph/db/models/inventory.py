@@ -35,6 +35,9 @@ class InventoryLevel(Base):
     incoming: Mapped[int] = mapped_column(Integer, default=0)
     incoming_expected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The safety stock rule that set ``safety_stock``; None when no rule applies. Kept by the
+    # rules service (it clears the reference before deleting a rule), not by a foreign key.
+    safety_stock_rule_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class InventoryMovement(Base):

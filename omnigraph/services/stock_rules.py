@@ -1,0 +1,626 @@
+"""Inventory rules: safety stock, channel exposure and protected stock.
+
+Effective safety stock is materialised into each level's ``safety_stock`` (with a
+SAFETY_STOCK ledger movement, an ``inventory.changed`` event and the id of the rule that set
+it), so the hot path that commits stock stays one conditional UPDATE. Exposure and protected
+stock are evaluated when availability is read and when an order is captured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnigraph.db.models import (
+    Channel,
+    ChannelExposureRule,
+    Customer,
+    InventoryLevel,
+    InventoryMovement,
+    Location,
+    Product,
+    ProtectedStockRule,
+    SafetyStockRule,
+)
+from omnigraph.db.types import utcnow
+from omnigraph.domain import stock_rules as rules
+from omnigraph.domain.errors import DomainError, ErrorCode, Problem
+from omnigraph.domain.inventory import StockLevel
+from omnigraph.domain.orders import is_email
+from omnigraph.domain.rules_file import ExposureSpec, ProtectedSpec, RulesDocument, SafetyStockSpec
+from omnigraph.domain.vocabulary import InventoryBucket, MovementReason
+from omnigraph.events.types import Topic
+from omnigraph.services.inventory import LEVELS, change_payload
+from omnigraph.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from omnigraph.services.core import Services
+
+# Levels are re-evaluated in pages so a network-wide rule does not load millions of rows.
+RECOMPUTE_PAGE = 2000
+
+
+def to_safety_rule(row: SafetyStockRule) -> rules.SafetyStockRule:
+    return rules.SafetyStockRule(
+        id=row.id,
+        quantity=row.quantity,
+        location_id=row.location_id,
+        product_id=row.product_id,
+        category=row.category,
+        location_type=row.location_type,
+        season=rules.Season(row.starts_on, row.ends_on),
+    )
+
+
+def to_exposure_rule(row: ChannelExposureRule, channel_code: str) -> rules.ExposureRule:
+    return rules.ExposureRule(
+        id=row.id,
+        channel=channel_code,
+        percent=row.percent,
+        cap=row.cap,
+        product_id=row.product_id,
+        category=row.category,
+    )
+
+
+def to_protected_rule(row: ProtectedStockRule) -> rules.ProtectedStockRule:
+    return rules.ProtectedStockRule(
+        id=row.id,
+        quantity=row.quantity,
+        tiers=frozenset(rules.CustomerTier(t) for t in row.tiers),
+        product_id=row.product_id,
+        category=row.category,
+    )
+
+
+def _scope_filter(rule: rules.SafetyStockRule) -> ColumnElement[bool]:
+    """The levels a rule can touch, as SQL over levels joined to locations and products."""
+    L = InventoryLevel
+    scope = rule.scope
+    if scope is rules.SafetyStockScope.SKU_AT_LOCATION:
+        return and_(L.location_id == rule.location_id, L.product_id == rule.product_id)
+    if scope is rules.SafetyStockScope.CATEGORY_AT_LOCATION:
+        return and_(L.location_id == rule.location_id, Product.category == rule.category)
+    condition: ColumnElement[bool] = true()
+    if scope is rules.SafetyStockScope.LOCATION_TYPE:
+        condition = Location.type == rule.location_type
+    if rule.category is not None:
+        condition = and_(condition, Product.category == rule.category)
+    return condition
+
+
+async def recompute_safety_stock(
+    uow: UnitOfWork, today: date, scopes: Iterable[rules.SafetyStockRule] | None = None
+) -> int:
+    """Re-evaluate the levels ``scopes`` can touch (all when None); returns how many changed."""
+    session = uow.session
+    all_rules = [to_safety_rule(r) for r in await session.scalars(select(SafetyStockRule))]
+    if scopes is None:
+        where: ColumnElement[bool] = true()
+    else:
+        filters = [_scope_filter(rule) for rule in scopes]
+        where = or_(*filters) if filters else false()
+    changed = 0
+    after_id = 0
+    while True:
+        page = (
+            await session.execute(
+                select(InventoryLevel, Location.type, Product.category, Product.sku)
+                .join(Location, Location.id == InventoryLevel.location_id)
+                .join(Product, Product.id == InventoryLevel.product_id)
+                .where(where, InventoryLevel.id > after_id)
+                .order_by(InventoryLevel.id)
+                .limit(RECOMPUTE_PAGE)
+            )
+        ).all()
+        if not page:
+            return changed
+        for level, location_type, category, sku in page:
+            target = rules.LevelTarget(level.location_id, location_type, level.product_id, category)
+            quantity, rule = rules.effective_safety_stock(all_rules, target, today)
+            rule_id = rule.id if rule else None
+            if (level.safety_stock, level.safety_stock_rule_id) != (quantity, rule_id):
+                _set_safety_stock(uow, level, sku, quantity, rule_id)
+                changed += 1
+        after_id = page[-1][0].id
+        await session.flush()
+
+
+def _set_safety_stock(
+    uow: UnitOfWork, level: InventoryLevel, sku: str, quantity: int, rule_id: int | None
+) -> None:
+    before = StockLevel(
+        level.on_hand,
+        level.committed,
+        level.reserved,
+        level.safety_stock,
+        level.damaged,
+        level.incoming,
+    )
+    after = before.with_quantity(InventoryBucket.SAFETY_STOCK, quantity)
+    delta = quantity - level.safety_stock
+    level.safety_stock = quantity
+    level.safety_stock_rule_id = rule_id
+    level.updated_at = utcnow()
+    if delta == 0:
+        return
+    uow.session.add(
+        InventoryMovement(
+            location_id=level.location_id,
+            product_id=level.product_id,
+            bucket=InventoryBucket.SAFETY_STOCK.value,
+            delta=delta,
+            reason=MovementReason.SAFETY_STOCK.value,
+            actor=uow.actor,
+            source="rules",
+            note=f"rule {rule_id}" if rule_id else "no rule applies",
+        )
+    )
+    uow.record(
+        Topic.INVENTORY_CHANGED,
+        "inventory_level",
+        level.id,
+        {
+            **change_payload(
+                level.location_id, level.product_id, sku, before, after, MovementReason.SAFETY_STOCK
+            ),
+            "safetyStockRuleId": rule_id,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyStockRuleInput:
+    quantity: int
+    rule_id: int | None = None
+    location_id: int | None = None
+    sku: str | None = None
+    category: str | None = None
+    location_type: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChange:
+    rule_id: int | None
+    levels_changed: int
+
+
+async def _product_id(session: AsyncSession, sku: str | None, field: tuple[str, ...]) -> int | None:
+    if sku is None:
+        return None
+    product_id = await session.scalar(select(Product.id).where(Product.sku == sku))
+    if product_id is None:
+        raise DomainError.single(field, ErrorCode.UNKNOWN_SKU, f"unknown SKU {sku!r}")
+    return int(product_id)
+
+
+async def set_safety_stock_rule(
+    services: Services, data: SafetyStockRuleInput, actor: str | None = None
+) -> RuleChange:
+    """Create or replace one rule and re-evaluate every level it touched before or touches now."""
+    async with services.unit_of_work(actor=actor) as uow:
+        session = uow.session
+        product_id = await _product_id(session, data.sku, ("sku",))
+        if data.location_id is not None and await session.get(Location, data.location_id) is None:
+            raise DomainError.single(
+                ("locationId",), ErrorCode.UNKNOWN_LOCATION, "unknown location"
+            )
+        candidate = rules.SafetyStockRule(
+            id=data.rule_id or 0,
+            quantity=data.quantity,
+            location_id=data.location_id,
+            product_id=product_id,
+            category=data.category,
+            location_type=data.location_type,
+            season=rules.Season(data.starts_on, data.ends_on),
+        )
+        rules.check_safety_stock_rule(candidate)
+        scopes = [candidate]
+        if data.rule_id is not None:
+            row = await session.get(SafetyStockRule, data.rule_id)
+            if row is None:
+                raise DomainError.single(("id",), ErrorCode.NOT_FOUND, "no such safety stock rule")
+            scopes.append(to_safety_rule(row))
+        else:
+            row = SafetyStockRule()
+            session.add(row)
+        row.quantity, row.location_id, row.product_id = data.quantity, data.location_id, product_id
+        row.category, row.location_type = data.category, data.location_type
+        row.starts_on, row.ends_on = data.starts_on, data.ends_on
+        await session.flush()
+        changed = await recompute_safety_stock(uow, services.clock().date(), scopes)
+        await uow.commit()
+        return RuleChange(row.id, changed)
+
+
+async def delete_safety_stock_rule(
+    services: Services, rule_id: int, actor: str | None = None
+) -> RuleChange:
+    async with services.unit_of_work(actor=actor) as uow:
+        row = await uow.session.get(SafetyStockRule, rule_id)
+        if row is None:
+            raise DomainError.single(("id",), ErrorCode.NOT_FOUND, "no such safety stock rule")
+        scope = to_safety_rule(row)
+        await uow.session.execute(
+            update(LEVELS)
+            .where(InventoryLevel.safety_stock_rule_id == rule_id)
+            .values(safety_stock_rule_id=None)
+        )
+        await uow.session.delete(row)
+        await uow.session.flush()
+        uow.session.expire_all()
+        changed = await recompute_safety_stock(uow, services.clock().date(), [scope])
+        await uow.commit()
+        return RuleChange(None, changed)
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureRuleInput:
+    channel: str
+    percent: int | None = None
+    cap: int | None = None
+    sku: str | None = None
+    category: str | None = None
+    rule_id: int | None = None
+
+
+async def _channel_id(session: AsyncSession, code: str, field: tuple[str, ...]) -> int:
+    channel_id = await session.scalar(select(Channel.id).where(Channel.code == code))
+    if channel_id is None:
+        raise DomainError.single(field, ErrorCode.UNKNOWN_CHANNEL, f"unknown channel {code!r}")
+    return int(channel_id)
+
+
+async def set_exposure_rule(
+    services: Services, data: ExposureRuleInput, actor: str | None = None
+) -> RuleChange:
+    async with services.unit_of_work(actor=actor) as uow:
+        session = uow.session
+        channel_id = await _channel_id(session, data.channel, ("channel",))
+        product_id = await _product_id(session, data.sku, ("sku",))
+        rules.check_exposure_rule(
+            rules.ExposureRule(0, data.channel, data.percent, data.cap, product_id, data.category)
+        )
+        row = await _existing_or_new(
+            session, ChannelExposureRule, data.rule_id, "channel exposure rule"
+        )
+        row.channel_id, row.product_id, row.category = channel_id, product_id, data.category
+        row.percent, row.cap = data.percent, data.cap
+        await session.flush()
+        await uow.commit()
+        return RuleChange(row.id, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedRuleInput:
+    quantity: int
+    tiers: frozenset[rules.CustomerTier]
+    sku: str | None = None
+    category: str | None = None
+    rule_id: int | None = None
+
+
+async def set_protected_rule(
+    services: Services, data: ProtectedRuleInput, actor: str | None = None
+) -> RuleChange:
+    async with services.unit_of_work(actor=actor) as uow:
+        session = uow.session
+        product_id = await _product_id(session, data.sku, ("sku",))
+        rules.check_protected_rule(
+            rules.ProtectedStockRule(0, data.quantity, data.tiers, product_id, data.category)
+        )
+        row = await _existing_or_new(
+            session, ProtectedStockRule, data.rule_id, "protected stock rule"
+        )
+        row.product_id, row.category, row.quantity = product_id, data.category, data.quantity
+        row.tiers = sorted(t.value for t in data.tiers)
+        await session.flush()
+        await uow.commit()
+        return RuleChange(row.id, 0)
+
+
+async def _existing_or_new(
+    session: AsyncSession, model: type[Any], rule_id: int | None, what: str
+) -> Any:
+    if rule_id is None:
+        row = model()
+        session.add(row)
+        return row
+    row = await session.get(model, rule_id)
+    if row is None:
+        raise DomainError.single(("id",), ErrorCode.NOT_FOUND, f"no such {what}")
+    return row
+
+
+async def delete_rule(services: Services, model: type[Any], rule_id: int, what: str) -> None:
+    """Delete an exposure or protected stock rule (they hold no materialised state)."""
+    async with services.unit_of_work() as uow:
+        deleted = await uow.session.execute(delete(model).where(model.id == rule_id))
+        if deleted.rowcount == 0:  # type: ignore[attr-defined]
+            raise DomainError.single(("id",), ErrorCode.NOT_FOUND, f"no such {what}")
+        await uow.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    safety_stock_rules: int
+    exposure_rules: int
+    protected_rules: int
+    levels_changed: int
+
+
+async def _codes(session: AsyncSession, model: Any, column: Any, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    rows = await session.execute(select(column, model.id).where(column.in_(codes)))
+    return {code: int(ident) for code, ident in rows}
+
+
+async def import_rules(
+    services: Services, document: RulesDocument, actor: str | None = "rules-file"
+) -> ImportSummary:
+    """Replace every inventory rule with the document's, then re-evaluate all safety stock.
+
+    The file is declarative: what it does not list is removed. Unknown codes refuse the
+    whole import, naming each entry, so a typo never silently drops a rule.
+    """
+    async with services.unit_of_work(actor=actor) as uow:
+        session = uow.session
+        locations = await _codes(
+            session,
+            Location,
+            Location.code,
+            {s.location for s in document.safety_stock if s.location},
+        )
+        specs: list[SafetyStockSpec | ExposureSpec | ProtectedSpec] = [
+            *document.safety_stock,
+            *document.channel_exposure,
+            *document.protected_stock,
+        ]
+        skus = {spec.sku for spec in specs if spec.sku}
+        products = await _codes(session, Product, Product.sku, skus)
+        channels = await _codes(
+            session, Channel, Channel.code, {s.channel for s in document.channel_exposure}
+        )
+        problems = _unknown_codes(document, locations, products, channels)
+        if problems:
+            raise DomainError(problems)
+        await session.execute(update(LEVELS).values(safety_stock_rule_id=None))
+        for model in (SafetyStockRule, ChannelExposureRule, ProtectedStockRule):
+            await session.execute(delete(model))
+        session.add_all(
+            SafetyStockRule(
+                location_id=locations.get(s.location or ""),
+                product_id=products.get(s.sku or ""),
+                category=s.category,
+                location_type=s.location_type,
+                quantity=s.quantity,
+                starts_on=s.season.starts_on,
+                ends_on=s.season.ends_on,
+            )
+            for s in document.safety_stock
+        )
+        session.add_all(
+            ChannelExposureRule(
+                channel_id=channels[s.channel],
+                product_id=products.get(s.sku or ""),
+                category=s.category,
+                percent=s.percent,
+                cap=s.cap,
+            )
+            for s in document.channel_exposure
+        )
+        session.add_all(
+            ProtectedStockRule(
+                product_id=products.get(s.sku or ""),
+                category=s.category,
+                quantity=s.quantity,
+                tiers=sorted(t.value for t in s.tiers),
+            )
+            for s in document.protected_stock
+        )
+        await session.flush()
+        session.expire_all()
+        changed = await recompute_safety_stock(uow, services.clock().date())
+        await uow.commit()
+    return ImportSummary(
+        len(document.safety_stock),
+        len(document.channel_exposure),
+        len(document.protected_stock),
+        changed,
+    )
+
+
+def _unknown_codes(
+    document: RulesDocument,
+    locations: Mapping[str, int],
+    products: Mapping[str, int],
+    channels: Mapping[str, int],
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, s in enumerate(document.safety_stock):
+        if s.location and s.location not in locations:
+            problems.append(
+                Problem(
+                    ("safety_stock", str(index), "location"),
+                    ErrorCode.UNKNOWN_LOCATION,
+                    f"unknown location {s.location!r}",
+                )
+            )
+        if s.sku and s.sku not in products:
+            problems.append(
+                Problem(
+                    ("safety_stock", str(index), "sku"),
+                    ErrorCode.UNKNOWN_SKU,
+                    f"unknown SKU {s.sku!r}",
+                )
+            )
+    for index, e in enumerate(document.channel_exposure):
+        if e.channel not in channels:
+            problems.append(
+                Problem(
+                    ("channel_exposure", str(index), "channel"),
+                    ErrorCode.UNKNOWN_CHANNEL,
+                    f"unknown channel {e.channel!r}",
+                )
+            )
+        if e.sku and e.sku not in products:
+            problems.append(
+                Problem(
+                    ("channel_exposure", str(index), "sku"),
+                    ErrorCode.UNKNOWN_SKU,
+                    f"unknown SKU {e.sku!r}",
+                )
+            )
+    for index, p in enumerate(document.protected_stock):
+        if p.sku and p.sku not in products:
+            problems.append(
+                Problem(
+                    ("protected_stock", str(index), "sku"),
+                    ErrorCode.UNKNOWN_SKU,
+                    f"unknown SKU {p.sku!r}",
+                )
+            )
+    return problems
+
+
+async def refresh_seasons(services: Services) -> int:
+    """Re-evaluate the levels under seasonal rules: run daily, it applies seasons as they turn."""
+    async with services.unit_of_work(actor="seasons") as uow:
+        seasonal = [
+            to_safety_rule(row)
+            for row in await uow.session.scalars(
+                select(SafetyStockRule).where(
+                    or_(
+                        SafetyStockRule.starts_on.is_not(None), SafetyStockRule.ends_on.is_not(None)
+                    )
+                )
+            )
+        ]
+        if not seasonal:
+            return 0
+        changed = await recompute_safety_stock(uow, services.clock().date(), seasonal)
+        await uow.commit()
+        return changed
+
+
+@dataclass(frozen=True, slots=True)
+class SellingRules:
+    """What limits one channel and customer beyond physical stock, for some products."""
+
+    exposure: Sequence[rules.ExposureRule]
+    protected: Sequence[rules.ProtectedStockRule]
+
+    def sellable(
+        self,
+        channel: str | None,
+        product: Product,
+        network_available: int,
+        tier: rules.CustomerTier,
+    ) -> int:
+        exposure = (
+            rules.exposure_rule_for(self.exposure, channel, product.id, product.category)
+            if channel is not None
+            else None
+        )
+        protected = rules.protected_quantity(self.protected, product.id, product.category, tier)
+        return rules.sellable_to(network_available, exposure, protected)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.exposure or self.protected)
+
+
+async def selling_rules(
+    session: AsyncSession, channel: str | None, products: Iterable[Product]
+) -> SellingRules:
+    """The exposure rules of ``channel`` and the protections that touch ``products``."""
+    products = list(products)
+    ids = {p.id for p in products}
+    categories = {p.category for p in products}
+    exposure: list[rules.ExposureRule] = []
+    if channel is not None:
+        rows = await session.execute(
+            select(ChannelExposureRule)
+            .join(Channel, Channel.id == ChannelExposureRule.channel_id)
+            .where(Channel.code == channel)
+        )
+        exposure = [to_exposure_rule(row, channel) for (row,) in rows]
+    protected = [
+        to_protected_rule(row)
+        for row in await session.scalars(
+            select(ProtectedStockRule).where(
+                or_(
+                    ProtectedStockRule.product_id.in_(ids),
+                    ProtectedStockRule.category.in_(categories),
+                )
+            )
+        )
+    ]
+    return SellingRules(exposure, protected)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleListing:
+    safety_stock: list[SafetyStockRule]
+    channel_exposure: list[tuple[ChannelExposureRule, str, str | None]]
+    protected_stock: list[tuple[ProtectedStockRule, str | None]]
+
+
+async def list_rules(services: Services) -> RuleListing:
+    """Every rule, with channel codes and SKUs resolved for display."""
+    async with services.db.read_session() as session:
+        safety = list(await session.scalars(select(SafetyStockRule).order_by(SafetyStockRule.id)))
+        exposure = (
+            await session.execute(
+                select(ChannelExposureRule, Channel.code, Product.sku)
+                .join(Channel, Channel.id == ChannelExposureRule.channel_id)
+                .outerjoin(Product, Product.id == ChannelExposureRule.product_id)
+                .order_by(ChannelExposureRule.id)
+            )
+        ).all()
+        protected = (
+            await session.execute(
+                select(ProtectedStockRule, Product.sku)
+                .outerjoin(Product, Product.id == ProtectedStockRule.product_id)
+                .order_by(ProtectedStockRule.id)
+            )
+        ).all()
+    return RuleListing(
+        safety,
+        [(row, code, sku) for row, code, sku in exposure],
+        [(row, sku) for row, sku in protected],
+    )
+
+
+async def set_customer_tier(services: Services, email: str, tier: rules.CustomerTier) -> Customer:
+    """Mark a customer as PRIORITY or B2B (or back to STANDARD); creates the customer if new."""
+    if not is_email(email):
+        raise DomainError.single(("email",), ErrorCode.INVALID, "a valid email address is required")
+    async with services.unit_of_work() as uow:
+        address = email.strip().lower()
+        customer = await uow.session.scalar(select(Customer).where(Customer.email == address))
+        if customer is None:
+            customer = Customer(email=address)
+            uow.session.add(customer)
+        customer.tier = tier.value
+        await uow.session.flush()
+        await uow.commit()
+        return customer
+
+
+async def customer_tier(session: AsyncSession, email: str | None) -> rules.CustomerTier:
+    """A customer's tier by e-mail; anyone unknown (or anonymous) is STANDARD."""
+    if not email:
+        return rules.CustomerTier.STANDARD
+    tier = await session.scalar(
+        select(Customer.tier).where(Customer.email == email.strip().lower())
+    )
+    return rules.CustomerTier(tier) if tier else rules.CustomerTier.STANDARD
