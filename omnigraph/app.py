@@ -21,7 +21,7 @@ from omnigraph.events.dispatcher import EventDispatcher
 from omnigraph.periodic import PeriodicTask
 from omnigraph.plugin_host import build_plugin_manager
 from omnigraph.services.core import Services
-from omnigraph.services.reservations import ReservationSweeper
+from omnigraph.services.reservations import sweep_due
 from omnigraph.services.stock_rules import refresh_seasons
 from omnigraph.settings import Settings
 
@@ -61,7 +61,9 @@ def create_app(
         plugins=build_plugin_manager(settings, extra=extra_plugins),
     )
     dispatcher = EventDispatcher(services, poll_seconds=settings.event_poll_seconds)
-    sweeper = ReservationSweeper(services, interval_seconds=settings.reservation_sweep_seconds)
+    sweeper = PeriodicTask(
+        "reservation-sweeper", settings.reservation_sweep_seconds, lambda: sweep_due(services)
+    )
     run_sweeper = run_dispatcher if run_sweeper is None else run_sweeper
     seasons = PeriodicTask(
         "safety-stock-seasons", settings.season_refresh_seconds, lambda: refresh_seasons(services)

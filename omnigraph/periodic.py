@@ -43,6 +43,10 @@ class PeriodicTask:
             await self._task
         self._task = None
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     async def run_once(self) -> None:
         try:
             await self._job()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 from sqlalchemy import func, select
@@ -253,3 +254,21 @@ async def test_a_new_sku_at_a_location_gets_a_level(harness: Harness, network: N
         "available": 12,
         "product": {"name": "Stoneware Mug"},
     }
+
+
+async def test_the_same_external_id_sent_concurrently_applies_once(
+    harness: Harness, network: Network
+) -> None:
+    change = {
+        "locationId": location_id(network.dc),
+        "sku": "MUG-002",
+        "delta": 7,
+        "reason": "RECEIPT",
+        "externalId": "asn-race",
+        "source": "wms",
+    }
+    results = await asyncio.gather(*(harness.graphql(ADJUST, {"input": change}) for _ in range(8)))
+    payloads = [r["adjustInventory"] for r in results]
+    assert all(p["userErrors"] == [] for p in payloads)
+    assert sorted(p["replayed"] for p in payloads) == [False] + [True] * 7
+    assert {p["inventoryLevel"]["onHand"] for p in payloads} == {47}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from omnigraph.db.models import InventoryMovement
 from omnigraph.services.stock_rules import refresh_seasons
 from omnigraph.testing import Harness
-from tests.factories import Network
+from tests.factories import HOME, Network
 from tests.test_api_inventory import location_id
 from tests.test_api_orders import CREATE, order_input
 
@@ -246,3 +246,33 @@ async def test_availability_answers_for_a_channel_and_a_customer(
     )
     b2b = await harness.graphql(query, {"channel": "WEB", "email": "buyer@corp.example"})
     assert b2b["availability"][0]["sellable"] == 55
+
+
+async def test_a_held_cart_converts_even_when_exposure_leaves_nothing_for_others(
+    harness: Harness, network: Network
+) -> None:
+    # WEB may sell at most 10 lamps (of 12); a checkout holds all 10 the DC can ship.
+    await harness.graphql(EXPOSURE, {"i": {"channel": "WEB", "sku": "LAMP-003", "cap": 10}})
+    reserve = """
+    mutation($i: ReserveInventoryInput!) {
+      reserveInventory(input: $i) { reservation { id } userErrors { code } }
+    }
+    """
+    held = await harness.graphql(
+        reserve,
+        {
+            "i": {
+                "cartId": "c-9",
+                "lines": [{"sku": "LAMP-003", "quantity": 10}],
+                "destination": HOME,
+            }
+        },
+    )
+    reservation = held["reserveInventory"]["reservation"]["id"]
+    lamps = [{"sku": "LAMP-003", "quantity": 10}]
+    order = (
+        await harness.graphql(
+            CREATE, {"input": order_input(lines=lamps, reservationId=reservation)}
+        )
+    )["createOrder"]
+    assert order["userErrors"] == []

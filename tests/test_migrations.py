@@ -289,55 +289,115 @@ def insert_an_order_with_everything_hanging_off_it(connection: Connection) -> No
     connection.execute(sa.insert(Customer).values(id=1, email="ada@example.com", created_at=WHEN))
     connection.execute(
         sa.insert(Location).values(
-            id=1, code="DC1", name="DC", type="DC", address_line1="1 Way", city="Leeds",
-            postal_code="LS1", country="GB", latitude=53.8, longitude=-1.5,
-            timezone="Europe/London", opening_hours={}, holidays=[], capabilities=["SHIP"],
-            cutoff_time="14:00", processing_minutes=60, pick_cost_minor=0, currency="GBP",
+            id=1,
+            code="DC1",
+            name="DC",
+            type="DC",
+            address_line1="1 Way",
+            city="Leeds",
+            postal_code="LS1",
+            country="GB",
+            latitude=53.8,
+            longitude=-1.5,
+            timezone="Europe/London",
+            opening_hours={},
+            holidays=[],
+            capabilities=["SHIP"],
+            cutoff_time="14:00",
+            processing_minutes=60,
+            pick_cost_minor=0,
+            currency="GBP",
             daily_capacity=100,
         )
     )
     connection.execute(
         sa.insert(Product).values(
-            id=1, sku="SKU-1", name="Kettle", category="kitchen", weight_grams=900,
-            price_minor=2500, currency="GBP",
+            id=1,
+            sku="SKU-1",
+            name="Kettle",
+            category="kitchen",
+            weight_grams=900,
+            price_minor=2500,
+            currency="GBP",
         )
     )
     connection.execute(
         sa.insert(Order).values(
-            id=1, channel_id=1, customer_id=1, status="CONFIRMED", payment_status="AUTHORIZED",
-            delivery_method="SHIP_STANDARD", currency="GBP", subtotal_minor=2500,
-            shipping_minor=0, total_minor=2500, created_at=WHEN, updated_at=WHEN,
+            id=1,
+            channel_id=1,
+            customer_id=1,
+            status="CONFIRMED",
+            payment_status="AUTHORIZED",
+            delivery_method="SHIP_STANDARD",
+            currency="GBP",
+            subtotal_minor=2500,
+            shipping_minor=0,
+            total_minor=2500,
+            created_at=WHEN,
+            updated_at=WHEN,
         )
     )
     connection.execute(
         sa.insert(OrderLine).values(
-            id=1, order_id=1, line_number=1, product_id=1, quantity=1, quantity_cancelled=0,
+            id=1,
+            order_id=1,
+            line_number=1,
+            product_id=1,
+            quantity=1,
+            quantity_cancelled=0,
             unit_price_minor=2500,
         )
     )
     connection.execute(
         sa.insert(FulfillmentOrder).values(
-            id=1, order_id=1, location_id=1, kind="SHIP", status="OPEN",
-            created_at=WHEN, updated_at=WHEN,
+            id=1,
+            order_id=1,
+            location_id=1,
+            kind="SHIP",
+            status="OPEN",
+            created_at=WHEN,
+            updated_at=WHEN,
         )
     )
     connection.execute(
         sa.insert(Shipment).values(
-            id=1, order_id=1, fulfillment_order_id=1, carrier="ups", service="ground",
-            status="LABEL_CREATED", tracking_events=[], created_at=WHEN, updated_at=WHEN,
+            id=1,
+            order_id=1,
+            fulfillment_order_id=1,
+            carrier="ups",
+            service="ground",
+            status="LABEL_CREATED",
+            tracking_events=[],
+            created_at=WHEN,
+            updated_at=WHEN,
         )
     )
     connection.execute(
         sa.insert(InventoryMovement).values(
-            id=1, location_id=1, product_id=1, bucket="committed", delta=1, reason="ORDER",
-            source="omnigraph", order_id=1, created_at=WHEN,
+            id=1,
+            location_id=1,
+            product_id=1,
+            bucket="committed",
+            delta=1,
+            reason="ORDER",
+            source="omnigraph",
+            order_id=1,
+            created_at=WHEN,
         )
     )
     connection.execute(
         sa.insert(Notification).values(
-            id=1, order_id=1, template="order_confirmed", channel="EMAIL",
-            recipient="ada@example.com", body="Thanks", idempotency_key="evt-1:email",
-            state="SENT", attempts=1, created_at=WHEN, updated_at=WHEN,
+            id=1,
+            order_id=1,
+            template="order_confirmed",
+            channel="EMAIL",
+            recipient="ada@example.com",
+            body="Thanks",
+            idempotency_key="evt-1:email",
+            state="SENT",
+            attempts=1,
+            created_at=WHEN,
+            updated_at=WHEN,
         )
     )
 
@@ -380,9 +440,7 @@ async def test_rebuilding_a_parent_table_keeps_its_child_rows(
 
     await upgrade_with_extra(empty_database_url, versions, "9002_widen_cancel_reason")
 
-    columns = await on_connection(
-        empty_database_url, lambda c: sa.inspect(c).get_columns("orders")
-    )
+    columns = await on_connection(empty_database_url, lambda c: sa.inspect(c).get_columns("orders"))
     assert [str(col["type"]) for col in columns if col["name"] == "cancel_reason"] == [
         "VARCHAR(400)"
     ]

@@ -273,15 +273,14 @@ async def test_expiry_is_applied_on_read_and_swept_once(
     by_cart = (await harness.graphql(READ, {"cartId": "cart-1"}))["reservation"]
     assert by_cart["id"] == held["id"]
 
-    sweeper = reservations.ReservationSweeper(harness.services, interval_seconds=1, batch_size=1)
     # The sweeper racing a second sweep and a lazy expiry: the stock comes back once.
     results = await asyncio.gather(
-        sweeper.run_once(),
+        reservations.sweep_due(harness.services, batch_size=1),
         reservations.expire_due(harness.services),
         reservations.expire_due(harness.services, skus=["TEE-001"]),
     )
     assert sum(results) == 1
-    assert await sweeper.run_once() == 0
+    assert await reservations.sweep_due(harness.services) == 0
     assert await stored_status(harness, db_id(held["id"])) == "EXPIRED"
     assert (await level(harness, network.loop, 1)).reserved == 0
     assert await ledger_discrepancies(harness.services) == []

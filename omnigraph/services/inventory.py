@@ -251,10 +251,12 @@ async def adjust_inventory(services: Services, command: AdjustInventory) -> Leve
     check_manual_reason(command.reason.value)
     async with services.unit_of_work(actor=command.actor) as uow:
         location, product = await _resolve(uow.session, command.location_id, command.sku)
+        # Lock first: a concurrent request with the same external id then waits for this
+        # one and finds its movement, instead of both passing the replay check.
+        row = await _lock_level(uow, location.id, product.id)
         previous = await _replay(
             uow, command.source, command.external_id, location.id, product.id, command.bucket
         )
-        row = await _lock_level(uow, location.id, product.id)
         if previous is not None:
             if previous.delta != command.delta:
                 raise DomainError.single(
@@ -289,10 +291,12 @@ async def set_inventory(services: Services, command: SetInventory) -> LevelView:
     check_manual_reason(command.reason.value)
     async with services.unit_of_work(actor=command.actor) as uow:
         location, product = await _resolve(uow.session, command.location_id, command.sku)
+        # Lock first: a concurrent request with the same external id then waits for this
+        # one and finds its movement, instead of both passing the replay check.
+        row = await _lock_level(uow, location.id, product.id)
         previous = await _replay(
             uow, command.source, command.external_id, location.id, product.id, command.bucket
         )
-        row = await _lock_level(uow, location.id, product.id)
         if previous is not None:
             return LevelView(
                 row.id, location.id, product.id, product.sku, level_of(row), replayed=True

@@ -48,7 +48,12 @@ from omnigraph.services.network import (
     to_candidates,
 )
 from omnigraph.services.promise import MethodQuote, quote_method
-from omnigraph.services.reservations import conversion_refusal
+from omnigraph.services.reservation_conversion import (
+    HeldStock,
+    conversion_refusal,
+    convert_hold,
+    held_for_order,
+)
 from omnigraph.services.stock_rules import customer_tier, selling_rules
 from omnigraph.services.unit_of_work import UnitOfWork
 
@@ -125,11 +130,14 @@ async def _check_selling_rules(
     request: OrderRequest,
     products: dict[str, Product],
     stocked: list[StockedLocation],
+    held: HeldStock | None,
 ) -> None:
     """Refuse lines beyond what the channel may sell to this customer (exposure, protection).
 
-    On PostgreSQL the products under a rule are locked first, so two concurrent orders
-    cannot both take the last exposed unit; SQLite's single writer already serialises them.
+    Units this customer holds in a checkout reservation count as available to them: the
+    hold took them out of everyone else's availability, not theirs. On PostgreSQL the
+    products under a rule are locked first, so two concurrent orders cannot both take the
+    last exposed unit; SQLite's single writer already serialises them.
     """
     rules = await selling_rules(uow.session, request.channel, products.values())
     if not rules.any:
@@ -145,6 +153,7 @@ async def _check_selling_rules(
     for index, line in enumerate(request.lines):
         product = products[line.sku]
         network = sum(item.available.get(line.sku, 0) for item in stocked)
+        network += sum(h.quantity for h in held.lines if h.sku == line.sku) if held else 0
         sellable = rules.sellable(request.channel, product, network, tier)
         if line.quantity > sellable:
             problems.append(
@@ -189,9 +198,9 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         address = request.shipping_address
         destination = point_of(pickup) if pickup is not None else _delivery_point(request)
         stocked = await stocked_locations(session, products)
-        await _check_selling_rules(uow, request, products, stocked)
         now = services.clock()
         held = await _held_stock(uow, request, now)
+        await _check_selling_rules(uow, request, products, stocked, held)
         if held is not None:
             stocked = held.stocked  # a conversion is sourced from its held units only
         quote = await quote_method(
@@ -223,21 +232,19 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         return OrderOutcome(order)
 
 
-async def _held_stock(
-    uow: UnitOfWork, request: OrderRequest, now: datetime
-) -> reservations.HeldStock | None:
+async def _held_stock(uow: UnitOfWork, request: OrderRequest, now: datetime) -> HeldStock | None:
     """The checked hold an order converts, or None for an order sourced from available."""
     if request.reservation_id is None:
         return None
-    return await reservations.held_for_order(
+    return await held_for_order(
         uow, request.reservation_id, request.lines, request.method, request.pickup_location_id, now
     )
 
 
-def _stock_hold(held: reservations.HeldStock | None, now: datetime) -> StockHold:
+def _stock_hold(held: HeldStock | None, now: datetime) -> StockHold:
     if held is None:
         return commit_stock
-    return functools.partial(reservations.convert_hold, held=held, now=now)
+    return functools.partial(convert_hold, held=held, now=now)
 
 
 async def _persist(

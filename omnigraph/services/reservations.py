@@ -12,8 +12,6 @@ conversion racing for the same hold end it exactly once. The ledger's external i
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,10 +31,7 @@ from omnigraph.domain.reservations import (
     HeldLine,
     ReservationStatus,
     cart_id_problems,
-    check_active,
-    check_convertible,
     effective_status,
-    held_matches_plan,
     is_due,
     placement_problems,
     request_fingerprint,
@@ -46,7 +41,6 @@ from omnigraph.domain.reservations import (
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services.inventory import (
     StockCommit,
-    convert_reserved_stock,
     reserve_stock,
     unreserve_stock,
 )
@@ -128,7 +122,7 @@ class _Contended(Exception):
 # -- reading ------------------------------------------------------------------------------
 
 
-async def _lines_of(
+async def lines_of(
     session: AsyncSession, reservation_ids: Iterable[int]
 ) -> dict[int, list[ReservedLine]]:
     ids = sorted(set(reservation_ids))
@@ -173,7 +167,7 @@ async def get_reservations(
             row.id: row
             for row in await session.scalars(select(R).where(R.id.in_(set(reservation_ids))))
         }
-        lines = await _lines_of(session, rows)
+        lines = await lines_of(session, rows)
     return [_view(rows[rid], lines[rid], now) if rid in rows else None for rid in reservation_ids]
 
 
@@ -191,7 +185,7 @@ async def reservation_for_cart(services: Services, cart_id: str) -> ReservationV
 # -- ending holds -------------------------------------------------------------------------
 
 
-async def _end(
+async def end_hold(
     uow: UnitOfWork,
     reservation_id: int,
     status: ReservationStatus,
@@ -257,8 +251,8 @@ async def _move_in_level_order(uow: UnitOfWork, steps: Iterable[_Step]) -> bool:
 
 async def _expire(uow: UnitOfWork, reservation_ids: Sequence[int], now: datetime) -> int:
     """Expire those of ``reservation_ids`` still ACTIVE and due; give their stock back."""
-    ended = [rid for rid in sorted(reservation_ids) if await _end(uow, rid, _EXPIRED, now)]
-    lines = await _lines_of(uow.session, ended)
+    ended = [rid for rid in sorted(reservation_ids) if await end_hold(uow, rid, _EXPIRED, now)]
+    lines = await lines_of(uow.session, ended)
     steps = [step for rid in ended for step in _give_back(rid, lines[rid], "expired")]
     await _move_in_level_order(uow, steps)
     return len(ended)
@@ -312,8 +306,8 @@ async def release_reservation(
         if status is ReservationStatus.ACTIVE:
             # A due hold is recorded as what it is, EXPIRED, even when released late.
             ending = _EXPIRED if is_due(status, row.expires_at, now) else ReservationStatus.RELEASED
-            if await _end(uow, row.id, ending, now):
-                lines = (await _lines_of(uow.session, [row.id]))[row.id]
+            if await end_hold(uow, row.id, ending, now):
+                lines = (await lines_of(uow.session, [row.id]))[row.id]
                 note = "expired" if ending is _EXPIRED else "released"
                 await _move_in_level_order(uow, _give_back(row.id, lines, note))
         await uow.commit()
@@ -406,9 +400,9 @@ async def _attempt(services: Services, request: ReservationRequest) -> Reservati
         if previous is not None:
             due = is_due(ReservationStatus.ACTIVE, previous.expires_at, now)
             ending = _EXPIRED if due else ReservationStatus.RELEASED
-            if not await _end(uow, previous.id, ending, now):
+            if not await end_hold(uow, previous.id, ending, now):
                 raise _Contended
-            returned = (await _lines_of(session, [previous.id]))[previous.id]
+            returned = (await lines_of(session, [previous.id]))[previous.id]
         stocked = await _with_returned(
             session, await stocked_locations(session, products), returned
         )
@@ -495,146 +489,21 @@ async def reserve_inventory(services: Services, request: ReservationRequest) -> 
     )
 
 
-# -- converting into an order ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class HeldStock:
-    """What order capture needs to source an order from a hold, and to convert it."""
-
-    reservation_id: int
-    lines: tuple[ReservedLine, ...]
-    stocked: list[StockedLocation]
-
-
-async def held_for_order(
-    uow: UnitOfWork,
-    reservation_id: int,
-    ordered: Sequence[LineRequest],
-    method: DeliveryMethod,
-    pickup_location_id: int | None,
-    now: datetime,
-) -> HeldStock:
-    """The hold an order converts, checked: ACTIVE, not due, the same lines, a fitting place.
-
-    ``stocked`` offers exactly the held units as the only candidates, so the planner sources
-    the order to where the stock is held and nowhere else.
-    """
-    row = await uow.session.get(R, reservation_id)
-    if row is None:
-        raise DomainError.single(("reservationId",), ErrorCode.NOT_FOUND, "no such reservation")
-    check_active(ReservationStatus(row.status), row.expires_at, now)
-    lines = (await _lines_of(uow.session, [row.id]))[row.id]
-    check_convertible([line.held for line in lines], ordered, method, pickup_location_id)
-    stock: dict[int, dict[str, int]] = {}
-    for line in lines:
-        stock.setdefault(line.location_id, {})[line.sku] = line.quantity
-    locations = {lid: await uow.session.get(Location, lid) for lid in sorted(stock)}
-    stocked = [
-        StockedLocation(location, stock[lid])
-        for lid, location in locations.items()
-        if location is not None
-    ]
-    return HeldStock(row.id, tuple(lines), stocked)
-
-
-async def convert_hold(
-    uow: UnitOfWork,
-    commits: Sequence[StockCommit],
-    order_id: int,
-    *,
-    held: HeldStock,
-    now: datetime,
-) -> bool:
-    """Mark the hold CONVERTED and move its units from ``reserved`` to ``committed``.
-
-    Refuses (RESERVATION_MISMATCH) a plan that takes anything but the held units, and
-    (RESERVATION_EXPIRED / _NOT_ACTIVE) a hold that ended while the order was being made.
-    """
-    planned = {(c.location_id, c.sku): c.quantity for c in commits}
-    if not held_matches_plan([line.held for line in held.lines], planned):
-        raise conversion_mismatch("the order could not be sourced exactly as reserved")
-    if not await _end(
-        uow,
-        held.reservation_id,
-        ReservationStatus.CONVERTED,
-        now,
-        order_id=order_id,
-        unless_due=True,
-    ):
-        row = await uow.session.get(R, held.reservation_id, populate_existing=True)
-        assert row is not None
-        check_active(ReservationStatus(row.status), row.expires_at, now)
-        # Still ACTIVE and not due, yet the update missed: it can only have become due now.
-        check_active(ReservationStatus.ACTIVE, now, now)
-    if not await convert_reserved_stock(
-        uow, commits, order_id, end_external_id(held.reservation_id)
-    ):
-        raise RuntimeError(f"reservation {held.reservation_id} no longer holds its stock")
-    return True
-
-
-def conversion_mismatch(detail: str) -> DomainError:
-    return DomainError.single(("reservationId",), ErrorCode.RESERVATION_MISMATCH, detail)
-
-
-def conversion_refusal(refusal: PlanRefusal) -> DomainError:
-    """The order's method cannot be served from where the stock is held."""
-    return conversion_mismatch(f"the reservation cannot serve this order: {refusal.detail}")
-
-
 # -- the sweeper ----------------------------------------------------------------------------
 
 
-class ReservationSweeper:
-    """Expires due holds in the background, one per process; ``run_once()`` for one pass.
+async def sweep_due(services: Services, batch_size: int = SWEEP_BATCH) -> int:
+    """Expire everything due now, batch by batch; returns how many holds expired.
 
     Restart-safe because all its state is in the database: a new process sweeps whatever
     fell due while none ran. Several processes may sweep at once: ending a hold is a
     conditional update, so each due hold is expired (and its stock given back) once.
     """
-
-    def __init__(
-        self, services: Services, *, interval_seconds: float, batch_size: int = SWEEP_BATCH
-    ) -> None:
-        if interval_seconds <= 0 or batch_size < 1:
-            raise ValueError("the sweep interval and batch size must be positive")
-        self._services = services
-        self.interval_seconds = interval_seconds
-        self._batch_size = batch_size
-        self._task: asyncio.Task[None] | None = None
-
-    async def run_once(self) -> int:
-        """Expire everything due now, batch by batch; returns how many holds expired."""
-        total = 0
-        while True:
-            expired = await expire_due(self._services, limit=self._batch_size)
-            total += expired
-            if expired < self._batch_size:
-                return total
-
-    def start(self) -> None:
-        """Sweep in a background task of the running loop until ``stop()``; idempotent."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(), name="omnigraph-reservation-sweeper"
-            )
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("reservation sweep failed; trying again after the interval")
-            await asyncio.sleep(self.interval_seconds)
+    if batch_size < 1:
+        raise ValueError("the sweep batch size must be positive")
+    total = 0
+    while True:
+        expired = await expire_due(services, limit=batch_size)
+        total += expired
+        if expired < batch_size:
+            return total
