@@ -272,3 +272,21 @@ async def test_the_same_external_id_sent_concurrently_applies_once(
     assert all(p["userErrors"] == [] for p in payloads)
     assert sorted(p["replayed"] for p in payloads) == [False] + [True] * 7
     assert {p["inventoryLevel"]["onHand"] for p in payloads} == {47}
+
+
+async def test_a_resent_count_must_say_the_same_and_an_unchanged_count_spends_its_id(
+    harness: Harness, network: Network
+) -> None:
+    count = {"locationId": location_id(network.evanston), "sku": "TEE-001", "externalId": "c-7"}
+    first = (await harness.graphql(SET, {"input": {**count, "quantity": 6}}))["setInventory"]
+    assert first["inventoryLevel"] == {"onHand": 6, "available": 6}
+    other = (await harness.graphql(SET, {"input": {**count, "quantity": 9}}))["setInventory"]
+    assert [(e["field"], e["code"]) for e in other["userErrors"]] == [
+        (["input", "externalId"], "IDEMPOTENCY_CONFLICT")
+    ]
+    # A count that matches the shelf moves nothing, yet its id cannot be reused for another.
+    same = {"locationId": location_id(network.loop), "sku": "TEE-001", "externalId": "c-8"}
+    unchanged = (await harness.graphql(SET, {"input": {**same, "quantity": 3}}))["setInventory"]
+    assert unchanged["userErrors"] == [] and unchanged["inventoryLevel"]["onHand"] == 3
+    reused = (await harness.graphql(SET, {"input": {**same, "quantity": 1}}))["setInventory"]
+    assert [e["code"] for e in reused["userErrors"]] == ["IDEMPOTENCY_CONFLICT"]

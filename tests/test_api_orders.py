@@ -255,3 +255,14 @@ async def test_capture_writes_ledger_and_outbox_in_the_same_transaction(
     assert topics == ["fulfillment.created", "inventory.changed", "order.created"]
     assert [(m.location_id, m.bucket, m.delta) for m in commits] == [(network.loop, "COMMITTED", 2)]
     assert order["channel"]["code"] == "WEB" and order["customer"]["email"] == "ada@example.com"
+
+
+async def test_ids_with_non_ascii_digits_are_invalid_not_a_crash(
+    harness: Harness, network: Network
+) -> None:
+    errors = (await harness.graphql(CANCEL, {"input": {"orderId": "²"}}))["cancelOrder"]
+    assert [(e["field"], e["code"]) for e in errors["userErrors"]] == [
+        (["input", "orderId"], "INVALID")
+    ]
+    node = await harness.graphql('{ node(id: "T3JkZXI6wrI=") { id } }')
+    assert node == {"node": None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -276,3 +277,60 @@ async def test_a_held_cart_converts_even_when_exposure_leaves_nothing_for_others
         )
     )["createOrder"]
     assert order["userErrors"] == []
+
+
+async def test_concurrent_orders_never_take_protected_stock(
+    harness: Harness, network: Network
+) -> None:
+    # 111 tees; 101 kept for priority customers leaves 10 for everyone else.
+    await harness.graphql(
+        PROTECT, {"i": {"sku": "TEE-001", "quantity": 101, "tiers": ["PRIORITY"]}}
+    )
+    orders = [
+        harness.graphql(
+            CREATE,
+            {
+                "input": order_input(
+                    customer={"email": f"shopper{i}@example.com"},
+                    lines=[{"sku": "TEE-001", "quantity": 5}],
+                )
+            },
+        )
+        for i in range(20)
+    ]
+    results = [r["createOrder"] for r in await asyncio.gather(*orders)]
+    placed = [r for r in results if not r["userErrors"]]
+    assert len(placed) == 2
+    assert all(
+        r["userErrors"][0]["code"] == "INSUFFICIENT_STOCK" for r in results if r["userErrors"]
+    )
+
+
+RESERVE = """
+mutation($i: ReserveInventoryInput!) {
+  reserveInventory(input: $i) { reservation { id } userErrors { field code message } }
+}
+"""
+
+
+async def test_a_hold_respects_protected_stock_and_the_channels_exposure(
+    harness: Harness, network: Network
+) -> None:
+    await harness.graphql(
+        PROTECT, {"i": {"sku": "TEE-001", "quantity": 108, "tiers": ["PRIORITY"]}}
+    )
+    await harness.graphql(EXPOSURE, {"i": {"channel": "WEB", "sku": "LAMP-003", "cap": 1}})
+    cart = {"cartId": "c-1", "destination": HOME}
+    tees = await harness.graphql(
+        RESERVE, {"i": {**cart, "lines": [{"sku": "TEE-001", "quantity": 50}]}}
+    )
+    assert [e["code"] for e in tees["reserveInventory"]["userErrors"]] == ["INSUFFICIENT_STOCK"]
+    lamps = {**cart, "lines": [{"sku": "LAMP-003", "quantity": 2}], "channel": "WEB"}
+    refused = await harness.graphql(RESERVE, {"i": lamps})
+    errors = refused["reserveInventory"]["userErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [
+        (["input", "lines", "0", "quantity"], "INSUFFICIENT_STOCK")
+    ]
+    assert "WEB can sell 1 of LAMP-003" in errors[0]["message"]
+    unknown = await harness.graphql(RESERVE, {"i": {**lamps, "channel": "FAX"}})
+    assert [e["code"] for e in unknown["reserveInventory"]["userErrors"]] == ["UNKNOWN_CHANNEL"]

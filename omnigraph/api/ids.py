@@ -8,6 +8,11 @@ import binascii
 from omnigraph.domain.errors import DomainError, ErrorCode
 
 
+def _is_number(text: str) -> bool:
+    # isdigit() alone accepts characters int() refuses, such as superscripts.
+    return text.isascii() and text.isdigit()
+
+
 def encode_id(type_name: str, value: int) -> str:
     return base64.b64encode(f"{type_name}:{value}".encode()).decode()
 
@@ -17,13 +22,13 @@ def decode_id(value: str, expected_type: str, field: tuple[str, ...]) -> int:
 
     Plain integers are accepted too, for operators typing ids by hand.
     """
-    if value.isdigit():
+    if _is_number(value):
         return int(value)
     try:
         type_name, _, raw = base64.b64decode(value.encode(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise DomainError.single(field, ErrorCode.INVALID, f"{value!r} is not a valid id") from None
-    if type_name != expected_type or not raw.isdigit():
+    if type_name != expected_type or not _is_number(raw):
         raise DomainError.single(field, ErrorCode.INVALID, f"{value!r} is not a {expected_type} id")
     return int(raw)
 
@@ -39,7 +44,7 @@ def decode_cursor(value: str | None) -> int | None:
         prefix, _, raw = base64.b64decode(value.encode(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raw, prefix = "", ""
-    if prefix != "cursor" or not raw.lstrip("-").isdigit():
+    if prefix != "cursor" or not _is_number(raw.removeprefix("-")):
         raise DomainError.single(
             ("after",), ErrorCode.INVALID, "after is not a cursor from this list"
         )

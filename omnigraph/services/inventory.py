@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -286,6 +286,19 @@ async def adjust_inventory(services: Services, command: AdjustInventory) -> Leve
         return view
 
 
+async def _ledger_total_at(session: AsyncSession, movement: InventoryMovement) -> int:
+    """The quantity of the movement's bucket right after it, summed from the ledger."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(InventoryMovement.delta), 0)).where(
+            InventoryMovement.location_id == movement.location_id,
+            InventoryMovement.product_id == movement.product_id,
+            InventoryMovement.bucket == movement.bucket,
+            InventoryMovement.id <= movement.id,
+        )
+    )
+    return int(total or 0)
+
+
 async def set_inventory(services: Services, command: SetInventory) -> LevelView:
     """Set one quantity state to an absolute count (a count from a store or a WMS)."""
     check_manual_reason(command.reason.value)
@@ -298,11 +311,36 @@ async def set_inventory(services: Services, command: SetInventory) -> LevelView:
             uow, command.source, command.external_id, location.id, product.id, command.bucket
         )
         if previous is not None:
+            # The ledger's running total at that movement is what the first request set.
+            first_target = await _ledger_total_at(uow.session, previous)
+            if first_target != command.quantity:
+                raise DomainError.single(
+                    ("externalId",),
+                    ErrorCode.IDEMPOTENCY_CONFLICT,
+                    f"external id {command.external_id} already set "
+                    f"{command.bucket.value} to {first_target}",
+                )
             return LevelView(
                 row.id, location.id, product.id, product.sku, level_of(row), replayed=True
             )
         after, delta = plan_set(level_of(row), command.bucket, command.quantity)
         if delta == 0:
+            if command.external_id is not None:
+                # Nothing moves, but the count is recorded so its external id is spent.
+                uow.session.add(
+                    InventoryMovement(
+                        location_id=row.location_id,
+                        product_id=row.product_id,
+                        bucket=command.bucket.value,
+                        delta=0,
+                        reason=command.reason.value,
+                        actor=command.actor,
+                        source=command.source,
+                        external_id=command.external_id,
+                        note=command.note,
+                    )
+                )
+                await uow.commit()
             return LevelView(row.id, location.id, product.id, product.sku, after)
         view = await _apply(
             uow,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,14 @@ from omnigraph.domain.promise import Candidate
 
 L = InventoryLevel
 AVAILABLE = L.on_hand - L.committed - L.reserved - L.safety_stock - L.damaged
+
+
+class HeldUnits(Protocol):
+    @property
+    def sku(self) -> str: ...
+
+    @property
+    def quantity(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +74,16 @@ def to_candidates(stocked: Iterable[StockedLocation], destination: GeoPoint) -> 
         )
         for item in stocked
     ]
+
+
+def network_available(
+    stocked: Iterable[StockedLocation], extra: Iterable[HeldUnits] = ()
+) -> dict[str, int]:
+    """Sellable units per SKU across ``stocked``, plus ``extra`` units (a buyer's own hold)."""
+    totals: dict[str, int] = {}
+    for item in stocked:
+        for sku, available in item.available.items():
+            totals[sku] = totals.get(sku, 0) + available
+    for held in extra:
+        totals[held.sku] = totals.get(held.sku, 0) + held.quantity
+    return totals

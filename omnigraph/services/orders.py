@@ -25,7 +25,7 @@ from omnigraph.db.models import (
     OrderLine,
     Product,
 )
-from omnigraph.domain.errors import DomainError, ErrorCode, Problem
+from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.lifecycle import ORDER_TRANSITIONS, check_order_cancellable, check_transition
 from omnigraph.domain.orders import (
@@ -42,7 +42,7 @@ from omnigraph.events.types import Topic
 from omnigraph.services import reservations
 from omnigraph.services.inventory import StockCommit, commit_stock, release_stock
 from omnigraph.services.network import (
-    StockedLocation,
+    network_available,
     products_by_sku,
     stocked_locations,
     to_candidates,
@@ -54,7 +54,7 @@ from omnigraph.services.reservation_conversion import (
     convert_hold,
     held_for_order,
 )
-from omnigraph.services.stock_rules import customer_tier, selling_rules
+from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -125,48 +125,6 @@ async def _customer(uow: UnitOfWork, request: OrderRequest) -> Customer:
     return customer
 
 
-async def _check_selling_rules(
-    uow: UnitOfWork,
-    request: OrderRequest,
-    products: dict[str, Product],
-    stocked: list[StockedLocation],
-    held: HeldStock | None,
-) -> None:
-    """Refuse lines beyond what the channel may sell to this customer (exposure, protection).
-
-    Units this customer holds in a checkout reservation count as available to them: the
-    hold took them out of everyone else's availability, not theirs. On PostgreSQL the
-    products under a rule are locked first, so two concurrent orders cannot both take the
-    last exposed unit; SQLite's single writer already serialises them.
-    """
-    rules = await selling_rules(uow.session, request.channel, products.values())
-    if not rules.any:
-        return
-    if not uow.is_sqlite:
-        await uow.session.execute(
-            select(Product.id)
-            .where(Product.id.in_([p.id for p in products.values()]))
-            .with_for_update()
-        )
-    tier = await customer_tier(uow.session, request.customer.email)
-    problems = []
-    for index, line in enumerate(request.lines):
-        product = products[line.sku]
-        network = sum(item.available.get(line.sku, 0) for item in stocked)
-        network += sum(h.quantity for h in held.lines if h.sku == line.sku) if held else 0
-        sellable = rules.sellable(request.channel, product, network, tier)
-        if line.quantity > sellable:
-            problems.append(
-                Problem(
-                    ("lines", str(index), "quantity"),
-                    ErrorCode.INSUFFICIENT_STOCK,
-                    f"{request.channel} can sell {sellable} of {line.sku} to this customer",
-                )
-            )
-    if problems:
-        raise DomainError(problems)
-
-
 def _delivery_point(request: OrderRequest) -> GeoPoint:
     point = request.shipping_address.point if request.shipping_address else None
     if point is None:  # validate_order requires coordinates for delivery methods
@@ -197,10 +155,21 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         assert channel is not None  # validate_order refused an unknown channel
         address = request.shipping_address
         destination = point_of(pickup) if pickup is not None else _delivery_point(request)
+        limits = await ruled_and_locked(uow, request.channel, products.values())
         stocked = await stocked_locations(session, products)
         now = services.clock()
         held = await _held_stock(uow, request, now)
-        await _check_selling_rules(uow, request, products, stocked, held)
+        # Units this customer holds count as available to them: the hold took them out of
+        # everyone else's availability, not theirs.
+        await check_sellable(
+            uow,
+            limits,
+            request.channel,
+            request.customer.email,
+            request.lines,
+            products,
+            network_available(stocked, held.lines if held else ()),
+        )
         if held is not None:
             stocked = held.stocked  # a conversion is sourced from its held units only
         quote = await quote_method(

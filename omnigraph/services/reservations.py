@@ -46,10 +46,12 @@ from omnigraph.services.inventory import (
 )
 from omnigraph.services.network import (
     StockedLocation,
+    network_available,
     products_by_sku,
     stocked_locations,
     to_candidates,
 )
+from omnigraph.services.stock_rules import channel_exists, check_sellable, ruled_and_locked
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -75,6 +77,10 @@ class ReservationRequest:
     method: DeliveryMethod | None = None
     ttl_seconds: int | None = None
     actor: str | None = None
+    # Who is checking out: protected stock always applies; a channel's exposure applies
+    # when the channel is named.
+    channel: str | None = None
+    customer_email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +379,10 @@ async def _attempt(services: Services, request: ReservationRequest) -> Reservati
         session = uow.session
         products = await products_by_sku(session, (line.sku for line in request.lines))
         method = _validate(request, products)
+        if request.channel is not None and not await channel_exists(session, request.channel):
+            raise DomainError.single(
+                ("channel",), ErrorCode.UNKNOWN_CHANNEL, f"unknown channel {request.channel!r}"
+            )
         pickup = (
             await session.get(Location, request.pickup_location_id)
             if request.pickup_location_id is not None
@@ -403,8 +413,18 @@ async def _attempt(services: Services, request: ReservationRequest) -> Reservati
             if not await end_hold(uow, previous.id, ending, now):
                 raise _Contended
             returned = (await lines_of(session, [previous.id]))[previous.id]
+        limits = await ruled_and_locked(uow, request.channel, products.values())
         stocked = await _with_returned(
             session, await stocked_locations(session, products), returned
+        )
+        await check_sellable(
+            uow,
+            limits,
+            request.channel,
+            request.customer_email,
+            request.lines,
+            products,
+            network_available(stocked),
         )
         destination = request.destination or _point(pickup)
         plan = plan_fulfilment(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import (
@@ -31,7 +31,7 @@ from omnigraph.db.types import utcnow
 from omnigraph.domain import stock_rules as rules
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.inventory import StockLevel
-from omnigraph.domain.orders import is_email
+from omnigraph.domain.orders import LineRequest, is_email
 from omnigraph.domain.rules_file import ExposureSpec, ProtectedSpec, RulesDocument, SafetyStockSpec
 from omnigraph.domain.vocabulary import InventoryBucket, MovementReason
 from omnigraph.events.types import Topic
@@ -92,6 +92,14 @@ def _scope_filter(rule: rules.SafetyStockRule) -> ColumnElement[bool]:
     if rule.category is not None:
         condition = and_(condition, Product.category == rule.category)
     return condition
+
+
+async def _one_rule_writer(uow: UnitOfWork) -> None:
+    """Serialise safety stock rule changes on PostgreSQL: each recompute must read a rule
+    set that includes every rule committed before it, or the last writer's stale view
+    would win. SQLite's single writer already serialises them."""
+    if not uow.is_sqlite:
+        await uow.session.execute(text("LOCK TABLE safety_stock_rules IN SHARE ROW EXCLUSIVE MODE"))
 
 
 async def recompute_safety_stock(
@@ -206,6 +214,7 @@ async def set_safety_stock_rule(
 ) -> RuleChange:
     """Create or replace one rule and re-evaluate every level it touched before or touches now."""
     async with services.unit_of_work(actor=actor) as uow:
+        await _one_rule_writer(uow)
         session = uow.session
         product_id = await _product_id(session, data.sku, ("sku",))
         if data.location_id is not None and await session.get(Location, data.location_id) is None:
@@ -244,6 +253,7 @@ async def delete_safety_stock_rule(
     services: Services, rule_id: int, actor: str | None = None
 ) -> RuleChange:
     async with services.unit_of_work(actor=actor) as uow:
+        await _one_rule_writer(uow)
         row = await uow.session.get(SafetyStockRule, rule_id)
         if row is None:
             raise DomainError.single(("id",), ErrorCode.NOT_FOUND, "no such safety stock rule")
@@ -339,7 +349,15 @@ async def _existing_or_new(
     return row
 
 
-async def delete_rule(services: Services, model: type[Any], rule_id: int, what: str) -> None:
+async def delete_exposure_rule(services: Services, rule_id: int) -> None:
+    await _delete_rule(services, ChannelExposureRule, rule_id, "channel exposure rule")
+
+
+async def delete_protected_rule(services: Services, rule_id: int) -> None:
+    await _delete_rule(services, ProtectedStockRule, rule_id, "protected stock rule")
+
+
+async def _delete_rule(services: Services, model: type[Any], rule_id: int, what: str) -> None:
     """Delete an exposure or protected stock rule (they hold no materialised state)."""
     async with services.unit_of_work() as uow:
         deleted = await uow.session.execute(delete(model).where(model.id == rule_id))
@@ -372,6 +390,7 @@ async def import_rules(
     whole import, naming each entry, so a typo never silently drops a rule.
     """
     async with services.unit_of_work(actor=actor) as uow:
+        await _one_rule_writer(uow)
         session = uow.session
         locations = await _codes(
             session,
@@ -494,6 +513,7 @@ def _unknown_codes(
 async def refresh_seasons(services: Services) -> int:
     """Re-evaluate the levels under seasonal rules: run daily, it applies seasons as they turn."""
     async with services.unit_of_work(actor="seasons") as uow:
+        await _one_rule_writer(uow)
         seasonal = [
             to_safety_rule(row)
             for row in await uow.session.scalars(
@@ -624,3 +644,56 @@ async def customer_tier(session: AsyncSession, email: str | None) -> rules.Custo
         select(Customer.tier).where(Customer.email == email.strip().lower())
     )
     return rules.CustomerTier(tier) if tier else rules.CustomerTier.STANDARD
+
+
+async def ruled_and_locked(
+    uow: UnitOfWork, channel: str | None, products: Iterable[Product]
+) -> SellingRules:
+    """The selling rules for ``products``; on PostgreSQL, with those products locked.
+
+    Call it before reading stock: a concurrent order of the same products then waits here
+    and reads the stock this one leaves, so a protected or exposed quantity is never sold
+    twice. SQLite's single writer already serialises them.
+    """
+    products = list(products)
+    limits = await selling_rules(uow.session, channel, products)
+    if limits.any and not uow.is_sqlite:
+        await uow.session.execute(
+            select(Product.id).where(Product.id.in_([p.id for p in products])).with_for_update()
+        )
+    return limits
+
+
+async def check_sellable(
+    uow: UnitOfWork,
+    limits: SellingRules,
+    channel: str | None,
+    customer_email: str | None,
+    lines: Sequence[LineRequest],
+    products: Mapping[str, Product],
+    network_available: Mapping[str, int],
+) -> None:
+    """Refuse lines beyond what ``channel`` may sell to the customer, naming each line."""
+    if not limits.any:
+        return
+    tier = await customer_tier(uow.session, customer_email)
+    problems = []
+    for index, line in enumerate(lines):
+        sellable = limits.sellable(
+            channel, products[line.sku], network_available.get(line.sku, 0), tier
+        )
+        if line.quantity > sellable:
+            who = channel or "this channel"
+            problems.append(
+                Problem(
+                    ("lines", str(index), "quantity"),
+                    ErrorCode.INSUFFICIENT_STOCK,
+                    f"{who} can sell {sellable} of {line.sku} to this customer",
+                )
+            )
+    if problems:
+        raise DomainError(problems)
+
+
+async def channel_exists(session: AsyncSession, code: str) -> bool:
+    return await session.scalar(select(Channel.id).where(Channel.code == code)) is not None

@@ -83,14 +83,21 @@ class UnitOfWork:
         *,
         order_id: int | None = None,
     ) -> None:
-        """Queue an outbox event; it is written with the commit, or not at all."""
+        """Queue an outbox event; it is written with the commit, or not at all.
+
+        The rows are added at commit, not now: an outbox id becomes visible when its
+        transaction commits, so taking it at the last moment keeps the window in which a
+        consumer sees a later id before this one (a gap it must wait for) as short as can be.
+        """
         event = new_event(
             topic, aggregate_type, aggregate_id, payload, order_id=order_id, actor=self.actor
         )
         self._events.append(event)
-        self.session.add(event)
 
     async def commit(self) -> None:
+        if self._events:
+            self.session.add_all(self._events)
+            await self.session.flush()
         await self.session.commit()
         if self._events:
             await self._broker.announce(max(event.id for event in self._events))

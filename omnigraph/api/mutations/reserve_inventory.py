@@ -28,6 +28,15 @@ class ReserveInventoryInput:
     pickup_location_id: strawberry.ID | None = strawberry.field(
         default=None, description="The store the customer collects from (PICKUP, CURBSIDE)."
     )
+    channel: str | None = strawberry.field(
+        default=None,
+        description="The channel checking out: its exposure rules apply to the hold.",
+    )
+    customer_email: str | None = strawberry.field(
+        default=None,
+        description="The customer checking out: priority and B2B customers may hold "
+        "protected stock.",
+    )
     delivery_method: DeliveryMethod | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
         description="Defaults to PICKUP with a pickup location, else SHIP_STANDARD.",
@@ -60,6 +69,8 @@ def _request(data: ReserveInventoryInput, actor: str) -> reservations.Reservatio
         ),
         method=vocabulary.DeliveryMethod(data.delivery_method) if data.delivery_method else None,
         ttl_seconds=data.ttl_seconds,
+        channel=data.channel,
+        customer_email=data.customer_email,
         actor=actor,
     )
 

@@ -10,7 +10,6 @@ from omnigraph.api.errors import UserError, to_user_errors
 from omnigraph.api.ids import decode_id
 from omnigraph.api.types.common import LocationType
 from omnigraph.api.types.stock_rules import CustomerTier
-from omnigraph.db import models
 from omnigraph.domain import stock_rules as domain
 from omnigraph.domain.errors import DomainError
 from omnigraph.services import stock_rules
@@ -103,9 +102,7 @@ async def set_channel_exposure_rule(
 
 async def delete_channel_exposure_rule(info: Info, input: DeleteRuleInput) -> RuleChangePayload:
     try:
-        await stock_rules.delete_rule(
-            info.context.services, models.ChannelExposureRule, input.id, "channel exposure rule"
-        )
+        await stock_rules.delete_exposure_rule(info.context.services, input.id)
     except DomainError as error:
         return RuleChangePayload(user_errors=to_user_errors(error))
     return RuleChangePayload()
@@ -140,9 +137,7 @@ async def set_protected_stock_rule(info: Info, input: ProtectedStockRuleInput) -
 
 async def delete_protected_stock_rule(info: Info, input: DeleteRuleInput) -> RuleChangePayload:
     try:
-        await stock_rules.delete_rule(
-            info.context.services, models.ProtectedStockRule, input.id, "protected stock rule"
-        )
+        await stock_rules.delete_protected_rule(info.context.services, input.id)
     except DomainError as error:
         return RuleChangePayload(user_errors=to_user_errors(error))
     return RuleChangePayload()
