@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from omnigraph.domain.errors import ErrorCode, Problem
 from omnigraph.domain.inventory import MAX_QUANTITY, StockLevel
+from omnigraph.domain.lines import in_line_order, sku_problems
 from omnigraph.domain.vocabulary import InventoryBucket
 
 # A full-store count from a WMS is a few thousand lines; more is a batching mistake.
@@ -62,7 +63,6 @@ def count_problems(lines: Sequence[CountLine], known_skus: Mapping[str, object])
             )
         ]
     problems: list[Problem] = []
-    seen: set[str] = set()
     for index, line in enumerate(lines):
         where = ("counts", str(index))
         if line.quantity < 0:
@@ -79,20 +79,8 @@ def count_problems(lines: Sequence[CountLine], known_skus: Mapping[str, object])
                     f"quantity may not exceed {MAX_QUANTITY}",
                 )
             )
-        if line.sku not in known_skus:
-            problems.append(
-                Problem((*where, "sku"), ErrorCode.UNKNOWN_SKU, f"unknown SKU {line.sku!r}")
-            )
-        elif line.sku in seen:
-            problems.append(
-                Problem(
-                    (*where, "sku"),
-                    ErrorCode.DUPLICATE_LINE,
-                    f"SKU {line.sku} is counted twice; add the quantities up",
-                )
-            )
-        seen.add(line.sku)
-    return problems
+    problems.extend(sku_problems([line.sku for line in lines], known_skus, "counts"))
+    return in_line_order(problems)
 
 
 def shortfall(level: StockLevel) -> int:

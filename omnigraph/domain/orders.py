@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.lines import in_line_order, sku_problems
 from omnigraph.domain.money import Money
 from omnigraph.domain.vocabulary import Capability, DeliveryMethod
 
@@ -140,32 +141,17 @@ def line_problems(lines: Sequence[LineRequest], known_skus: Mapping[str, object]
         return [
             Problem(("lines",), ErrorCode.TOO_MANY_LINES, f"at most {MAX_LINES} lines per order")
         ]
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for index, line in enumerate(lines):
-        where = ("lines", str(index))
-        if not 1 <= line.quantity <= MAX_LINE_QUANTITY:
-            problems.append(
-                Problem(
-                    (*where, "quantity"),
-                    ErrorCode.INVALID_QUANTITY,
-                    f"quantity must be between 1 and {MAX_LINE_QUANTITY}",
-                )
-            )
-        if line.sku not in known_skus:
-            problems.append(
-                Problem((*where, "sku"), ErrorCode.UNKNOWN_SKU, f"unknown SKU {line.sku!r}")
-            )
-        elif line.sku in seen:
-            problems.append(
-                Problem(
-                    (*where, "sku"),
-                    ErrorCode.DUPLICATE_LINE,
-                    f"SKU {line.sku} appears twice; add up the quantities",
-                )
-            )
-        seen.add(line.sku)
-    return problems
+    problems = [
+        Problem(
+            ("lines", str(index), "quantity"),
+            ErrorCode.INVALID_QUANTITY,
+            f"quantity must be between 1 and {MAX_LINE_QUANTITY}",
+        )
+        for index, line in enumerate(lines)
+        if not 1 <= line.quantity <= MAX_LINE_QUANTITY
+    ]
+    problems.extend(sku_problems([line.sku for line in lines], known_skus, "lines"))
+    return in_line_order(problems)
 
 
 def validate_order(request: OrderRequest, facts: CatalogFacts) -> None:

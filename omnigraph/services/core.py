@@ -63,7 +63,7 @@ class Services:
         self.sourcing_rules = flatten(hook.omnigraph_sourcing_rules(settings=self.settings))
 
     def unit_of_work(self, actor: str | None = None) -> UnitOfWork:
-        return UnitOfWork(self.db, self.broker, actor=actor)
+        return UnitOfWork(self.db, self.broker, actor=actor, clock=self.clock)
 
     async def startup(self) -> None:
         await await_all(self.plugins.hook.omnigraph_startup(services=self))

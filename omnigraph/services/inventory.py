@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.mapping import level_of
 from omnigraph.db.models import InventoryLevel, InventoryMovement, Location, Product
-from omnigraph.db.types import utcnow
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.inventory import StockLevel, check_manual_reason, plan_adjustment, plan_set
 from omnigraph.domain.vocabulary import InventoryBucket, MovementReason
@@ -35,30 +34,32 @@ _AVAILABLE = T.on_hand - T.committed - T.reserved - T.safety_stock - T.damaged
 _LEVEL_COLUMNS = (T.id, T.on_hand, T.committed, T.reserved, T.safety_stock, T.damaged, T.incoming)
 
 
-@dataclass(frozen=True, slots=True)
-class AdjustInventory:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelCommand:
+    """What every direct change to a level names: where, what, which state, who sent it.
+
+    ``source`` and ``external_id`` together identify the change: sent again, it is replayed.
+    """
+
     location_id: int
     sku: str
+    bucket: InventoryBucket = InventoryBucket.ON_HAND
+    source: str = "omnigraph"
+    external_id: str | None = None
+    actor: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AdjustInventory(LevelCommand):
     delta: int
-    bucket: InventoryBucket = InventoryBucket.ON_HAND
     reason: MovementReason = MovementReason.ADJUSTMENT
-    source: str = "omnigraph"
-    external_id: str | None = None
-    actor: str | None = None
-    note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SetInventory:
-    location_id: int
-    sku: str
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetInventory(LevelCommand):
     quantity: int
-    bucket: InventoryBucket = InventoryBucket.ON_HAND
     reason: MovementReason = MovementReason.CYCLE_COUNT
-    source: str = "omnigraph"
-    external_id: str | None = None
-    actor: str | None = None
-    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,7 @@ async def _apply(
 ) -> LevelView:
     before = level_of(row)
     setattr(row, bucket.value.lower(), after.quantity(bucket))
-    row.updated_at = utcnow()
+    row.updated_at = uow.now()
     uow.session.add(
         InventoryMovement(
             location_id=row.location_id,
@@ -210,6 +211,7 @@ async def _apply(
             source=source,
             external_id=external_id,
             note=note,
+            created_at=uow.now(),
         )
     )
     uow.record(
@@ -246,17 +248,27 @@ async def apply_change(
     )
 
 
+async def _open_level(
+    uow: UnitOfWork, command: LevelCommand
+) -> tuple[Product, InventoryLevel, InventoryMovement | None]:
+    """The product, its level locked for update, and the movement ``command`` replays (if any).
+
+    Locking before looking for a replay matters: a concurrent request with the same
+    external id then waits for this one and finds its movement, instead of both passing.
+    """
+    location, product = await _resolve(uow.session, command.location_id, command.sku)
+    row = await _lock_level(uow, location.id, product.id)
+    previous = await _replay(
+        uow, command.source, command.external_id, location.id, product.id, command.bucket
+    )
+    return product, row, previous
+
+
 async def adjust_inventory(services: Services, command: AdjustInventory) -> LevelView:
     """Add ``delta`` to one quantity state (receipts, shrinkage, damage, incoming supply)."""
     check_manual_reason(command.reason.value)
     async with services.unit_of_work(actor=command.actor) as uow:
-        location, product = await _resolve(uow.session, command.location_id, command.sku)
-        # Lock first: a concurrent request with the same external id then waits for this
-        # one and finds its movement, instead of both passing the replay check.
-        row = await _lock_level(uow, location.id, product.id)
-        previous = await _replay(
-            uow, command.source, command.external_id, location.id, product.id, command.bucket
-        )
+        product, row, previous = await _open_level(uow, command)
         if previous is not None:
             if previous.delta != command.delta:
                 raise DomainError.single(
@@ -266,7 +278,7 @@ async def adjust_inventory(services: Services, command: AdjustInventory) -> Leve
                     f" with delta {previous.delta}",
                 )
             return LevelView(
-                row.id, location.id, product.id, product.sku, level_of(row), replayed=True
+                row.id, row.location_id, product.id, product.sku, level_of(row), replayed=True
             )
         after = plan_adjustment(level_of(row), command.bucket, command.delta)
         view = await _apply(
@@ -303,13 +315,7 @@ async def set_inventory(services: Services, command: SetInventory) -> LevelView:
     """Set one quantity state to an absolute count (a count from a store or a WMS)."""
     check_manual_reason(command.reason.value)
     async with services.unit_of_work(actor=command.actor) as uow:
-        location, product = await _resolve(uow.session, command.location_id, command.sku)
-        # Lock first: a concurrent request with the same external id then waits for this
-        # one and finds its movement, instead of both passing the replay check.
-        row = await _lock_level(uow, location.id, product.id)
-        previous = await _replay(
-            uow, command.source, command.external_id, location.id, product.id, command.bucket
-        )
+        product, row, previous = await _open_level(uow, command)
         if previous is not None:
             # The ledger's running total at that movement is what the first request set.
             first_target = await _ledger_total_at(uow.session, previous)
@@ -321,7 +327,7 @@ async def set_inventory(services: Services, command: SetInventory) -> LevelView:
                     f"{command.bucket.value} to {first_target}",
                 )
             return LevelView(
-                row.id, location.id, product.id, product.sku, level_of(row), replayed=True
+                row.id, row.location_id, product.id, product.sku, level_of(row), replayed=True
             )
         after, delta = plan_set(level_of(row), command.bucket, command.quantity)
         if delta == 0:
@@ -338,10 +344,11 @@ async def set_inventory(services: Services, command: SetInventory) -> LevelView:
                         source=command.source,
                         external_id=command.external_id,
                         note=command.note,
+                        created_at=uow.now(),
                     )
                 )
                 await uow.commit()
-            return LevelView(row.id, location.id, product.id, product.sku, after)
+            return LevelView(row.id, row.location_id, product.id, product.sku, after)
         view = await _apply(
             uow,
             row,
@@ -439,7 +446,7 @@ async def _move_stock(
     Lines are taken in (location, product) order so two transactions touching the same
     levels on PostgreSQL lock them in the same order and cannot deadlock.
     """
-    now = utcnow()
+    now = uow.now()
     reason = move.changes[-1].reason
     movements: list[dict[str, Any]] = []
     for line in sorted(lines, key=lambda c: (c.location_id, c.product_id)):

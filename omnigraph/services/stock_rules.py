@@ -27,7 +27,6 @@ from omnigraph.db.models import (
     ProtectedStockRule,
     SafetyStockRule,
 )
-from omnigraph.db.types import utcnow
 from omnigraph.domain import stock_rules as rules
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.inventory import StockLevel
@@ -154,7 +153,7 @@ def _set_safety_stock(
     delta = quantity - level.safety_stock
     level.safety_stock = quantity
     level.safety_stock_rule_id = rule_id
-    level.updated_at = utcnow()
+    level.updated_at = uow.now()
     if delta == 0:
         return
     uow.session.add(
@@ -167,6 +166,7 @@ def _set_safety_stock(
             actor=uow.actor,
             source="rules",
             note=f"rule {rule_id}" if rule_id else "no rule applies",
+            created_at=uow.now(),
         )
     )
     uow.record(
@@ -463,50 +463,27 @@ def _unknown_codes(
     products: Mapping[str, int],
     channels: Mapping[str, int],
 ) -> list[Problem]:
+    """Every code in the document that names nothing in the database, by its path."""
+    known = {"location": locations, "sku": products, "channel": channels}
+    codes = {
+        "location": (ErrorCode.UNKNOWN_LOCATION, "location"),
+        "sku": (ErrorCode.UNKNOWN_SKU, "SKU"),
+        "channel": (ErrorCode.UNKNOWN_CHANNEL, "channel"),
+    }
+    sections: dict[str, Sequence[Any]] = {
+        "safety_stock": document.safety_stock,
+        "channel_exposure": document.channel_exposure,
+        "protected_stock": document.protected_stock,
+    }
     problems: list[Problem] = []
-    for index, s in enumerate(document.safety_stock):
-        if s.location and s.location not in locations:
-            problems.append(
-                Problem(
-                    ("safety_stock", str(index), "location"),
-                    ErrorCode.UNKNOWN_LOCATION,
-                    f"unknown location {s.location!r}",
-                )
-            )
-        if s.sku and s.sku not in products:
-            problems.append(
-                Problem(
-                    ("safety_stock", str(index), "sku"),
-                    ErrorCode.UNKNOWN_SKU,
-                    f"unknown SKU {s.sku!r}",
-                )
-            )
-    for index, e in enumerate(document.channel_exposure):
-        if e.channel not in channels:
-            problems.append(
-                Problem(
-                    ("channel_exposure", str(index), "channel"),
-                    ErrorCode.UNKNOWN_CHANNEL,
-                    f"unknown channel {e.channel!r}",
-                )
-            )
-        if e.sku and e.sku not in products:
-            problems.append(
-                Problem(
-                    ("channel_exposure", str(index), "sku"),
-                    ErrorCode.UNKNOWN_SKU,
-                    f"unknown SKU {e.sku!r}",
-                )
-            )
-    for index, p in enumerate(document.protected_stock):
-        if p.sku and p.sku not in products:
-            problems.append(
-                Problem(
-                    ("protected_stock", str(index), "sku"),
-                    ErrorCode.UNKNOWN_SKU,
-                    f"unknown SKU {p.sku!r}",
-                )
-            )
+    for section, specs in sections.items():
+        for index, spec in enumerate(specs):
+            for field, (code, noun) in codes.items():
+                value = getattr(spec, field, None)
+                if value and value not in known[field]:
+                    problems.append(
+                        Problem((section, str(index), field), code, f"unknown {noun} {value!r}")
+                    )
     return problems
 
 

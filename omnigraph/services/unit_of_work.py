@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.engine import Database
 from omnigraph.db.models import OutboxEvent
+from omnigraph.db.types import utcnow
 from omnigraph.events.broker import EventBroker
 from omnigraph.events.outbox import new_event
 
@@ -21,10 +23,18 @@ class UnitOfWork:
     failed call leaves stock, orders and the outbox exactly as they were.
     """
 
-    def __init__(self, db: Database, broker: EventBroker, actor: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        broker: EventBroker,
+        actor: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._db = db
         self._broker = broker
         self.actor = actor
+        # The services' clock, so ledger times agree with the times use cases decide by.
+        self.now = clock
         self._session: AsyncSession | None = None
         self._events: list[OutboxEvent] = []
         self._gate_held = False
@@ -92,6 +102,7 @@ class UnitOfWork:
         event = new_event(
             topic, aggregate_type, aggregate_id, payload, order_id=order_id, actor=self.actor
         )
+        event.occurred_at = self.now()
         self._events.append(event)
 
     async def commit(self) -> None:

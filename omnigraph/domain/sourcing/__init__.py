@@ -1,0 +1,66 @@
+"""The sourcing engine: which location(s) fulfil a cart, at what cost, by when, and why.
+
+Pure decisions over values the services load: ``decide(request, rules, rates=...)`` returns a
+``SourcingDecision`` (packages, backorders, cost breakdown, window, explanation) or a
+``NoPlan`` (a stable reason, a detail and the same explanation). See ``search`` for how the
+cheapest plan is found and the limits of that search.
+"""
+
+from omnigraph.domain.sourcing.costs import (
+    CostBreakdown,
+    CostContext,
+    CostTerm,
+    PackageCost,
+    PlannedPackage,
+)
+from omnigraph.domain.sourcing.decision import (
+    Backorder,
+    NoPlan,
+    NoPlanReason,
+    SourcedPackage,
+    SourcingDecision,
+    decide,
+)
+from omnigraph.domain.sourcing.eligibility import CandidateVerdict, Reason
+from omnigraph.domain.sourcing.explanation import Basis, Explanation, PlanSummary
+from omnigraph.domain.sourcing.request import (
+    IncomingSupply,
+    PickLabour,
+    SourcingCandidate,
+    SourcingRequest,
+)
+from omnigraph.domain.sourcing.rules import (
+    ChannelPolicy,
+    MarginRule,
+    MethodPolicy,
+    SourcingRules,
+)
+from omnigraph.domain.sourcing.search import SearchStats
+
+__all__ = [
+    "Backorder",
+    "Basis",
+    "CandidateVerdict",
+    "ChannelPolicy",
+    "CostBreakdown",
+    "CostContext",
+    "CostTerm",
+    "Explanation",
+    "IncomingSupply",
+    "MarginRule",
+    "MethodPolicy",
+    "NoPlan",
+    "NoPlanReason",
+    "PackageCost",
+    "PickLabour",
+    "PlanSummary",
+    "PlannedPackage",
+    "Reason",
+    "SearchStats",
+    "SourcedPackage",
+    "SourcingCandidate",
+    "SourcingDecision",
+    "SourcingRequest",
+    "SourcingRules",
+    "decide",
+]

@@ -1,0 +1,176 @@
+"""What a plan costs: carrier shipping, pick labour, split penalties and plugin cost terms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from omnigraph.domain.money import Money
+from omnigraph.domain.promise import CARRIER_SERVICE
+from omnigraph.domain.rating import RateTable
+from omnigraph.domain.sourcing.request import SourcingCandidate
+from omnigraph.domain.vocabulary import DeliveryMethod
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPackage:
+    """One location's share of a plan: what it picks and how heavy the box is."""
+
+    source: SourcingCandidate
+    quantities: Mapping[str, int]
+    weight_grams: int
+
+
+@dataclass(frozen=True, slots=True)
+class CostContext:
+    channel: str
+    method: DeliveryMethod
+    currency: str
+
+
+class CostTerm(Protocol):
+    """An extra, pure cost of sending a package (contributed by plugins).
+
+    The search's pruning bound assumes terms are never negative; a negative term (a discount)
+    is added to the total but may not be found by a pruned search.
+    """
+
+    name: str
+
+    def cost(self, package: PlannedPackage, context: CostContext) -> Money:
+        """The term's cost for this package, in ``context.currency``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PackageCost:
+    location_id: int
+    service: str | None
+    shipping: Money
+    labour: Money
+    terms: tuple[tuple[str, Money], ...] = ()
+
+    @property
+    def total_minor(self) -> int:
+        return self.shipping.minor + self.labour.minor + sum(a.minor for _, a in self.terms)
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_minor, self.shipping.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class CostBreakdown:
+    """A plan's cost, package by package, plus the penalty for splitting."""
+
+    packages: tuple[PackageCost, ...]
+    split_penalty: Money
+
+    @property
+    def currency(self) -> str:
+        return self.split_penalty.currency
+
+    @property
+    def shipping(self) -> Money:
+        return Money(sum(p.shipping.minor for p in self.packages), self.currency)
+
+    @property
+    def labour(self) -> Money:
+        return Money(sum(p.labour.minor for p in self.packages), self.currency)
+
+    @property
+    def terms(self) -> Money:
+        minor = sum(a.minor for p in self.packages for _, a in p.terms)
+        return Money(minor, self.currency)
+
+    @property
+    def total(self) -> Money:
+        minor = sum(p.total_minor for p in self.packages) + self.split_penalty.minor
+        return Money(minor, self.currency)
+
+
+class Pricer:
+    """Prices packages for one decision, caching carrier quotes per location and kilogram.
+
+    Carriers bill per started kilogram, so a quote only depends on the billable kilograms;
+    the greedy search asks for the same ones many times.
+    """
+
+    def __init__(
+        self,
+        rates: RateTable,
+        method: DeliveryMethod,
+        context: CostContext,
+        weights_grams: Mapping[str, int],
+        terms: Sequence[CostTerm],
+    ) -> None:
+        self.rates = rates
+        self.method = method
+        self.context = context
+        self.weights = weights_grams
+        self.terms = tuple(terms)
+        self.service = None if method.is_collection else CARRIER_SERVICE.get(method)
+        self._quotes: dict[tuple[int, int], int | None] = {}
+
+    def weight_of(self, quantities: Mapping[str, int]) -> int:
+        return sum(self.weights.get(sku, 0) * qty for sku, qty in quantities.items())
+
+    def shipping_minor(self, source: SourcingCandidate, weight_grams: int) -> int | None:
+        """Carrier price in minor units; None when no service reaches or the box is too heavy."""
+        if self.method.is_collection:
+            return 0
+        if self.service is None or weight_grams > self.rates.max_weight_grams:
+            return None
+        key = (source.location_id, max(1, math.ceil(weight_grams / 1000)))
+        if key not in self._quotes:
+            quote = self.rates.quote(self.service, source.distance_km, weight_grams)
+            self._quotes[key] = None if quote is None else quote.price.minor
+        return self._quotes[key]
+
+    def transit_days(self, source: SourcingCandidate) -> int | None:
+        """Carrier business days from this location; zones depend on distance, not weight."""
+        if self.service is None:
+            return None
+        quote = self.rates.quote(self.service, source.distance_km, 0)
+        return None if quote is None else quote.transit_business_days
+
+    def labour_minor(self, source: SourcingCandidate, lines: int, units: int) -> int:
+        if source.labour is None:
+            return 0
+        return source.labour.per_line.minor * lines + source.labour.per_unit.minor * units
+
+    def floor_minor(self, source: SourcingCandidate) -> int | None:
+        """The least any package from this location can cost: one unit, one kilogram."""
+        shipping = self.shipping_minor(source, 0)
+        return None if shipping is None else shipping + self.labour_minor(source, 1, 1)
+
+    def slope_minor(self, source: SourcingCandidate) -> int:
+        """What one more billable kilogram costs from this location (0 when unknown).
+
+        Rate tables price ``base + per_kg * kilograms``, so this is a lower bound on the
+        cost of every kilogram after the first, used by the search's bound.
+        """
+        one, two = self.shipping_minor(source, 1000), self.shipping_minor(source, 2000)
+        return 0 if one is None or two is None else max(0, two - one)
+
+    def unit_minor(self, source: SourcingCandidate) -> int:
+        return 0 if source.labour is None else source.labour.per_unit.minor
+
+    def package(
+        self, source: SourcingCandidate, quantities: Mapping[str, int]
+    ) -> PackageCost | None:
+        weight = self.weight_of(quantities)
+        shipping = self.shipping_minor(source, weight)
+        if shipping is None:
+            return None
+        currency = self.context.currency
+        planned = PlannedPackage(source, quantities, weight)
+        return PackageCost(
+            location_id=source.location_id,
+            service=self.service,
+            shipping=Money(shipping, currency),
+            labour=source.labour_cost(len(quantities), sum(quantities.values()), currency),
+            terms=tuple((term.name, term.cost(planned, self.context)) for term in self.terms),
+        )
