@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -285,3 +286,16 @@ def test_count_problems_are_all_reported_at_once() -> None:
         (("counts", "3", "sku"), ErrorCode.DUPLICATE_LINE),
     ]
     assert [p.code for p in count_problems([], {})] == [ErrorCode.REQUIRED]
+
+
+async def test_one_external_id_sent_to_two_locations_at_once_applies_once(
+    harness: Harness, network: Network
+) -> None:
+    at_loop = count_input(network.loop, {"TEE-001": 1}, externalId="count-race")
+    at_evanston = count_input(network.evanston, {"TEE-001": 2}, externalId="count-race")
+    results = await asyncio.gather(
+        harness.graphql(COUNT, {"input": at_loop}), harness.graphql(COUNT, {"input": at_evanston})
+    )
+    payloads = [r["recordInventoryCount"] for r in results]
+    codes = sorted(e["code"] for p in payloads for e in p["userErrors"])
+    assert codes == ["IDEMPOTENCY_CONFLICT"]

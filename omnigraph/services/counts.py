@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.mapping import level_of
@@ -86,6 +86,17 @@ async def _lock_location(uow: UnitOfWork, location_id: int) -> Location | None:
     if not uow.is_sqlite:
         query = query.with_for_update(key_share=True)
     return await uow.session.scalar(query)
+
+
+async def _one_count_per_id(uow: UnitOfWork, source: str, external_id: str) -> None:
+    """On PostgreSQL, serialise counts sharing an external id, whatever their location: the
+    location lock alone would let the same id be applied at two locations at once. The
+    transaction-scoped advisory lock is released at commit or rollback."""
+    if not uow.is_sqlite:
+        await uow.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"inventory-count:{source}:{external_id}"},
+        )
 
 
 async def _previous_count(
@@ -192,6 +203,7 @@ async def record_inventory_count(services: Services, command: RecordCount) -> Co
         problems.extend(count_problems(command.lines, products))
         if problems:
             raise DomainError(problems)
+        await _one_count_per_id(uow, command.source, command.external_id)
         previous = await _previous_count(session, command.source, command.external_id)
         if previous is not None:
             return _replay(previous, command)
