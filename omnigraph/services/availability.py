@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnigraph.db.mapping import level_of, point_of
 from omnigraph.db.models import Channel, InventoryLevel, Location
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint, distance_km
@@ -112,43 +112,96 @@ async def availability(
         tier = await customer_tier(session, customer_email)
         sku_by_id = {p.id: sku for sku, p in products.items()}
         rows = (
-            (
-                await session.execute(
-                    select(InventoryLevel, Location)
-                    .join(Location, Location.id == InventoryLevel.location_id)
-                    .where(InventoryLevel.product_id.in_(sku_by_id))
-                )
-            ).all()
+            (await session.execute(_STOCKED.where(L.product_id.in_(sku_by_id)))).all()
             if sku_by_id
             else []
         )
-    thresholds = stock_thresholds(services.settings)
-    per_sku: dict[str, list[LocationStock]] = {sku: [] for sku in skus}
-    for level, location in rows:
-        stock = level_of(level)
-        distance = distance_km(near, point_of(location)) if near is not None else None
-        per_sku[sku_by_id[level.product_id]].append(
-            LocationStock(location, stock, distance, thresholds)
-        )
+        thresholds = stock_thresholds(services.settings)
+        rows_of: dict[str, list[Any]] = {sku: [] for sku in skus}
+        for row in rows:
+            rows_of[sku_by_id[row.product_id]].append(row)
+        ranked = {sku: _rank(rows_of[sku], near, radius_km) for sku in dict.fromkeys(skus)}
+        listed_ids = {
+            entry.location_id
+            for entries in ranked.values()
+            for entry in entries.listed[:locations_limit]
+        }
+        locations = await _locations(session, listed_ids)
     answers = []
-    for sku in dict.fromkeys(skus):
-        entries = per_sku[sku]
-        network = sum(e.stock.available for e in entries)
-        selling = [e for e in entries if e.stock.available > 0]
-        if near is not None:
-            if radius_km is not None:
-                selling = [
-                    e for e in selling if e.distance_km is not None and e.distance_km <= radius_km
-                ]
-            selling.sort(key=lambda e: (e.distance_km, e.location.id))
-        else:
-            selling.sort(key=lambda e: (-e.stock.available, e.location.id))
-        nearby = sum(e.stock.available for e in selling)
+    for sku, entries in ranked.items():
         product = products.get(sku)
-        sellable = limits.sellable(channel, product, network, tier) if product else 0
+        sellable = limits.sellable(channel, product, entries.network, tier) if product else 0
+        listed = [
+            LocationStock(locations[e.location_id], e.stock, e.distance_km, thresholds)
+            for e in entries.listed[:locations_limit]
+        ]
         answers.append(
             SkuAvailability(
-                sku, product, network, nearby, selling[:locations_limit], thresholds, sellable
+                sku, product, entries.network, entries.nearby, listed, thresholds, sellable
             )
         )
     return answers
+
+
+L = InventoryLevel
+# Only what ranking needs: full location rows (and their JSON columns) are loaded for the
+# few locations listed, not for every level of a SKU across a network of hundreds.
+_STOCKED = (
+    select(
+        L.location_id,
+        L.product_id,
+        L.on_hand,
+        L.committed,
+        L.reserved,
+        L.safety_stock,
+        L.damaged,
+        L.incoming,
+        Location.latitude,
+        Location.longitude,
+    )
+    .join(Location, Location.id == L.location_id)
+    .where(L.on_hand - L.committed - L.reserved - L.safety_stock - L.damaged > 0)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    location_id: int
+    stock: StockLevel
+    distance_km: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    network: int
+    nearby: int
+    listed: list[_Entry]
+
+
+def _rank(rows: Sequence[Any], near: GeoPoint | None, radius_km: float | None) -> _Ranked:
+    """One SKU's network total and its selling locations, nearest (or fullest) first."""
+    entries = []
+    for row in rows:
+        stock = StockLevel(
+            row.on_hand, row.committed, row.reserved, row.safety_stock, row.damaged, row.incoming
+        )
+        distance = distance_km(near, GeoPoint(row.latitude, row.longitude)) if near else None
+        entries.append(_Entry(row.location_id, stock, distance))
+    network = sum(e.stock.available for e in entries)
+    if near is not None:
+        if radius_km is not None:
+            entries = [
+                e for e in entries if e.distance_km is not None and e.distance_km <= radius_km
+            ]
+        entries.sort(key=lambda e: (e.distance_km, e.location_id))
+    else:
+        entries.sort(key=lambda e: (-e.stock.available, e.location_id))
+    return _Ranked(network, sum(e.stock.available for e in entries), entries)
+
+
+async def _locations(session: AsyncSession, ids: set[int]) -> dict[int, Location]:
+    if not ids:
+        return {}
+    return {
+        row.id: row for row in await session.scalars(select(Location).where(Location.id.in_(ids)))
+    }
