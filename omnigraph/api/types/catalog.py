@@ -169,3 +169,19 @@ class Customer(relay.Node):
         return await load_nodes(
             info.context.loaders.customer_by_id, node_ids, cls.from_row, required
         )
+
+
+@strawberry.type
+class AtLocation:
+    """Base for anything about one SKU at one location; both resolve through dataloaders."""
+
+    location_id: strawberry.Private[int]
+    product_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def location(self, info: Info) -> Location:
+        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product:
+        return Product.from_row(await info.context.loaders.product_by_id.load(self.product_id))

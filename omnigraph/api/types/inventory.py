@@ -5,7 +5,7 @@ import datetime
 import strawberry
 
 from omnigraph.api.context import Info
-from omnigraph.api.types.catalog import Location, Product
+from omnigraph.api.types.catalog import AtLocation, Location, Product
 from omnigraph.api.types.common import StockMessage
 from omnigraph.api.types.stock import StockStatus
 from omnigraph.api.types.stock_rules import SafetyStockRule
@@ -14,7 +14,7 @@ from omnigraph.services import availability as availability_service
 
 
 @strawberry.type(description="Every quantity state of one SKU at one location.")
-class InventoryLevel:
+class InventoryLevel(AtLocation):
     on_hand: int
     committed: int = strawberry.field(description="Held by orders.")
     reserved: int = strawberry.field(description="Held by checkouts, with an expiry.")
@@ -25,8 +25,6 @@ class InventoryLevel:
     available: int = strawberry.field(
         description="on hand - committed - reserved - safety stock - damaged, never below zero."
     )
-    location_id: strawberry.Private[int]
-    product_id: strawberry.Private[int]
 
     @classmethod
     def of(
@@ -48,14 +46,6 @@ class InventoryLevel:
             location_id=location_id,
             product_id=product_id,
         )
-
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product:
-        return Product.from_row(await info.context.loaders.product_by_id.load(self.product_id))
 
     @strawberry.field(description="The rule that set safetyStock; null when none applies.")
     async def safety_stock_rule(self, info: Info) -> SafetyStockRule | None:

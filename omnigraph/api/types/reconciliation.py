@@ -2,21 +2,18 @@
 
 import strawberry
 
-from omnigraph.api.context import Info
-from omnigraph.api.types.catalog import Location, Product
+from omnigraph.api.types.catalog import AtLocation
 from omnigraph.api.types.common import InventoryBucket
 from omnigraph.domain.reconciliation import Drift
 from omnigraph.services.reconciliation import Reconciliation
 
 
 @strawberry.type(description="One quantity state whose value differs from its ledger sum.")
-class InventoryDrift:
+class InventoryDrift(AtLocation):
     bucket: InventoryBucket  # type: ignore[valid-type]
     recorded: int = strawberry.field(description="The value on the level.")
     from_ledger: int = strawberry.field(description="The sum of the level's movements.")
     difference: int = strawberry.field(description="recorded - fromLedger.")
-    location_id: strawberry.Private[int]
-    product_id: strawberry.Private[int]
 
     @classmethod
     def of(cls, drift: Drift) -> "InventoryDrift":
@@ -28,14 +25,6 @@ class InventoryDrift:
             location_id=drift.location_id,
             product_id=drift.product_id,
         )
-
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product:
-        return Product.from_row(await info.context.loaders.product_by_id.load(self.product_id))
 
 
 @strawberry.type(description="Levels recomputed from the ledger; empty drifts means consistent.")

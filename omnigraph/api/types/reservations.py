@@ -9,7 +9,7 @@ from strawberry import relay
 
 from omnigraph.api.context import Info
 from omnigraph.api.errors import NotFound
-from omnigraph.api.types.catalog import Location, Product
+from omnigraph.api.types.catalog import AtLocation
 from omnigraph.api.types.common import DeliveryMethod
 from omnigraph.domain import reservations as domain
 from omnigraph.services import reservations
@@ -21,18 +21,8 @@ ReservationStatus = strawberry.enum(
 
 
 @strawberry.type(description="Units of one SKU held at one location.")
-class ReservationLine:
+class ReservationLine(AtLocation):
     quantity: int
-    location_id: strawberry.Private[int]
-    product_id: strawberry.Private[int]
-
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product:
-        return Product.from_row(await info.context.loaders.product_by_id.load(self.product_id))
 
 
 @strawberry.type(description="A checkout's hold on stock, with an expiry.")
