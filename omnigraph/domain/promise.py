@@ -204,7 +204,11 @@ def collection_window(schedule: LocationSchedule, now: datetime) -> Window:
 def shipping_window(
     method: DeliveryMethod, schedule: LocationSchedule, now: datetime, transit_days: int
 ) -> Window:
-    dispatch = schedule.dispatch_day(now)
+    return window_from_dispatch(method, schedule.dispatch_day(now), transit_days)
+
+
+def window_from_dispatch(method: DeliveryMethod, dispatch: date, transit_days: int) -> Window:
+    """Carrier days after the goods leave; standard ground gives a one-day window."""
     earliest = add_business_days(dispatch, transit_days)
     return Window(earliest, add_business_days(earliest, WINDOW_BUSINESS_DAYS.get(method, 0)))
 

@@ -111,30 +111,55 @@ class Pricer:
         self.context = context
         self.weights = weights_grams
         self.terms = tuple(terms)
-        self.service = None if method.is_collection else CARRIER_SERVICE.get(method)
+        self._collection = method.is_collection
+        self.service = None if self._collection else CARRIER_SERVICE.get(method)
         self._quotes: dict[tuple[int, int], int | None] = {}
+        self._transit: dict[int, int | None] = {}
+        self._bands: dict[tuple[int | None, bool, int], tuple[int | None, int | None]] = {}
 
     def weight_of(self, quantities: Mapping[str, int]) -> int:
         return sum(self.weights.get(sku, 0) * qty for sku, qty in quantities.items())
 
     def shipping_minor(self, source: SourcingCandidate, weight_grams: int) -> int | None:
         """Carrier price in minor units; None when no service reaches or the box is too heavy."""
-        if self.method.is_collection:
+        if self._collection:
             return 0
         if self.service is None or weight_grams > self.rates.max_weight_grams:
             return None
-        key = (source.location_id, max(1, math.ceil(weight_grams / 1000)))
-        if key not in self._quotes:
-            quote = self.rates.quote(self.service, source.distance_km, weight_grams)
-            self._quotes[key] = None if quote is None else quote.price.minor
-        return self._quotes[key]
+        kilograms = max(1, math.ceil(weight_grams / 1000))
+        key = (source.location_id, kilograms)
+        quotes = self._quotes
+        if key not in quotes:
+            # A quote depends on the distance only through its zone and the service's reach,
+            # so locations in the same band share it.
+            distance = source.distance_km
+            tariff = self.rates.services.get(self.service)
+            limit = None if tariff is None else tariff.max_distance_km
+            reach = limit is None or distance <= limit
+            band = (self.rates.zone_for(distance), reach, kilograms)
+            found = self._bands.get(band)
+            if found is None:
+                quote = self.rates.quote(self.service, distance, weight_grams)
+                if quote is None:
+                    found = (None, None)
+                else:
+                    found = (quote.price.minor, quote.transit_business_days)
+                self._bands[band] = found
+            quotes[key] = found[0]
+            # The zone, hence the transit time, depends on distance alone (the weight is
+            # within the table's limit here), so this quote answers ``transit_days`` too.
+            self._transit.setdefault(source.location_id, found[1])
+        return quotes[key]
 
     def transit_days(self, source: SourcingCandidate) -> int | None:
         """Carrier business days from this location; zones depend on distance, not weight."""
         if self.service is None:
             return None
-        quote = self.rates.quote(self.service, source.distance_km, 0)
-        return None if quote is None else quote.transit_business_days
+        transit = self._transit
+        if source.location_id not in transit:
+            quote = self.rates.quote(self.service, source.distance_km, 0)
+            transit[source.location_id] = None if quote is None else quote.transit_business_days
+        return transit[source.location_id]
 
     def labour_minor(self, source: SourcingCandidate, lines: int, units: int) -> int:
         if source.labour is None:

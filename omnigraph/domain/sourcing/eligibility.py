@@ -10,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import partial
 
-from omnigraph.domain.calendar import add_business_days
+from omnigraph.domain.calendar import LocationSchedule, add_business_days
 from omnigraph.domain.promise import (
     EligibilityRule,
     PlanRefusal,
@@ -19,6 +20,7 @@ from omnigraph.domain.promise import (
     collection_window,
     same_day_window,
     shipping_window,
+    window_from_dispatch,
 )
 from omnigraph.domain.sourcing.costs import Pricer
 from omnigraph.domain.sourcing.request import SourcingCandidate, SourcingRequest
@@ -169,6 +171,122 @@ def window_for(
     return shipping_window(method, schedule, request.now, transit)
 
 
+def _record(
+    verdicts: list[CandidateVerdict],
+    backorder: list[SourcingCandidate],
+    source: SourcingCandidate,
+    reason: Reason | None,
+    detail: str,
+    rule: str | None = None,
+    on: date | None = None,
+) -> None:
+    candidate = source.candidate
+    verdicts.append(
+        CandidateVerdict(
+            candidate.location_id,
+            candidate.code,
+            candidate.location_type.value,
+            candidate.distance_km,
+            reason,
+            detail,
+            rule,
+            on,
+        )
+    )
+    if reason in BACKORDER_CAPABLE:
+        backorder.append(source)
+
+
+class _Dates:
+    """Arrival dates memoised for one ``screen`` call (``now`` and the method are fixed).
+
+    Schedules are frozen values and many locations share the same hours, so a window only
+    depends on the schedule's value and, for carrier methods, the transit days. Same-day
+    windows also depend on the distance and are not memoised.
+    """
+
+    def __init__(self, request: SourcingRequest, pricer: Pricer) -> None:
+        self.request = request
+        self.pricer = pricer
+        self._same_day = request.method is DeliveryMethod.SAME_DAY
+        self._collection = request.method.is_collection
+        self._keys: dict[int, object] = {}
+        self._windows: dict[tuple[object, int | None], Window | PlanRefusal | None] = {}
+        self._closed: set[object] = set()
+        self._dispatch: dict[object, date] = {}
+        self._today: dict[str, date] = {}
+        self._deadlines: dict[tuple[date, int], date] = {}
+
+    def _key(self, schedule: LocationSchedule) -> object:
+        found = self._keys.get(id(schedule))
+        if found is None:
+            try:
+                found = (
+                    type(schedule),
+                    schedule.timezone,
+                    tuple(schedule.hours.items()),
+                    schedule.holidays,
+                    schedule.cutoff,
+                    schedule.processing,
+                )
+                hash(found)
+            except TypeError:  # unhashable hours: memoise per object only
+                found = ("object", id(schedule))
+            # The request holds every schedule for the whole call, so ids stay unique.
+            self._keys[id(schedule)] = found
+        return found
+
+    def window(self, source: SourcingCandidate) -> Window | PlanRefusal | None:
+        """``window_for``, memoised; raises ValueError like it when never open."""
+        if self._same_day:
+            return window_for(source, self.request, self.pricer)
+        schedule = source.candidate.schedule
+        if self._collection:
+            transit = None
+        else:
+            transit = self.pricer.transit_days(source)
+            if transit is None:
+                return None
+        value = self._key(schedule)
+        if value in self._closed:
+            raise ValueError("location has no opening time in the next two months")
+        key = (value, transit)
+        if key not in self._windows:
+            try:
+                if transit is None:
+                    self._windows[key] = window_for(source, self.request, self.pricer)
+                else:
+                    self._windows[key] = self._shipping(value, schedule, transit)
+            except ValueError:
+                # Both the collection and the dispatch day fail only when never open.
+                self._closed.add(value)
+                raise
+        return self._windows[key]
+
+    def _shipping(self, value: object, schedule: LocationSchedule, transit: int) -> Window:
+        """``shipping_window``, with the dispatch day computed once per schedule value."""
+        dispatch = self._dispatch.get(value)
+        if dispatch is None:
+            dispatch = schedule.dispatch_day(self.request.now)
+            self._dispatch[value] = dispatch
+        return window_from_dispatch(self.request.method, dispatch, transit)
+
+    def today(self, schedule: LocationSchedule) -> date:
+        found = self._today.get(schedule.timezone)
+        if found is None:
+            found = self.request.now.astimezone(schedule.zone).date()
+            self._today[schedule.timezone] = found
+        return found
+
+    def deadline(self, schedule: LocationSchedule, days: int) -> date:
+        today = self.today(schedule)
+        found = self._deadlines.get((today, days))
+        if found is None:
+            found = add_business_days(today, days)
+            self._deadlines[(today, days)] = found
+        return found
+
+
 def screen(
     request: SourcingRequest,
     policy: MethodPolicy,
@@ -180,30 +298,9 @@ def screen(
     usable: list[Usable] = []
     backorder: list[SourcingCandidate] = []
     days = _deadline_days(request.method, policy)
+    dates = _Dates(request, pricer)
     for source in sorted(request.candidates, key=lambda s: (s.distance_km, s.location_id)):
-
-        def verdict(
-            reason: Reason | None,
-            detail: str,
-            rule: str | None = None,
-            on: date | None = None,
-            source: SourcingCandidate = source,
-        ) -> None:
-            verdicts.append(
-                CandidateVerdict(
-                    source.location_id,
-                    source.code,
-                    source.location_type.value,
-                    source.distance_km,
-                    reason,
-                    detail,
-                    rule,
-                    on,
-                )
-            )
-            if reason in BACKORDER_CAPABLE:
-                backorder.append(source)
-
+        verdict = partial(_record, verdicts, backorder, source)
         rejected = _static_rejection(source, request, policy, channel, filters)
         if rejected is not None:
             verdict(*rejected)
@@ -221,7 +318,7 @@ def screen(
                 verdict(Reason.NO_STOCK, "holds none of the cart")
             continue
         try:
-            window = window_for(source, request, pricer)
+            window = dates.window(source)
         except ValueError:
             verdict(Reason.CLOSED, "no opening time in the next two months")
             continue
@@ -233,8 +330,7 @@ def screen(
             continue
         deadline = None
         if days is not None:
-            today = request.now.astimezone(source.candidate.schedule.zone).date()
-            deadline = add_business_days(today, days)
+            deadline = dates.deadline(source.candidate.schedule, days)
             if window.earliest > deadline:
                 detail = (
                     f"arrives {window.earliest.isoformat()}, promised by {deadline.isoformat()}"

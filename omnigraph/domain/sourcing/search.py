@@ -22,6 +22,7 @@ exceed three packages; plugin cost terms are left out of the bound (assumed >= 0
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -187,30 +188,42 @@ def _assign(
     return shares if all(shares) else None
 
 
-def _pool(
-    usable: Sequence[Usable], lines: Mapping[str, int], per_sku: int, size: int
-) -> list[Usable]:
-    by_floor = sorted(usable, key=lambda u: (u.floor_minor, u.location_id))
-    chosen: dict[int, Usable] = {}
-    for sku in sorted(lines):
-        for u in [u for u in by_floor if u.stock.get(sku, 0) > 0][:per_sku]:
+class _PoolSource:
+    """What building the pools needs, sorted once per search rather than once per pool."""
+
+    def __init__(self, usable: Sequence[Usable], lines: Mapping[str, int], widest: int) -> None:
+        self.lines = lines
+        self.by_floor = sorted(usable, key=lambda u: (u.floor_minor, u.location_id))
+        # Only the first ``widest`` by coverage can ever be reached while topping up a pool:
+        # each one looked at either joins it or was already in it.
+        self.by_coverage = heapq.nsmallest(
+            widest,
+            usable,
+            key=lambda u: (
+                -sum(min(u.stock.get(s, 0), q) for s, q in lines.items()),
+                u.floor_minor,
+                u.location_id,
+            ),
+        )
+
+    def pool(self, per_sku: int, size: int) -> list[Usable]:
+        chosen: dict[int, Usable] = {}
+        for sku in sorted(self.lines):
+            taken = 0
+            for u in self.by_floor:
+                if taken >= per_sku:
+                    break
+                if u.stock.get(sku, 0) > 0:
+                    taken += 1
+                    chosen.setdefault(u.location_id, u)
+        for u in self.by_coverage[: max(size, 0)]:
+            if len(chosen) >= size:
+                break
             chosen.setdefault(u.location_id, u)
-    coverage = sorted(
-        usable,
-        key=lambda u: (
-            -sum(min(u.stock.get(s, 0), q) for s, q in lines.items()),
-            u.floor_minor,
-            u.location_id,
-        ),
-    )
-    for u in coverage:
-        if len(chosen) >= size:
-            break
-        chosen.setdefault(u.location_id, u)
-    # Members sorted by floor make the bound grow along the loops, so a loop can stop early.
-    return sorted(
-        list(chosen.values())[: max(size, 0)], key=lambda u: (u.floor_minor, u.location_id)
-    )
+        # Members sorted by floor make the bound grow along the loops, so a loop can stop early.
+        return sorted(
+            list(chosen.values())[: max(size, 0)], key=lambda u: (u.floor_minor, u.location_id)
+        )
 
 
 def _covers(members: Iterable[Usable], lines: Mapping[str, int]) -> bool:
@@ -295,20 +308,36 @@ def search(
     board = _Board(preferred)
     bounds = _Bound(pricer, lines, penalty_minor)
     singles = combos = pruned = 0
+    # Without plugin terms a single package's total is plain arithmetic: one that cannot
+    # enter the board is skipped before a plan is built for it.
+    exact = not pricer.terms
+    weight = pricer.weight_of(lines)
+    units = sum(lines.values())
     for u in usable:
         if all(u.stock.get(sku, 0) >= qty for sku, qty in lines.items()):
             singles += 1
+            if exact:
+                shipping = pricer.shipping_minor(u.source, weight)
+                if shipping is None:
+                    continue
+                total = shipping + pricer.labour_minor(u.source, len(lines), units)
+                everyone = preferred is not None and u.source.location_type is preferred
+                if total > board.limit(everyone):
+                    continue
             plan = _price([u], [dict(lines)], pricer, penalty_minor)
             if plan is not None:
                 board.offer(plan)
     pool: list[Usable] = []
+    pools: _PoolSource | None = None
     for size in range(2, max_packages + 1):
         per_sku, cap = (
             (PAIR_HOLDERS_PER_SKU, PAIR_POOL)
             if size == 2
             else (TRIPLE_HOLDERS_PER_SKU, TRIPLE_POOL)
         )
-        pool = _pool(usable, lines, per_sku, cap)
+        if pools is None:
+            pools = _PoolSource(usable, lines, max(PAIR_POOL, TRIPLE_POOL))
+        pool = pools.pool(per_sku, cap)
         if len(pool) < size:
             continue
         slope = min(bounds.rates(m)[0] for m in pool)
