@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,6 +16,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+
+from omnigraph.db.sqlite_writer import SQLiteWriter
+
+# The hot write paths' own asyncpg pool on PostgreSQL (beside SQLAlchemy's pool).
+EXPRESS_POOL_SIZE = 16
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,6 +68,9 @@ class Database:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self.is_sqlite = engine.dialect.name == "sqlite"
         self.write_gate = asyncio.Lock() if self.is_sqlite else None
+        self._writer: SQLiteWriter | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._pool_lock = asyncio.Lock()
 
     @classmethod
     def from_url(cls, database_url: str) -> Database:
@@ -72,9 +81,39 @@ class Database:
         async with self.sessions() as session:
             yield session
 
+    @property
+    def sqlite_writer(self) -> SQLiteWriter:
+        """The writer thread of the SQLite hot paths (see ``sqlite_writer``)."""
+        if self.write_gate is None:
+            raise RuntimeError("the SQLite writer exists on SQLite only")
+        if self._writer is None:
+            path = self.engine.url.database
+            assert path is not None  # create_engine refused :memory: and empty paths
+            self._writer = SQLiteWriter(path, self.write_gate)
+        return self._writer
+
+    async def asyncpg_pool(self) -> asyncpg.Pool:
+        """A plain asyncpg pool for the PostgreSQL hot paths: one statement per call, no
+        ORM or pool pre-ping around it."""
+        if self.is_sqlite:
+            raise RuntimeError("the asyncpg pool exists on PostgreSQL only")
+        async with self._pool_lock:
+            if self._pool is None:
+                dsn = self.engine.url.set(drivername="postgresql").render_as_string(
+                    hide_password=False
+                )
+                self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=EXPRESS_POOL_SIZE)
+            return self._pool
+
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+            self._writer = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
         await self.engine.dispose()

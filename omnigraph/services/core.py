@@ -18,6 +18,7 @@ from omnigraph.db.types import utcnow
 from omnigraph.domain.promise import EligibilityRule
 from omnigraph.events.broker import EventBroker
 from omnigraph.messaging import MessageChannel, Messenger
+from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.unit_of_work import UnitOfWork
 from omnigraph.settings import Settings
 
@@ -51,6 +52,7 @@ class Services:
     carriers: list[Carrier] = field(init=False)
     messengers: dict[MessageChannel, Messenger] = field(init=False)
     sourcing_rules: list[EligibilityRule] = field(init=False)
+    catalog: CatalogCache = field(init=False)
 
     def __post_init__(self) -> None:
         hook = self.plugins.hook
@@ -61,6 +63,7 @@ class Services:
         for messenger in flatten(hook.omnigraph_messengers(settings=self.settings)):
             self.messengers.setdefault(MessageChannel(messenger.channel), messenger)
         self.sourcing_rules = flatten(hook.omnigraph_sourcing_rules(settings=self.settings))
+        self.catalog = CatalogCache(self.db)
 
     def unit_of_work(self, actor: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.db, self.broker, actor=actor, clock=self.clock)

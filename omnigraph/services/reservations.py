@@ -25,10 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnigraph.db.models import Location, Product, Reservation, ReservationLine
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint
-from omnigraph.domain.orders import LineRequest, line_problems
+from omnigraph.domain.orders import line_problems
 from omnigraph.domain.promise import PlanRefusal, plan_fulfilment, refusal_error
 from omnigraph.domain.reservations import (
-    HeldLine,
     ReservationStatus,
     cart_id_problems,
     effective_status,
@@ -39,8 +38,8 @@ from omnigraph.domain.reservations import (
     reservation_ttl,
 )
 from omnigraph.domain.vocabulary import DeliveryMethod
+from omnigraph.services import express_reservations
 from omnigraph.services.inventory import (
-    StockCommit,
     reserve_stock,
     unreserve_stock,
 )
@@ -50,6 +49,11 @@ from omnigraph.services.network import (
     products_by_sku,
     stocked_locations,
     to_candidates,
+)
+from omnigraph.services.reservation_views import (
+    ReservationRequest,
+    ReservationView,
+    ReservedLine,
 )
 from omnigraph.services.stock_rules import channel_exists, check_sellable, ruled_and_locked
 from omnigraph.services.unit_of_work import UnitOfWork
@@ -66,53 +70,6 @@ SWEEP_BATCH = 100
 _ACTIVE = ReservationStatus.ACTIVE.value
 _EXPIRED = ReservationStatus.EXPIRED
 R = Reservation
-
-
-@dataclass(frozen=True, slots=True)
-class ReservationRequest:
-    cart_id: str
-    lines: Sequence[LineRequest]
-    destination: GeoPoint | None = None
-    pickup_location_id: int | None = None
-    method: DeliveryMethod | None = None
-    ttl_seconds: int | None = None
-    actor: str | None = None
-    # Who is checking out: protected stock always applies; a channel's exposure applies
-    # when the channel is named.
-    channel: str | None = None
-    customer_email: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReservedLine:
-    location_id: int
-    product_id: int
-    sku: str
-    quantity: int
-
-    @property
-    def commit(self) -> StockCommit:
-        return StockCommit(self.location_id, self.product_id, self.sku, self.quantity)
-
-    @property
-    def held(self) -> HeldLine:
-        return HeldLine(self.location_id, self.sku, self.quantity)
-
-
-@dataclass(frozen=True, slots=True)
-class ReservationView:
-    """A reservation as callers see it; ``status`` already counts a due hold as EXPIRED."""
-
-    id: int
-    cart_id: str
-    status: ReservationStatus
-    delivery_method: DeliveryMethod
-    pickup_location_id: int | None
-    expires_at: datetime
-    created_at: datetime
-    ended_at: datetime | None
-    order_id: int | None
-    lines: tuple[ReservedLine, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,6 +453,10 @@ async def reserve_inventory(services: Services, request: ReservationRequest) -> 
     (``replayed``); anything different replaces it atomically (the old hold is released
     and the new one made in one transaction; if the new one cannot be held, the old stays).
     """
+    try:
+        return ReservationOutcome(await express_reservations.reserve(services, request))
+    except express_reservations.NotExpress:
+        pass  # a replaced hold, a selling rule, a due hold or an invalid request
     await expire_due(services, skus=[line.sku for line in request.lines])
     for _ in range(MAX_ATTEMPTS):
         try:

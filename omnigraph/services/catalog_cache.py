@@ -1,0 +1,139 @@
+"""In-process copies of the catalogue facts every checkout reads: products, locations, channels.
+
+Hot write paths must not spend a database round trip (or an ORM load) on facts that change a
+few times a day. Entries are loaded on first use and again when older than ``MAX_AGE``; an id
+or SKU not in the cache is looked up at once, so a product or location added by another
+process is seen on its first request. Nothing here is used to decide stock: quantities are
+always read in the transaction that changes them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from omnigraph.db.engine import Database
+from omnigraph.db.mapping import capabilities_of, location_type_of, point_of, schedule_of
+from omnigraph.db.models import Channel, Location
+from omnigraph.domain.calendar import LocationSchedule
+from omnigraph.domain.geo import GeoPoint, distance_km
+from omnigraph.domain.promise import Candidate
+from omnigraph.domain.vocabulary import Capability, LocationType
+
+# How stale a cached product, location or channel may become when it is changed elsewhere.
+MAX_AGE_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFacts:
+    id: int
+    sku: str
+    category: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LocationFacts:
+    id: int
+    code: str
+    location_type: LocationType
+    point: GeoPoint
+    capabilities: frozenset[Capability]
+    schedule: LocationSchedule
+
+    def candidate(self, destination: GeoPoint, stock: dict[str, int]) -> Candidate:
+        return Candidate(
+            location_id=self.id,
+            code=self.code,
+            location_type=self.location_type,
+            point=self.point,
+            capabilities=self.capabilities,
+            schedule=self.schedule,
+            distance_km=distance_km(destination, self.point),
+            stock=stock,
+        )
+
+
+def _location_facts(row: Location) -> LocationFacts:
+    return LocationFacts(
+        id=row.id,
+        code=row.code,
+        location_type=location_type_of(row),
+        point=point_of(row),
+        capabilities=capabilities_of(row),
+        schedule=schedule_of(row),
+    )
+
+
+class CatalogCache:
+    def __init__(self, db: Database, max_age: float = MAX_AGE_SECONDS) -> None:
+        self._db = db
+        self._max_age = max_age
+        self._products: dict[str, ProductFacts] = {}
+        self._locations: dict[int, LocationFacts] = {}
+        self._channels: set[str] = set()
+        self._loaded_at = float("-inf")
+
+    def _expire_if_old(self) -> None:
+        now = time.monotonic()
+        if now - self._loaded_at > self._max_age:
+            self._products.clear()
+            self._locations.clear()
+            self._channels.clear()
+            self._loaded_at = now
+
+    def invalidate(self) -> None:
+        self._loaded_at = float("-inf")
+
+    async def products(self, skus: Iterable[str]) -> dict[str, ProductFacts]:
+        """The known products among ``skus`` (unknown SKUs are simply absent)."""
+        self._expire_if_old()
+        wanted = set(skus)
+        missing = wanted - self._products.keys()
+        if missing:
+            for pid, sku, category in await self._load_products(sorted(missing)):
+                self._products[sku] = ProductFacts(pid, sku, category)
+        return {sku: self._products[sku] for sku in wanted if sku in self._products}
+
+    async def _load_products(self, skus: list[str]) -> Sequence[tuple[int, str, str | None]]:
+        # Through the hot paths' own connections: a miss costs a prepared statement, not an
+        # ORM session (a checkout of 1,000 different SKUs misses 1,000 times at first).
+        if self._db.is_sqlite:
+            marks = ", ".join("?" * len(skus))
+            query = f"SELECT id, sku, category FROM products WHERE sku IN ({marks})"
+
+            def load(connection: sqlite3.Connection) -> list[tuple[int, str, str | None]]:
+                return connection.execute(query, skus).fetchall()
+
+            return await self._db.sqlite_writer.run(load)
+        pool = await self._db.asyncpg_pool()
+        rows = await pool.fetch(
+            "SELECT id, sku, category FROM products WHERE sku = ANY($1::text[])", skus
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def channel_exists(self, code: str) -> bool:
+        self._expire_if_old()
+        if code not in self._channels:
+            async with self._db.read_session() as session:
+                if await session.scalar(select(Channel.id).where(Channel.code == code)) is None:
+                    return False
+            self._channels.add(code)
+        return True
+
+    def location(self, location_id: int) -> LocationFacts | None:
+        """A cached location, or None when it must be loaded first (``load_locations``)."""
+        return self._locations.get(location_id)
+
+    async def load_locations(self, location_ids: Iterable[int] | None = None) -> None:
+        """Load the given locations (every location when ``None``) into the cache."""
+        self._expire_if_old()
+        query = select(Location)
+        if location_ids is not None:
+            query = query.where(Location.id.in_(sorted(set(location_ids))))
+        async with self._db.read_session() as session:
+            for row in await session.scalars(query):
+                self._locations[row.id] = _location_facts(row)

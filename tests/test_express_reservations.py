@@ -1,0 +1,207 @@
+"""The express path of checkout holds: what it takes, what it hands to the general path, and
+that both paths write the same hold, levels, ledger and events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from omnigraph.db.models import (
+    InventoryLevel,
+    InventoryMovement,
+    OutboxEvent,
+    Reservation,
+    ReservationLine,
+)
+from omnigraph.domain.errors import DomainError, ErrorCode
+from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.orders import LineRequest
+from omnigraph.domain.stock_rules import CustomerTier
+from omnigraph.services import express_reservations, reservations
+from omnigraph.services.core import Services
+from omnigraph.services.reservations import ReservationRequest
+from omnigraph.services.stock_rules import ProtectedRuleInput, set_protected_rule
+from omnigraph.testing import Harness
+from tests.factories import HOME, Network, ledger_discrepancies
+
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+DESTINATION = GeoPoint(HOME["latitude"], HOME["longitude"])
+
+
+@pytest.fixture
+def services(harness: Harness, network: Network) -> Services:
+    harness.services.clock = lambda: NOW
+    return harness.services
+
+
+def request(cart_id: str, quantity: int = 2, sku: str = "TEE-001", **extra: Any) -> Any:
+    return ReservationRequest(
+        cart_id=cart_id,
+        lines=[LineRequest(sku, quantity)],
+        destination=DESTINATION,
+        actor="checkout",
+        **extra,
+    )
+
+
+def no_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def refuse(*_: Any) -> Any:
+        raise AssertionError("the general path ran")
+
+    monkeypatch.setattr(reservations, "_attempt", refuse)
+
+
+def no_express_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def decline(*_: Any) -> Any:
+        raise express_reservations.NotExpress
+
+    monkeypatch.setattr(express_reservations, "prepare", decline)
+
+
+async def snapshot(services: Services) -> dict[str, Any]:
+    async with services.db.read_session() as session:
+        return {
+            "reserved": await session.scalar(select(func.sum(InventoryLevel.reserved))),
+            "holds": await session.scalar(select(func.count(Reservation.id))),
+            "lines": await session.scalar(select(func.count(ReservationLine.id))),
+            "movements": await session.scalar(select(func.count(InventoryMovement.id))),
+            "events": await session.scalar(select(func.count(OutboxEvent.id))),
+        }
+
+
+async def written(services: Services, reservation_id: int) -> dict[str, Any]:
+    """What a hold left behind, with its own id taken out so two holds compare equal."""
+    async with services.db.read_session() as session:
+        hold = await session.get(Reservation, reservation_id)
+        assert hold is not None
+        lines = (
+            await session.execute(
+                select(
+                    ReservationLine.location_id,
+                    ReservationLine.product_id,
+                    ReservationLine.quantity,
+                ).where(ReservationLine.reservation_id == reservation_id)
+            )
+        ).all()
+        movements = (
+            await session.execute(
+                select(
+                    InventoryMovement.location_id,
+                    InventoryMovement.bucket,
+                    InventoryMovement.delta,
+                    InventoryMovement.reason,
+                    InventoryMovement.actor,
+                    InventoryMovement.source,
+                    InventoryMovement.created_at,
+                ).where(InventoryMovement.external_id == f"reservation:{reservation_id}:hold")
+            )
+        ).all()
+        events = list(
+            await session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.topic == "inventory.changed")
+                .order_by(OutboxEvent.id.desc())
+                .limit(len(lines))
+            )
+        )
+    return {
+        "hold": (
+            hold.status,
+            hold.delivery_method,
+            hold.request_fingerprint,
+            hold.expires_at,
+            hold.created_at,
+            hold.destination_latitude,
+        ),
+        "lines": sorted(lines),
+        "movements": sorted(movements),
+        "events": [(e.aggregate_type, e.actor, e.occurred_at, sorted(e.payload)) for e in events],
+        "payloads": [e.payload for e in events],
+    }
+
+
+async def test_a_new_cart_is_held_the_express_way(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_general_path(monkeypatch)
+    outcome = await reservations.reserve_inventory(services, request("cart-express"))
+    view = outcome.reservation
+    assert not outcome.replayed
+    assert view.status.value == "ACTIVE" and view.expires_at == NOW + timedelta(minutes=15)
+    assert [(line.sku, line.quantity) for line in view.lines] == [("TEE-001", 2)]
+    stored = (await reservations.get_reservations(services, [view.id]))[0]
+    assert stored == view  # what the caller saw is what was stored
+    assert await ledger_discrepancies(services) == []
+
+
+async def test_both_paths_write_the_same_hold(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    express = await reservations.reserve_inventory(services, request("cart-a"))
+    first = await written(services, express.reservation.id)
+    # Given back, so the general path starts from the same stock and sources the same way.
+    await reservations.release_reservation(services, express.reservation.id)
+    with monkeypatch.context() as patch:
+        no_express_path(patch)
+        general = await reservations.reserve_inventory(services, request("cart-b"))
+    second = await written(services, general.reservation.id)
+    assert first == second
+    (payload,) = first["payloads"]
+    assert payload["availableBefore"] - payload["available"] == 2
+    assert payload["reason"] == "RESERVATION" and payload["sku"] == "TEE-001"
+    assert await ledger_discrepancies(services) == []
+
+
+async def test_replacing_a_carts_hold_takes_the_general_path(services: Services) -> None:
+    first = await reservations.reserve_inventory(services, request("cart-r", 2))
+    with pytest.raises(express_reservations.NotExpress):
+        await express_reservations.reserve(services, request("cart-r", 3))
+    second = await reservations.reserve_inventory(services, request("cart-r", 3))
+    old = (await reservations.get_reservations(services, [first.reservation.id]))[0]
+    assert old is not None and old.status.value == "RELEASED"
+    assert [line.quantity for line in second.reservation.lines] == [3]
+    assert await ledger_discrepancies(services) == []
+
+
+async def test_a_protected_quantity_sends_holds_the_general_way(services: Services) -> None:
+    await set_protected_rule(
+        services, ProtectedRuleInput(quantity=1, tiers=frozenset({CustomerTier.B2B}), sku="TEE-001")
+    )
+    before = await snapshot(services)
+    with pytest.raises(express_reservations.NotExpress):
+        await express_reservations.reserve(services, request("cart-p"))
+    assert await snapshot(services) == before  # declined having written nothing
+
+
+async def test_a_due_hold_is_expired_before_new_holds_of_its_skus(services: Services) -> None:
+    due = await reservations.reserve_inventory(services, request("cart-old", ttl_seconds=60))
+    later = NOW + timedelta(minutes=5)
+    services.clock = lambda: later
+    with pytest.raises(express_reservations.NotExpress):
+        await express_reservations.reserve(services, request("cart-new"))
+    await reservations.reserve_inventory(services, request("cart-new"))
+    expired = (await reservations.get_reservations(services, [due.reservation.id]))[0]
+    async with services.db.read_session() as session:
+        stored = await session.get(Reservation, due.reservation.id)
+    assert expired is not None and stored is not None
+    assert stored.status == "EXPIRED"  # given back in the database, not only read as expired
+    assert await ledger_discrepancies(services) == []
+
+
+async def test_a_refused_hold_writes_nothing(services: Services) -> None:
+    before = await snapshot(services)
+    with pytest.raises(DomainError) as refused:
+        await reservations.reserve_inventory(services, request("cart-big", 999))
+    assert refused.value.code is ErrorCode.INSUFFICIENT_STOCK
+    assert await snapshot(services) == before
+
+
+async def test_invalid_requests_get_the_general_paths_errors(services: Services) -> None:
+    with pytest.raises(express_reservations.NotExpress):
+        await express_reservations.reserve(services, request("cart-x", sku="NOPE-404"))
+    with pytest.raises(DomainError) as unknown:
+        await reservations.reserve_inventory(services, request("cart-x", sku="NOPE-404"))
+    assert unknown.value.problems[0].code is ErrorCode.UNKNOWN_SKU
