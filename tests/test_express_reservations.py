@@ -3,16 +3,19 @@ that both paths write the same hold, levels, ledger and events."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from omnigraph.db.mapping import level_of
 from omnigraph.db.models import (
     InventoryLevel,
     InventoryMovement,
     OutboxEvent,
+    Product,
     Reservation,
     ReservationLine,
 )
@@ -23,7 +26,11 @@ from omnigraph.domain.stock_rules import CustomerTier
 from omnigraph.services import express_reservations, reservations
 from omnigraph.services.core import Services
 from omnigraph.services.reservations import ReservationRequest
-from omnigraph.services.stock_rules import ProtectedRuleInput, set_protected_rule
+from omnigraph.services.stock_rules import (
+    ProtectedRuleInput,
+    set_customer_tier,
+    set_protected_rule,
+)
 from omnigraph.testing import Harness
 from tests.factories import HOME, Network, ledger_discrepancies
 
@@ -166,14 +173,46 @@ async def test_replacing_a_carts_hold_takes_the_general_path(services: Services)
     assert await ledger_discrepancies(services) == []
 
 
-async def test_a_protected_quantity_sends_holds_the_general_way(services: Services) -> None:
+async def network_available(services: Services, sku: str) -> int:
+    async with services.db.read_session() as session:
+        levels = await session.scalars(
+            select(InventoryLevel)
+            .join(Product, Product.id == InventoryLevel.product_id)
+            .where(Product.sku == sku)
+        )
+        return sum(max(0, level_of(level).raw_available) for level in levels)
+
+
+async def test_protected_stock_holds_on_both_paths(services: Services) -> None:
+    spare = 1
+    protected = await network_available(services, "TEE-001") - spare
     await set_protected_rule(
-        services, ProtectedRuleInput(quantity=1, tiers=frozenset({CustomerTier.B2B}), sku="TEE-001")
+        services,
+        ProtectedRuleInput(quantity=protected, tiers=frozenset({CustomerTier.B2B}), sku="TEE-001"),
     )
+    await set_customer_tier(services, "buyer@b2b.example", CustomerTier.B2B)
     before = await snapshot(services)
-    with pytest.raises(express_reservations.NotExpress):
-        await express_reservations.reserve(services, request("cart-p"))
-    assert await snapshot(services) == before  # declined having written nothing
+    standard = request("cart-p", 2, customer_email="someone@example.com")
+    if services.db.is_sqlite:  # checked inside the writer's serialised transaction
+        with pytest.raises(DomainError) as refused:
+            await express_reservations.reserve(services, standard)
+        assert refused.value.problems[0].field == ("lines", "0", "quantity")
+    else:  # needs the products locked from read to write: the general path's job
+        with pytest.raises(express_reservations.NotExpress):
+            await express_reservations.reserve(services, standard)
+    with pytest.raises(DomainError) as general:
+        await reservations.reserve_inventory(services, standard)
+    assert general.value.code is ErrorCode.INSUFFICIENT_STOCK
+    assert await snapshot(services) == before  # refused having written nothing
+    within = await reservations.reserve_inventory(
+        services, request("cart-q", spare, customer_email="someone@example.com")
+    )
+    b2b = await reservations.reserve_inventory(
+        services, request("cart-b2b", 2, customer_email="Buyer@B2B.example ")
+    )
+    assert [line.quantity for line in within.reservation.lines] == [spare]
+    assert sum(line.quantity for line in b2b.reservation.lines) == 2
+    assert await ledger_discrepancies(services) == []
 
 
 async def test_a_due_hold_is_expired_before_new_holds_of_its_skus(services: Services) -> None:
@@ -205,3 +244,25 @@ async def test_invalid_requests_get_the_general_paths_errors(services: Services)
     with pytest.raises(DomainError) as unknown:
         await reservations.reserve_inventory(services, request("cart-x", sku="NOPE-404"))
     assert unknown.value.problems[0].code is ErrorCode.UNKNOWN_SKU
+
+
+async def test_concurrent_holds_never_take_protected_stock(services: Services) -> None:
+    sellable = 5
+    protected = await network_available(services, "MUG-002") - sellable
+    await set_protected_rule(
+        services,
+        ProtectedRuleInput(quantity=protected, tiers=frozenset({CustomerTier.B2B}), sku="MUG-002"),
+    )
+
+    async def hold(n: int) -> bool:
+        try:
+            await reservations.reserve_inventory(services, request(f"cart-{n}", 1, sku="MUG-002"))
+        except DomainError as error:
+            assert error.code is ErrorCode.INSUFFICIENT_STOCK
+            return False
+        return True
+
+    held = await asyncio.gather(*(hold(n) for n in range(40)))
+    assert sum(held) == sellable
+    assert await network_available(services, "MUG-002") == protected
+    assert await ledger_discrepancies(services) == []

@@ -55,6 +55,13 @@ def create_migration_engine(database_url: str) -> AsyncEngine:
     return engine
 
 
+async def _rollback_if_open(connection: asyncpg.Connection) -> None:
+    """What a hot-path connection needs before reuse. asyncpg's default reset is a round trip
+    per release (advisory locks, LISTEN, session settings), none of which these paths use."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
+
+
 class Database:
     """The engine, a session factory, and the write gate for SQLite.
 

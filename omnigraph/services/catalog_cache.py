@@ -32,7 +32,7 @@ MAX_AGE_SECONDS = 30.0
 class ProductFacts:
     id: int
     sku: str
-    category: str | None
+    category: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +98,14 @@ class CatalogCache:
                 self._products[sku] = ProductFacts(pid, sku, category)
         return {sku: self._products[sku] for sku in wanted if sku in self._products}
 
-    async def _load_products(self, skus: list[str]) -> Sequence[tuple[int, str, str | None]]:
+    async def _load_products(self, skus: list[str]) -> Sequence[tuple[int, str, str]]:
         # Through the hot paths' own connections: a miss costs a prepared statement, not an
         # ORM session (a checkout of 1,000 different SKUs misses 1,000 times at first).
         if self._db.is_sqlite:
             marks = ", ".join("?" * len(skus))
             query = f"SELECT id, sku, category FROM products WHERE sku IN ({marks})"
 
-            def load(connection: sqlite3.Connection) -> list[tuple[int, str, str | None]]:
+            def load(connection: sqlite3.Connection) -> list[tuple[int, str, str]]:
                 return connection.execute(query, skus).fetchall()
 
             return await self._db.sqlite_writer.run(load)

@@ -1,21 +1,23 @@
 """The express path of a checkout hold, for the request a flash sale is made of.
 
-Most holds are a new cart asking for stock that no channel exposure or protected-stock rule
-limits, with no hold of the same SKUs waiting to expire. Such a hold needs no ORM, no rule
-evaluation and no read-then-write transaction: it reads the stock, sources it with the same
+Most holds are a new cart with no hold of the same SKUs waiting to expire. Such a hold needs
+no ORM and no read-then-write transaction: it reads the stock, sources it with the same
 planner as every other hold, and writes the hold, its levels, ledger and events with a few
 prepared statements.
 
-- On SQLite the whole hold is one job of the writer thread (``db.sqlite_writer``): the read
-  and the write sit in one serialised transaction, committed with the other holds queued
-  beside it.
+- On SQLite the whole hold is one job of the writer thread (``db.sqlite_writer``): the read,
+  the channel exposure and protected-stock checks and the write sit in one serialised
+  transaction, committed with the other holds queued beside it.
 - On PostgreSQL the stock is read without locks and the write is one statement (conditional
   UPDATE of the levels plus the inserts, in CTEs), so a hot row is locked only for that
   statement and its commit; a concurrent buyer who took the planned units makes the UPDATE
-  match nothing, and the hold is sourced again from fresh stock.
+  match nothing, and the hold is sourced again from fresh stock. A selling rule needs the
+  products locked across read and write (``ruled_and_locked``), so those holds go the
+  general way there.
 
-Anything else raises ``NotExpress`` before writing, and ``reservations`` takes the general
-path. Both paths write the same rows, ledger movements and ``inventory.changed`` events.
+Anything else (a cart replacing its hold, an invalid request) raises ``NotExpress`` before
+writing, and ``reservations`` takes the general path. Both paths write the same rows,
+ledger movements and ``inventory.changed`` events.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from omnigraph.domain import stock_rules as rules
 from omnigraph.domain.errors import DomainError
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.inventory import StockLevel
@@ -51,6 +54,7 @@ from omnigraph.services.reservation_views import (
     ReservationView,
     ReservedLine,
 )
+from omnigraph.services.stock_rules import SellingRules
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
@@ -98,7 +102,7 @@ class ExpressHold:
 
     @property
     def categories(self) -> list[str]:
-        return sorted({p.category for p in self.products.values() if p.category is not None})
+        return sorted({product.category for product in self.products.values()})
 
     def source(
         self, stock_rows: Sequence[tuple[int, int, int]], catalog: CatalogCache
@@ -215,13 +219,14 @@ def _sqlite_time(moment: datetime) -> str:
 
 _AVAILABLE = "on_hand - committed - reserved - safety_stock - damaged"
 _SQLITE_EXPOSURE = (
-    "SELECT 1 FROM channel_exposure_rules r JOIN channels c ON c.id = r.channel_id"
-    " WHERE c.code = ? LIMIT 1"
+    "SELECT r.id, r.percent, r.cap, r.product_id, r.category FROM channel_exposure_rules r"
+    " JOIN channels c ON c.id = r.channel_id WHERE c.code = ?"
 )
 _SQLITE_PROTECTED = (
-    "SELECT 1 FROM protected_stock_rules WHERE product_id IN ({ids}) OR category IN ({cats})"
-    " LIMIT 1"
+    "SELECT id, quantity, tiers, product_id, category FROM protected_stock_rules"
+    " WHERE product_id IN ({ids}) OR category IN ({cats})"
 )
+_SQLITE_TIER = "SELECT tier FROM customers WHERE email = ?"
 # Through the (status, expires_at) index: due holds are few, while the lines of a hot SKU
 # grow with every checkout. The status is a literal so SQLite may use partial indexes.
 _SQLITE_DUE = (
@@ -263,26 +268,68 @@ class Held:
     last_event_id: int
 
 
+def _sqlite_selling_rules(db: sqlite3.Connection, hold: ExpressHold) -> SellingRules:
+    """The channel's exposure rules and the protections of the hold's products."""
+    channel = hold.request.channel
+    exposure = (
+        [
+            rules.ExposureRule(rid, channel, percent, cap, product_id, category)
+            for rid, percent, cap, product_id, category in db.execute(_SQLITE_EXPOSURE, (channel,))
+        ]
+        if channel is not None
+        else []
+    )
+    ids, categories = hold.product_ids, hold.categories
+    query = _SQLITE_PROTECTED.format(ids=_marks(len(ids)), cats=_marks(len(categories)))
+    protected = [
+        rules.ProtectedStockRule(
+            rid,
+            quantity,
+            frozenset(rules.CustomerTier(tier) for tier in json.loads(tiers)),
+            product_id,
+            category,
+        )
+        for rid, quantity, tiers, product_id, category in db.execute(query, (*ids, *categories))
+    ]
+    return SellingRules(exposure, protected)
+
+
+def _check_sellable(
+    db: sqlite3.Connection,
+    hold: ExpressHold,
+    limits: SellingRules,
+    stock_rows: Sequence[tuple[int, int, int]],
+) -> None:
+    """Refuse lines beyond what the channel may sell to this customer (as ``check_sellable``)."""
+    email = hold.request.customer_email
+    found = db.execute(_SQLITE_TIER, (email.strip().lower(),)).fetchone() if email else None
+    tier = rules.CustomerTier(found[0]) if found and found[0] else rules.CustomerTier.STANDARD
+    sku_of = {product.id: sku for sku, product in hold.products.items()}
+    network: dict[str, int] = {}
+    for _location_id, product_id, available in stock_rows:
+        sku = sku_of[product_id]
+        network[sku] = network.get(sku, 0) + int(available)
+    facts = {sku: (p.id, p.category) for sku, p in hold.products.items()}
+    problems = limits.problems(hold.request.channel, tier, hold.request.lines, facts, network)
+    if problems:
+        raise DomainError(problems)
+
+
 def sqlite_job(hold: ExpressHold, catalog: CatalogCache) -> Callable[[sqlite3.Connection], Held]:
     """The hold as one writer-thread job: checks, stock read, plan and writes."""
     request = hold.request
     ids = hold.product_ids
-    categories = hold.categories
     now = _sqlite_time(hold.now)
 
     def job(db: sqlite3.Connection) -> Held:
-        if (
-            request.channel is not None
-            and db.execute(_SQLITE_EXPOSURE, (request.channel,)).fetchone()
-        ):
-            raise NotExpress
-        protected = _SQLITE_PROTECTED.format(ids=_marks(len(ids)), cats=_marks(len(categories)))
-        if db.execute(protected, (*ids, *categories)).fetchone():
-            raise NotExpress
         due = _SQLITE_DUE.format(ids=_marks(len(ids)))
         if db.execute(due, (now, *ids)).fetchone():
             raise NotExpress
         rows = db.execute(_SQLITE_STOCK.format(ids=_marks(len(ids))), ids).fetchall()
+        # The writer thread is the only writer, so rules checked here cannot be raced.
+        limits = _sqlite_selling_rules(db, hold)
+        if limits.any:
+            _check_sellable(db, hold, limits, rows)
         lines = hold.source(rows, catalog)
         destination = request.destination
         try:

@@ -522,13 +522,50 @@ class SellingRules:
         network_available: int,
         tier: rules.CustomerTier,
     ) -> int:
+        return self.sellable_of(channel, product.id, product.category, network_available, tier)
+
+    def sellable_of(
+        self,
+        channel: str | None,
+        product_id: int,
+        category: str,
+        network_available: int,
+        tier: rules.CustomerTier,
+    ) -> int:
         exposure = (
-            rules.exposure_rule_for(self.exposure, channel, product.id, product.category)
+            rules.exposure_rule_for(self.exposure, channel, product_id, category)
             if channel is not None
             else None
         )
-        protected = rules.protected_quantity(self.protected, product.id, product.category, tier)
+        protected = rules.protected_quantity(self.protected, product_id, category, tier)
         return rules.sellable_to(network_available, exposure, protected)
+
+    def problems(
+        self,
+        channel: str | None,
+        tier: rules.CustomerTier,
+        lines: Sequence[LineRequest],
+        products: Mapping[str, tuple[int, str]],
+        network_available: Mapping[str, int],
+    ) -> list[Problem]:
+        """The lines beyond what ``channel`` may sell to a customer of ``tier``, each named;
+        ``products`` gives each SKU's (id, category)."""
+        found = []
+        for index, line in enumerate(lines):
+            product_id, category = products[line.sku]
+            sellable = self.sellable_of(
+                channel, product_id, category, network_available.get(line.sku, 0), tier
+            )
+            if line.quantity > sellable:
+                who = channel or "this channel"
+                found.append(
+                    Problem(
+                        ("lines", str(index), "quantity"),
+                        ErrorCode.INSUFFICIENT_STOCK,
+                        f"{who} can sell {sellable} of {line.sku} to this customer",
+                    )
+                )
+        return found
 
     @property
     def any(self) -> bool:
@@ -654,20 +691,8 @@ async def check_sellable(
     if not limits.any:
         return
     tier = await customer_tier(uow.session, customer_email)
-    problems = []
-    for index, line in enumerate(lines):
-        sellable = limits.sellable(
-            channel, products[line.sku], network_available.get(line.sku, 0), tier
-        )
-        if line.quantity > sellable:
-            who = channel or "this channel"
-            problems.append(
-                Problem(
-                    ("lines", str(index), "quantity"),
-                    ErrorCode.INSUFFICIENT_STOCK,
-                    f"{who} can sell {sellable} of {line.sku} to this customer",
-                )
-            )
+    facts = {sku: (product.id, product.category) for sku, product in products.items()}
+    problems = limits.problems(channel, tier, lines, facts, network_available)
     if problems:
         raise DomainError(problems)
 
