@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -21,6 +21,9 @@ from omnigraph.messaging import MessageChannel, Messenger
 from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.unit_of_work import UnitOfWork
 from omnigraph.settings import Settings
+
+if TYPE_CHECKING:
+    from omnigraph.services.express_holds_postgres import HoldBatcher
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class Services:
     messengers: dict[MessageChannel, Messenger] = field(init=False)
     sourcing_rules: list[EligibilityRule] = field(init=False)
     catalog: CatalogCache = field(init=False)
+    # Created on first use, on PostgreSQL only (see express_reservations).
+    hold_batcher: HoldBatcher | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         hook = self.plugins.hook

@@ -22,14 +22,13 @@ ledger movements and ``inventory.changed`` events.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-import asyncpg
 
 from omnigraph.domain import stock_rules as rules
 from omnigraph.domain.errors import DomainError
@@ -71,7 +70,7 @@ class NotExpress(Exception):
     """The request needs the general path: it replaces a hold, meets a rule, or is invalid."""
 
 
-class _StaleLocations(Exception):
+class StaleLocations(Exception):
     """Stock sits at locations the catalogue cache has not loaded yet."""
 
     def __init__(self, location_ids: set[int]) -> None:
@@ -114,7 +113,7 @@ class ExpressHold:
             stock.setdefault(location_id, {})[sku_of[product_id]] = int(available)
         missing = {lid for lid in stock if catalog.location(lid) is None}
         if missing:
-            raise _StaleLocations(missing)
+            raise StaleLocations(missing)
         candidates = [
             catalog_location.candidate(self.destination, stock[lid])
             for lid in sorted(stock)
@@ -196,9 +195,14 @@ async def prepare(services: Services, request: ReservationRequest) -> ExpressHol
     )
 
 
-def _payload(line: ReservedLine, after: StockLevel) -> dict[str, Any]:
-    before = after.with_quantity(InventoryBucket.RESERVED, after.reserved - line.quantity)
+def change_of(line: ReservedLine, before: StockLevel, after: StockLevel) -> dict[str, Any]:
+    """The ``inventory.changed`` payload of holding ``line``."""
     return change_payload(line.location_id, line.product_id, line.sku, before, after, _REASON)
+
+
+def _payload(line: ReservedLine, after: StockLevel) -> dict[str, Any]:
+    before = dataclasses.replace(after, reserved=after.reserved - line.quantity)
+    return change_of(line, before, after)
 
 
 def hold_external_id(reservation_id: int) -> str:
@@ -393,145 +397,22 @@ def sqlite_job(hold: ExpressHold, catalog: CatalogCache) -> Callable[[sqlite3.Co
     return job
 
 
-# -- PostgreSQL: an unlocked read, then one statement --------------------------------------
-
-# One round trip: the row with a NULL location says whether anything sends the request down
-# the general path; the others are the stock.
-_PG_READ = f"""
-SELECT NULL::int, NULL::int, NULL::int, (
-  EXISTS (SELECT 1 FROM reservations WHERE cart_id = $1 AND status = '{_ACTIVE}')
-  OR EXISTS (
-    SELECT 1 FROM channel_exposure_rules r JOIN channels c ON c.id = r.channel_id
-    WHERE c.code = $2)
-  OR EXISTS (
-    SELECT 1 FROM protected_stock_rules
-    WHERE product_id = ANY($3::int[]) OR category = ANY($4::text[]))
-  OR EXISTS (
-    SELECT 1 FROM reservations r
-    WHERE r.status = '{_ACTIVE}' AND r.expires_at <= $5 AND EXISTS (
-      SELECT 1 FROM reservation_lines l
-      WHERE l.reservation_id = r.id AND l.product_id = ANY($3::int[])))
-)
-UNION ALL
-SELECT location_id, product_id, {_AVAILABLE}, NULL FROM inventory_levels
-WHERE product_id = ANY($3::int[]) AND {_AVAILABLE} > 0
-"""
-# $1-$4 the lines (location, product, quantity, sku); $5 how many; $6 now; $7 actor;
-# $8-$14 the reservation's own columns. The inserts run only when every level matched.
-_PG_HOLD = f"""
-WITH want AS (
-  SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::text[])
-    AS w(location_id, product_id, quantity, sku)
-), moved AS (
-  UPDATE inventory_levels l SET reserved = l.reserved + w.quantity, updated_at = $6
-  FROM want w
-  WHERE l.location_id = w.location_id AND l.product_id = w.product_id
-    AND w.quantity <= l.on_hand - l.committed - l.reserved - l.safety_stock - l.damaged
-  RETURNING l.id, l.location_id, l.product_id, w.sku, w.quantity, l.on_hand, l.committed,
-    l.reserved, l.safety_stock, l.damaged, l.incoming
-), complete AS (
-  SELECT count(*) = $5 AS ok FROM moved
-), hold AS (
-  INSERT INTO reservations (cart_id, status, delivery_method, pickup_location_id,
-    destination_latitude, destination_longitude, request_fingerprint, expires_at,
-    created_at, updated_at)
-  SELECT $8, '{_ACTIVE}', $9, $10, $11, $12, $13, $14, $6, $6 FROM complete WHERE ok
-  RETURNING id
-), hold_lines AS (
-  INSERT INTO reservation_lines (reservation_id, location_id, product_id, quantity)
-  SELECT hold.id, w.location_id, w.product_id, w.quantity FROM hold, want w
-), ledger AS (
-  INSERT INTO inventory_movements (location_id, product_id, bucket, delta, reason, actor,
-    source, external_id, created_at)
-  SELECT m.location_id, m.product_id, '{_BUCKET}', m.quantity, '{_REASON}', $7, 'omnigraph',
-    'reservation:' || hold.id || ':hold', $6
-  FROM moved m, hold
-), events AS (
-  INSERT INTO outbox_events (topic, aggregate_type, aggregate_id, payload, actor, occurred_at)
-  SELECT '{_TOPIC}', 'inventory_level', m.id, json_build_object(
-      'locationId', m.location_id, 'productId', m.product_id, 'sku', m.sku,
-      'reason', '{_REASON}',
-      'availableBefore', greatest(0, m.on_hand - m.committed - m.reserved + m.quantity
-        - m.safety_stock - m.damaged),
-      'available', greatest(0, m.on_hand - m.committed - m.reserved - m.safety_stock
-        - m.damaged),
-      'onHand', m.on_hand, 'committed', m.committed, 'reserved', m.reserved,
-      'safetyStock', m.safety_stock, 'damaged', m.damaged, 'incoming', m.incoming),
-    $7, $6
-  FROM (SELECT * FROM moved ORDER BY location_id, product_id) m, hold
-  RETURNING id
-)
-SELECT (SELECT id FROM hold), (SELECT max(id) FROM events)
-"""
-
-
-async def _pg_attempt(
-    connection: asyncpg.Connection, hold: ExpressHold, catalog: CatalogCache
-) -> Held:
-    request = hold.request
-    ids = hold.product_ids
-    rows = await connection.fetch(
-        _PG_READ, request.cart_id, request.channel, ids, hold.categories, hold.now
-    )
-    if any(row[3] for row in rows):
-        raise NotExpress
-    stock = [(row[0], row[1], row[2]) for row in rows if row[0] is not None]
-    try:
-        lines = hold.source(stock, catalog)
-    except _StaleLocations as stale:
-        await catalog.load_locations(stale.location_ids)
-        lines = hold.source(stock, catalog)
-    destination = request.destination
-    arguments = (
-        [line.location_id for line in lines],
-        [line.product_id for line in lines],
-        [line.quantity for line in lines],
-        [line.sku for line in lines],
-        len(lines),
-        hold.now,
-        request.actor,
-        request.cart_id,
-        hold.method.value,
-        request.pickup_location_id,
-        destination.latitude if destination else None,
-        destination.longitude if destination else None,
-        hold.fingerprint,
-        hold.expires_at,
-    )
-    try:
-        if len(lines) == 1:
-            # One level: the UPDATE matches it or nothing, so the statement is atomic alone.
-            result = await connection.fetchrow(_PG_HOLD, *arguments)
-        else:
-            async with connection.transaction():
-                result = await connection.fetchrow(_PG_HOLD, *arguments)
-                if result is None or result[0] is None:
-                    raise _Contended
-    except asyncpg.UniqueViolationError as error:
-        raise NotExpress from error  # the same cart, held at this moment by another request
-    except asyncpg.DeadlockDetectedError as error:
-        raise _Contended from error
-    if result is None or result[0] is None:
-        raise _Contended
-    return Held(hold.view(result[0], lines), result[1] or 0)
+# -- PostgreSQL: batches of holds (``express_holds_postgres``) ------------------------------
 
 
 async def hold_on_postgres(services: Services, hold: ExpressHold) -> Held:
-    pool = await services.db.asyncpg_pool()
-    async with pool.acquire() as connection:
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                return await _pg_attempt(connection, hold, services.catalog)
-            except _Contended:
-                continue
-    raise NotExpress  # kept losing races: the general path queues behind row locks instead
+    if services.hold_batcher is None:
+        from omnigraph.services.express_holds_postgres import HoldBatcher
+
+        services.hold_batcher = HoldBatcher(services.db, services.catalog)
+    return await services.hold_batcher.hold(hold)
 
 
 async def hold_on_sqlite(services: Services, hold: ExpressHold) -> Held:
     writer = services.db.sqlite_writer
     try:
         return await writer.run(sqlite_job(hold, services.catalog))
-    except _StaleLocations as stale:
+    except StaleLocations as stale:
         await services.catalog.load_locations(stale.location_ids)
         return await writer.run(sqlite_job(hold, services.catalog))
 
