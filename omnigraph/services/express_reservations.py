@@ -8,12 +8,10 @@ prepared statements.
 - On SQLite the whole hold is one job of the writer thread (``db.sqlite_writer``): the read,
   the channel exposure and protected-stock checks and the write sit in one serialised
   transaction, committed with the other holds queued beside it.
-- On PostgreSQL the stock is read without locks and the write is one statement (conditional
-  UPDATE of the levels plus the inserts, in CTEs), so a hot row is locked only for that
-  statement and its commit; a concurrent buyer who took the planned units makes the UPDATE
-  match nothing, and the hold is sourced again from fresh stock. A selling rule needs the
-  products locked across read and write (``ruled_and_locked``), so those holds go the
-  general way there.
+- On PostgreSQL the holds queued in this process while one batch is written form the next
+  batch, written in one transaction (``express_holds_postgres``): the hot level's row lock
+  is taken once per batch, not once per hold. A selling rule needs the products locked
+  across read and write (``ruled_and_locked``), so those holds go the general way there.
 
 Anything else (a cart replacing its hold, an invalid request) raises ``NotExpress`` before
 writing, and ``reservations`` takes the general path. Both paths write the same rows,
