@@ -95,7 +95,19 @@ def test_unit_by_unit_refunds_add_up_to_the_line_exactly():
     for already in range(3):
         refund = compute_refund(ORDER, {2: 1}, {2: already}, ShippingRefundRule.NEVER)
         taxes.append(refund.lines[0].tax.minor)
-    assert taxes == [33, 34, 33]  # half-even of 33.3, 66.7, 100 cumulatively
+    assert taxes == [33, 33, 34]  # rounded down while units remain: 33.3, 66.7, 100
+
+
+def test_rounding_never_refunds_a_cent_that_was_not_paid():
+    # 2 units at 0.01 less 0.01 off the line and 0.01 off the order: nothing was paid for
+    # them, so rounding each unit's half-cent discounts must not give a cent back.
+    line = PaidLine(1, usd(1), 2, usd(1), usd(0))
+    order = PaidOrder("USD", [line], usd(1), usd(0))
+    first = compute_refund(order, {1: 1}, {}, ShippingRefundRule.NEVER)
+    second = compute_refund(order, {1: 1}, {1: 1}, ShippingRefundRule.NEVER)
+    assert [first.total, second.total] == [usd(0), usd(0)]
+    parts = [(r.lines[0].line_discount, r.lines[0].order_discount) for r in (first, second)]
+    assert parts == [(usd(0), usd(1)), (usd(1), usd(0))]  # each discount taken back once
 
 
 def test_the_same_return_twice_is_refused_not_paid_twice():

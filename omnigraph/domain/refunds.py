@@ -6,8 +6,10 @@ totals after line discounts (largest remainder method, so the shares add up to t
 allocating on the net totals guarantees no line's share exceeds what it is worth.
 
 Partial returns use cumulative pro-rating: the refund for units ``a+1..a+k`` of ``n`` is
-``share(a+k) - share(a)`` where ``share(q)`` is the component times ``q/n`` rounded half-even.
-However a line is returned in pieces, its refunds add up to exactly what it paid.
+``share(a+k) - share(a)`` where ``share(q)`` is the component times ``q/n``, with discounts
+rounded up and tax rounded down (see ``_Refunded``): no refund ever gives back a cent the
+line did not pay for, and however a line is returned in pieces, its refunds add up to
+exactly what it paid.
 
 Idempotency: the caller passes the quantities already refunded per line, and a request that
 would take a line past its bought quantity is refused with ``REFUND_EXCEEDS_PURCHASE``. A
@@ -108,18 +110,42 @@ def allocate(amount: Money, weights: Sequence[int]) -> tuple[Money, ...]:
     return tuple(Money(part, amount.currency) for part in floors)
 
 
-def _prorate(amount: int, part: int, whole: int) -> int:
-    """``amount * part / whole`` rounded half-even, in integers."""
-    quotient, remainder = divmod(amount * part, whole)
-    if 2 * remainder > whole or (2 * remainder == whole and quotient % 2 == 1):
-        quotient += 1
-    return quotient
+def _floor_share(amount: int, part: int, whole: int) -> int:
+    return amount * part // whole
 
 
-def _slice(amount: Money, before: int, now: int, whole: int) -> Money:
-    return Money(
-        _prorate(amount.minor, before + now, whole) - _prorate(amount.minor, before, whole),
-        amount.currency,
+def _ceil_share(amount: int, part: int, whole: int) -> int:
+    return -(-amount * part // whole)
+
+
+@dataclass(frozen=True, slots=True)
+class _Refunded:
+    """What the first ``units`` of ``line`` refunded, cumulatively, whatever the batches.
+
+    Discounts are taken back rounded up and tax is given back rounded down, so at every
+    point the money refunded is at most the line's paid share for those units (never more
+    than was paid) and every part of every refund is non-negative. After the last unit
+    each part equals the line's exactly. The combined discount is split between the line's
+    own and its share of the order's in proportion to the two.
+    """
+
+    price: int
+    line_discount: int
+    order_discount: int
+    tax: int
+
+
+def _refunded(line: PaidLine, order_share: int, units: int) -> _Refunded:
+    n = line.quantity
+    own = line.discount.minor if line.discount else 0
+    discounts = own + order_share
+    taken = _ceil_share(discounts, units, n)
+    own_taken = own * taken // discounts if discounts else 0
+    return _Refunded(
+        price=line.unit_price.minor * units,
+        line_discount=own_taken,
+        order_discount=taken - own_taken,
+        tax=_floor_share(line.tax.minor if line.tax else 0, units, n),
     )
 
 
@@ -207,22 +233,24 @@ def compute_refund(
         problems.append(Problem(("lines",), ErrorCode.REQUIRED, "nothing to refund"))
     if problems:
         raise DomainError(problems)
-    zero = Money.zero(order.currency)
     shares = order_discount_shares(order)
     refunds = []
     for line in order.lines:
         qty = returned.get(line.line_id, 0)
         if qty == 0:
             continue
-        done, n = before.get(line.line_id, 0), line.quantity
+        done = before.get(line.line_id, 0)
+        start = _refunded(line, shares[line.line_id].minor, done)
+        end = _refunded(line, shares[line.line_id].minor, done + qty)
+        currency = order.currency
         refunds.append(
             LineRefund(
                 line_id=line.line_id,
                 quantity=qty,
-                price=line.unit_price.times(qty),
-                line_discount=_slice(line.discount or zero, done, qty, n),
-                order_discount=_slice(shares[line.line_id], done, qty, n),
-                tax=_slice(line.tax or zero, done, qty, n),
+                price=Money(end.price - start.price, currency),
+                line_discount=Money(end.line_discount - start.line_discount, currency),
+                order_discount=Money(end.order_discount - start.order_discount, currency),
+                tax=Money(end.tax - start.tax, currency),
             )
         )
     return Refund(tuple(refunds), _shipping(order, returned, before, rule))
