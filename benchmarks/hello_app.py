@@ -1,0 +1,49 @@
+"""A bare strawberry endpoint answering ``{ hello }``: the ceiling for one server process.
+
+The schema has one field and no database, but the same per-request extensions as the
+product's schema: the extension factories are taken from
+``omnigraph.api.schema.build_schema()`` itself (ParserCache, ValidationCache, the depth-limit
+rule, MaxTokensLimiter, MaskErrors), so a change there shows up here too. It is served by
+strawberry's ASGI view on Starlette at ``/graphql``, beside a ``/readyz`` for the start-up
+check, and ``promise_http.py`` starts it with the same uvicorn options as the real server:
+
+    python -m uvicorn hello_app:create_app --factory --app-dir benchmarks ...
+"""
+
+from __future__ import annotations
+
+import strawberry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from strawberry.schema.config import StrawberryConfig
+
+from omnigraph.api.schema import build_schema
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def hello(self) -> str:
+        return "world"
+
+
+def hello_schema() -> strawberry.Schema:
+    """``{ hello }`` with the production schema's extension factories."""
+    return strawberry.Schema(
+        query=Query,
+        extensions=build_schema().extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def create_app() -> Starlette:
+    async def readyz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ready"})
+
+    view: GraphQL[None, None] = GraphQL(hello_schema(), graphql_ide=None)
+    return Starlette(
+        routes=[Route("/readyz", readyz), Route("/graphql", view, methods=["GET", "POST"])]
+    )
