@@ -21,7 +21,9 @@ from omnigraph.events.dispatcher import EventDispatcher
 from omnigraph.periodic import PeriodicTask
 from omnigraph.plugin_host import build_plugin_manager
 from omnigraph.services.core import Services
+from omnigraph.services.release import release_due
 from omnigraph.services.reservations import sweep_due
+from omnigraph.services.sla import check_sla
 from omnigraph.services.stock_rules import refresh_seasons
 from omnigraph.settings import Settings
 
@@ -52,7 +54,8 @@ def create_app(
 
     ``extra_plugins`` registers (name, plugin) pairs beside the installed ones (tests,
     embedding). ``run_dispatcher=False`` leaves outbound event delivery to the caller;
-    ``run_sweeper`` (default: as ``run_dispatcher``) does the same for reservation expiry.
+    ``run_sweeper`` (default: as ``run_dispatcher``) does the same for reservation expiry,
+    order release and the SLA monitor.
     """
     settings = settings or Settings.from_env()
     services = Services(
@@ -63,6 +66,14 @@ def create_app(
     dispatcher = EventDispatcher(services, poll_seconds=settings.event_poll_seconds)
     sweeper = PeriodicTask(
         "reservation-sweeper", settings.reservation_sweep_seconds, lambda: sweep_due(services)
+    )
+    # Orders leave their remorse window by the clock; the orders table is the schedule, so a
+    # restarted process releases on its first run whatever came due while it was down.
+    releaser = PeriodicTask(
+        "order-release", settings.release_sweep_seconds, lambda: release_due(services)
+    )
+    sla_monitor = PeriodicTask(
+        "sla-monitor", settings.sla_check_seconds, lambda: check_sla(services)
     )
     run_sweeper = run_dispatcher if run_sweeper is None else run_sweeper
     seasons = PeriodicTask(
@@ -91,11 +102,15 @@ def create_app(
         if run_sweeper:
             sweeper.start()
             seasons.start()
+            releaser.start()
+            sla_monitor.start()
         try:
             yield
         finally:
             await sweeper.stop()
             await seasons.stop()
+            await releaser.stop()
+            await sla_monitor.stop()
             if run_dispatcher:
                 await dispatcher.stop()
             await services.shutdown()
@@ -125,4 +140,6 @@ def create_app(
     app.state.services = services
     app.state.dispatcher = dispatcher
     app.state.reservation_sweeper = sweeper
+    app.state.release_scheduler = releaser
+    app.state.sla_monitor = sla_monitor
     return app

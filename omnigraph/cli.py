@@ -15,6 +15,8 @@ from omnigraph.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from omnigraph.domain.rules_file import RulesDocument
     from omnigraph.services.reconciliation import Reconciliation
+    from omnigraph.services.simulation import SimulationReport
+    from omnigraph.services.sourcing_rules import SourcingImport
     from omnigraph.services.stock_rules import ImportSummary
 
 
@@ -207,7 +209,7 @@ def reconcile(location: str | None, skus: tuple[str, ...]) -> None:
 
 @main.group()
 def rules() -> None:
-    """Inventory rules: safety stock, channel exposure, protected stock."""
+    """Rules: safety stock, channel exposure, protected stock and sourcing."""
 
 
 def _read_rules(path: Path) -> RulesDocument:
@@ -233,14 +235,20 @@ def rules_check(path: Path) -> None:
     click.echo(
         f"{path} is valid: {len(document.safety_stock)} safety stock, "
         f"{len(document.channel_exposure)} channel exposure, "
-        f"{len(document.protected_stock)} protected stock rules."
+        f"{len(document.protected_stock)} protected stock rules; "
+        f"{len(document.sourcing)} sourcing rules, "
+        f"{len(document.sourcing_exclusion)} sourcing exclusions, "
+        f"{'a' if document.sourcing_margin else 'no'} margin rule."
     )
 
 
-async def _import_rules(settings: Settings, document: RulesDocument) -> ImportSummary:
+async def _import_rules(
+    settings: Settings, document: RulesDocument
+) -> tuple[ImportSummary, SourcingImport]:
     from omnigraph.db.engine import Database
     from omnigraph.plugin_host import build_plugin_manager
     from omnigraph.services.core import Services
+    from omnigraph.services.sourcing_rules import check_import_codes, import_sourcing_rules
     from omnigraph.services.stock_rules import import_rules
 
     services = Services(
@@ -249,7 +257,14 @@ async def _import_rules(settings: Settings, document: RulesDocument) -> ImportSu
         plugins=build_plugin_manager(settings),
     )
     try:
-        return await import_rules(services, document)
+        # Sourcing codes are checked first so a bad one stops the import before anything
+        # is written; each part then replaces its rules in its own transaction.
+        await check_import_codes(services, document.sourcing, document.sourcing_exclusion)
+        summary = await import_rules(services, document)
+        sourcing = await import_sourcing_rules(
+            services, document.sourcing, document.sourcing_exclusion, document.sourcing_margin
+        )
+        return summary, sourcing
     finally:
         await services.db.dispose()
 
@@ -257,17 +272,106 @@ async def _import_rules(settings: Settings, document: RulesDocument) -> ImportSu
 @rules.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rules_import(path: Path) -> None:
-    """Replace every inventory rule with the file's and re-evaluate safety stock."""
+    """Replace every inventory and sourcing rule with the file's; re-evaluate safety stock."""
     from omnigraph.domain.errors import DomainError
 
     document = _read_rules(path)
     try:
-        summary = asyncio.run(_import_rules(_settings(), document))
+        summary, sourcing = asyncio.run(_import_rules(_settings(), document))
     except DomainError as exc:
         lines = "\n".join(f"  {'.'.join(p.field)}: {p.message}" for p in exc.problems)
         raise click.ClickException(f"{path} was not imported:\n{lines}") from exc
     click.echo(
         f"Imported {summary.safety_stock_rules} safety stock, {summary.exposure_rules} channel "
         f"exposure and {summary.protected_rules} protected stock rules; "
-        f"{summary.levels_changed} levels changed."
+        f"{summary.levels_changed} levels changed; {sourcing.method_rules} sourcing rules, "
+        f"{sourcing.exclusions} sourcing exclusions, "
+        f"{'a' if sourcing.margin else 'no'} margin rule."
     )
+
+
+async def _simulate(
+    settings: Settings,
+    rules_text: str,
+    order_numbers: tuple[str, ...],
+    sample: int,
+    seed: int,
+) -> SimulationReport:
+    from rich.progress import Progress
+
+    from omnigraph.db.engine import Database
+    from omnigraph.domain.errors import DomainError, ErrorCode
+    from omnigraph.domain.orders import order_id_from_number
+    from omnigraph.plugin_host import build_plugin_manager
+    from omnigraph.services.core import Services
+    from omnigraph.services.simulation import SimulationRequest, parse_alternative, simulate
+
+    ids = []
+    for number in order_numbers:
+        order_id = order_id_from_number(number)
+        if order_id is None:
+            raise DomainError.single(("order",), ErrorCode.INVALID, f"not an order: {number}")
+        ids.append(order_id)
+    request = SimulationRequest(
+        alternative=parse_alternative(rules_text),
+        order_ids=ids,
+        sample_size=None if ids else sample,
+        seed=seed,
+        max_orders=None,
+    )
+    services = Services(
+        settings=settings,
+        db=Database.from_url(settings.database_url),
+        plugins=build_plugin_manager(settings),
+    )
+    try:
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Replaying orders", total=None)
+            return await simulate(
+                services,
+                request,
+                on_total=lambda total: bar.update(task, total=total),
+                progress=lambda done: bar.advance(task, done),
+            )
+    finally:
+        await services.db.dispose()
+
+
+@main.command()
+@click.option(
+    "--rules",
+    "rules_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The alternative rules: a rules file's sourcing sections.",
+)
+@click.option("--order", "orders", multiple=True, help="Replay this order (OG100042); repeat.")
+@click.option("--sample", default=500, show_default=True, help="Generated carts, without --order.")
+@click.option("--seed", default=7, show_default=True, help="The same seed draws the same sample.")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("simulation.html"),
+    show_default=True,
+    help="Where to write the comparison chart (self-contained HTML with SVG).",
+)
+def simulate(
+    rules_path: Path, orders: tuple[str, ...], sample: int, seed: int, chart: Path
+) -> None:
+    """Replay orders against the current and an alternative sourcing rule set; change nothing."""
+    from omnigraph.domain.errors import DomainError
+    from omnigraph.simulation_chart import METRICS, comparison_html
+
+    try:
+        report = asyncio.run(_simulate(_settings(), rules_path.read_text(), orders, sample, seed))
+    except DomainError as exc:
+        lines = "\n".join(f"  {'.'.join(p.field)}: {p.message}" for p in exc.problems)
+        raise click.ClickException(f"cannot simulate:\n{lines}") from exc
+    current, alternative = report.current, report.alternative
+    click.echo(f"{'':24}{'current':>18}{'alternative':>18}")
+    for metric in METRICS:
+        click.echo(f"{metric.title:24}{metric.text(current):>18}{metric.text(alternative):>18}")
+    click.echo(f"CO2 estimate: {report.co2_grams_per_kg_km} g per kg-km (see README).")
+    title = f"Sourcing simulation: current rules vs {rules_path.name}"
+    chart.write_text(comparison_html(current, alternative, title))
+    click.echo(f"Wrote {chart}.")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from omnigraph.carriers import Carrier
     from omnigraph.domain.promise import EligibilityRule
+    from omnigraph.domain.sourcing import CostTerm
     from omnigraph.events.types import Event
     from omnigraph.messaging import Messenger
     from omnigraph.services.core import Services
@@ -110,13 +111,18 @@ def omnigraph_messengers(settings: Settings) -> Sequence[Messenger] | None:
 
 
 @hookspec
-def omnigraph_sourcing_rules(settings: Settings) -> Sequence[EligibilityRule] | None:
-    """Called once at start-up to collect extra eligibility rules for sourcing and promises.
+def omnigraph_sourcing_rules(
+    settings: Settings,
+) -> Sequence[EligibilityRule | CostTerm] | None:
+    """Called once at start-up to collect eligibility filters and cost terms for sourcing.
 
     ``settings`` holds the plugin's own ``OMNIGRAPH_PLUGIN_<NAME>_<KEY>`` values. Return
-    objects satisfying ``omnigraph.domain.promise.EligibilityRule``: a ``name`` and a
-    pure ``check(candidate, method)`` that returns ``None`` to keep the location or a short
-    reason to reject it (the reason appears in the decision's explanation). Rules must not do
-    I/O: they run for every candidate of every promise. All results are collected and every
-    rule applies.
+    objects satisfying ``omnigraph.domain.promise.EligibilityRule`` (a ``name`` and a pure
+    ``check(candidate, method)`` returning ``None`` to keep the location or a short reason
+    to reject it, shown in the decision's explanation as ``EXCLUDED_BY_RULE``) and/or
+    ``omnigraph.domain.sourcing.CostTerm`` (a ``name`` and a pure ``cost(package, context)``
+    returning a non-negative ``Money`` added to each package's cost). An object with both
+    methods is both; one with neither is ignored. They must not do I/O: they run for every
+    candidate of every promise and order. All results are collected and every filter and
+    term applies, to promises, order capture and simulations alike.
     """

@@ -71,6 +71,12 @@ class Settings:
     graphiql: bool = True
     event_poll_seconds: float = 1.0
     reservation_sweep_seconds: int = 5
+    # How often orders whose remorse window has ended are released to their locations.
+    release_sweep_seconds: int = 30
+    # How often the SLA monitor looks for missed milestones, and how long after its remorse
+    # window an order may wait for release before that is a missed milestone.
+    sla_check_seconds: int = 60
+    sla_release_grace_minutes: int = 60
     cors_origins: tuple[str, ...] = ()
     # How often seasonal safety stock rules are re-applied (they turn on and off by date).
     season_refresh_seconds: int = 3600
@@ -112,6 +118,9 @@ class Settings:
             cors_origins=_split_names(env.get("OMNIGRAPH_CORS_ORIGINS")) or (),
             season_refresh_seconds=_int(env, "OMNIGRAPH_SEASON_REFRESH_SECONDS", 3600),
             reservation_sweep_seconds=_positive(env, "OMNIGRAPH_RESERVATION_SWEEP_SECONDS", 5),
+            release_sweep_seconds=_positive(env, "OMNIGRAPH_RELEASE_SWEEP_SECONDS", 30),
+            sla_check_seconds=_positive(env, "OMNIGRAPH_SLA_CHECK_SECONDS", 60),
+            sla_release_grace_minutes=_positive(env, "OMNIGRAPH_SLA_RELEASE_GRACE_MINUTES", 60),
             stock_only_few_left=stock_only_few_left,
             stock_low=stock_low,
             extra={k: v for k, v in env.items() if k.startswith("OMNIGRAPH_PLUGIN_")},

@@ -61,13 +61,14 @@ def test_built_ins_register_first_then_installed_plugins_then_extras() -> None:
 
 @pytest.mark.usefixtures("two_installed")
 def test_omnigraph_plugins_restricts_to_the_named_plugins_in_their_order() -> None:
-    assert names(Settings()) == ["omnigraph.notifier", "parcelbird", "tablerate"]
+    built_ins = ["omnigraph.notifier", "omnigraph.lifecycle_notifier"]
+    assert names(Settings()) == [*built_ins, "parcelbird", "tablerate"]
     assert names(Settings.from_env({"OMNIGRAPH_PLUGINS": "parcelbird"})) == [
-        "omnigraph.notifier",
+        *built_ins,
         "parcelbird",
     ]
     assert names(Settings.from_env({"OMNIGRAPH_PLUGINS": "tablerate, parcelbird"})) == [
-        "omnigraph.notifier",
+        *built_ins,
         "tablerate",
         "parcelbird",
     ]
@@ -94,7 +95,10 @@ def test_an_unknown_name_in_enabled_plugins_fails() -> None:
 
 
 def test_naming_a_built_in_in_enabled_plugins_is_allowed() -> None:
-    assert names(Settings(enabled_plugins=("omnigraph.notifier",))) == ["omnigraph.notifier"]
+    assert names(Settings(enabled_plugins=("omnigraph.notifier",))) == [
+        "omnigraph.notifier",
+        "omnigraph.lifecycle_notifier",
+    ]
 
 
 def test_a_misspelt_hook_fails_at_build_time() -> None:

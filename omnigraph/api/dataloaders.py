@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from omnigraph.db.engine import Database
 from omnigraph.db.models import (
+    Backorder,
     Channel,
     Customer,
     FulfillmentOrder,
@@ -18,11 +19,23 @@ from omnigraph.db.models import (
     Location,
     Order,
     OrderLine,
+    OrderSourcingDecision,
+    Package,
     Product,
+    Return,
+    ReturnLine,
     SafetyStockRule,
     Shipment,
+    TimelineEntry,
+    Transfer,
 )
-from omnigraph.services import lookups
+from omnigraph.services import (
+    lifecycle_lookups,
+    lookups,
+    pick_lists,
+    sourcing_trace,
+    timeline,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -67,6 +80,27 @@ class Loaders:
         )
         self.level_by_location_product: DataLoader[tuple[int, int], InventoryLevel | None] = (
             self._loader(lookups.levels_by_location_product)
+        )
+        self.timeline_by_order_id: DataLoader[int, list[TimelineEntry]] = self._loader(
+            timeline.timelines_by_order
+        )
+        self.pick_list_by_fulfillment_order_id: DataLoader[int, list[pick_lists.PickListLine]] = (
+            self._loader(pick_lists.pick_lists)
+        )
+        self.packages_by_fulfillment_order_id: DataLoader[int, list[Package]] = self._loader(
+            lifecycle_lookups.packages_by_fulfilment
+        )
+        self.backorders_by_order_id: DataLoader[int, list[Backorder]] = self._loader(
+            lifecycle_lookups.backorders_by_order
+        )
+        self.transfer_by_fulfillment_order_id: DataLoader[int, Transfer | None] = self._loader(
+            lifecycle_lookups.transfers_by_fulfilment
+        )
+        self.returns_by_order_id: DataLoader[int, list[tuple[Return, list[ReturnLine]]]] = (
+            self._loader(lifecycle_lookups.returns_by_order)
+        )
+        self.sourcing_decision_by_order_id: DataLoader[int, OrderSourcingDecision | None] = (
+            self._loader(sourcing_trace.decisions_by_order)
         )
 
     def _loader(

@@ -69,6 +69,16 @@ class DeliveryPromiseInput:
     postal_code: str | None = None
     methods: list[DeliveryMethod] | None = None  # type: ignore[valid-type]
     pickup_location_id: strawberry.ID | None = None
+    channel: str | None = strawberry.field(
+        default=None,
+        description="The channel's sourcing rules apply (as they will to its order); "
+        "omitted: the rules for every channel.",
+    )
+    requested_date: datetime.date | None = strawberry.field(
+        default=None,
+        description="A future delivery date (B2B): lines short now may wait for incoming "
+        "supply, and a method is offered only if everything arrives by this date.",
+    )
 
 
 def geo_point(value: GeoPointInput | None, field: tuple[str, ...]) -> GeoPoint | None:

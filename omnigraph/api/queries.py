@@ -15,12 +15,20 @@ from omnigraph.api.inputs import (
     geo_point,
 )
 from omnigraph.api.types.catalog import Channel, Location, Product
-from omnigraph.api.types.common import DeliveryMethod, GeoPointInput
+from omnigraph.api.types.common import GeoPointInput
 from omnigraph.api.types.inventory import InventoryLevel, SkuAvailability
 from omnigraph.api.types.orders import Order, Shipment
 from omnigraph.api.types.promise import DeliveryPromise, LineStock, PromiseOption, UnavailableMethod
 from omnigraph.api.types.reconciliation import InventoryReconciliation
 from omnigraph.api.types.reservations import Reservation
+from omnigraph.api.types.simulation import SimulateSourcingInput, SourcingSimulation
+from omnigraph.api.types.sla import LateOrder, late_orders
+from omnigraph.api.types.sourcing_rules import (
+    SourcingExclusion,
+    SourcingMarginRule,
+    SourcingMethodRule,
+    SourcingRules,
+)
 from omnigraph.api.types.stock import StockStatus
 from omnigraph.api.types.stock_rules import (
     ChannelExposureRule,
@@ -37,6 +45,8 @@ from omnigraph.services import promise as promise_service
 from omnigraph.services import queries
 from omnigraph.services import reconciliation as reconciliation_service
 from omnigraph.services import reservations as reservation_service
+from omnigraph.services import simulation as simulation_service
+from omnigraph.services import sourcing_rules as sourcing_rules_service
 from omnigraph.services import stock_rules as stock_rules_service
 
 
@@ -44,6 +54,10 @@ from omnigraph.services import stock_rules as stock_rules_service
 class Query:
     node: relay.Node | None = relay.node(description="Any object by its global id.")
     nodes: list[relay.Node | None] = relay.node(description="Several objects by global id.")
+    late_orders: list[LateOrder] = strawberry.field(
+        resolver=late_orders,
+        description="Open orders that missed a milestone (release-by, ready-by, deliver-by).",
+    )
 
     @strawberry.field(description="Orders, newest first.")
     async def orders(
@@ -165,6 +179,29 @@ class Query:
         return [SkuAvailability.of(answer) for answer in answers]
 
     @strawberry.field(
+        description="What-if: replay orders (or a generated sample) against the current and an "
+        "alternative sourcing rule set, changing no stock, and compare cost, splits, distance, "
+        "SLA and CO2."
+    )
+    async def simulate_sourcing(
+        self, info: Info, input: SimulateSourcingInput
+    ) -> SourcingSimulation:
+        with as_bad_input():
+            report = await simulation_service.simulate(
+                info.context.services,
+                simulation_service.SimulationRequest(
+                    alternative=simulation_service.parse_alternative(input.alternative_rules),
+                    order_ids=[
+                        decode_id(value, "Order", ("orderIds", str(index)))
+                        for index, value in enumerate(input.order_ids or ())
+                    ],
+                    sample_size=input.sample_size,
+                    seed=input.seed,
+                ),
+            )
+        return SourcingSimulation.of(report)
+
+    @strawberry.field(
         description="Delivery options for a cart: per method, where from, by when, for how much."
     )
     async def delivery_promise(self, info: Info, input: DeliveryPromiseInput) -> DeliveryPromise:
@@ -183,14 +220,14 @@ class Query:
                         if input.pickup_location_id
                         else None
                     ),
+                    channel=input.channel,
+                    requested_date=input.requested_date,
                 ),
             )
         return DeliveryPromise(
             options=[PromiseOption.of(quote) for quote in result.options],
             unavailable=[
-                UnavailableMethod(
-                    method=DeliveryMethod(r.method), reason=r.reason.value, detail=r.detail
-                )
+                UnavailableMethod.of(r, info.context.services.settings.default_currency)
                 for r in result.unavailable
             ],
             lines=[
@@ -226,6 +263,19 @@ class Query:
             return None
         return InventoryLevel.of(
             level_of(row), row.location_id, row.product_id, row.incoming_expected_at
+        )
+
+    @strawberry.field(
+        description="Every sourcing rule: method policies per channel, exclusions, margin rule."
+    )
+    async def sourcing_rules(self, info: Info) -> SourcingRules:
+        services = info.context.services
+        found = await sourcing_rules_service.sourcing_rule_set(services)
+        currency = services.settings.default_currency
+        return SourcingRules(
+            methods=[SourcingMethodRule.from_row(row, currency) for row in found.methods],
+            exclusions=[SourcingExclusion.from_row(row) for row in found.exclusions],
+            margin=SourcingMarginRule.from_row(found.margin, currency) if found.margin else None,
         )
 
     @strawberry.field(description="Every safety stock, channel exposure and protected stock rule.")

@@ -16,13 +16,18 @@ from omnigraph.events import tail
 from omnigraph.events.types import Event, Topic
 
 ORDER_TOPICS = [
-    t.value for t in Topic if t.value.split(".")[0] in {"order", "fulfillment", "shipment"}
+    t.value
+    for t in Topic
+    if t.value.split(".")[0] in {"order", "fulfillment", "shipment", "return", "sla"}
 ]
 # Bounds the SQL IN lists a subscription adds to every poll.
 MAX_INVENTORY_FILTER = 500
 
 
-@strawberry.type(description="A committed change to an order, its fulfilment orders or shipments.")
+@strawberry.type(
+    description="A committed change to an order, its fulfilment orders, shipments or returns,"
+    " or a missed SLA milestone."
+)
 class OrderEvent:
     event_id: str = strawberry.field(description="Pass as `after` to resume after this event.")
     topic: str
@@ -118,7 +123,8 @@ def _position(after: str | None) -> int | None:
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
-        description="Order, fulfilment and shipment events; all orders when orderId is omitted."
+        description="Order, fulfilment, shipment, return and SLA events; all orders when "
+        "orderId is omitted."
     )
     async def order_events(
         self, info: Info, order_id: strawberry.ID | None = None, after: str | None = None

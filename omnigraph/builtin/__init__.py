@@ -9,4 +9,5 @@ from __future__ import annotations
 
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("omnigraph.notifier", "omnigraph.builtin.notifier"),
+    ("omnigraph.lifecycle_notifier", "omnigraph.builtin.lifecycle_notifier"),
 )

@@ -63,11 +63,15 @@ def check_transition(
     transitions: Mapping[StateT, frozenset[StateT]],
     current: StateT,
     target: StateT,
+    field: tuple[str, ...] = ("status",),
 ) -> None:
-    """Raise ``INVALID_TRANSITION`` naming both states unless ``current -> target`` is legal."""
+    """Raise ``INVALID_TRANSITION`` naming both states unless ``current -> target`` is legal.
+
+    ``field`` is the input the refusal is reported on (the id of what was to move).
+    """
     if target not in transitions[current]:
         raise DomainError.single(
-            ("status",),
+            field,
             ErrorCode.INVALID_TRANSITION,
             f"{kind} in state {current.value} cannot move to {target.value}",
         )

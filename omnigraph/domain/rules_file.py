@@ -27,22 +27,54 @@
     quantity = 5
     tiers = ["PRIORITY", "B2B"]
 
+    [[sourcing]]                # standard shipping, every channel: 5 business days, 2 boxes
+    method = "SHIP_STANDARD"
+    promise_business_days = 5
+    max_packages = 2
+    split_penalty = "3.00"
+    min_stock = { STORE = 3 }
+
+    [[sourcing]]                # marketplace orders never split
+    channel = "MARKETPLACE"
+    method = "SHIP_STANDARD"
+    max_packages = 1
+
+    [[sourcing_exclusion]]      # the call centre never sources from stores
+    channel = "CALL_CENTER"
+    location_types = ["STORE"]
+
+    [sourcing_margin]           # ship from a DC unless a store saves more than 2.50
+    threshold = "2.50"
+    prefer = "DC"
+    over = "STORE"
+
 Specifications name things by code (location code, SKU, channel code); the service resolves
 them. Every problem is reported with its path, e.g. ``safety_stock.2.quantity``.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
+from omnigraph.domain.rules_reader import TableReader
+from omnigraph.domain.sourcing.file import (
+    SourcingExclusionSpec,
+    SourcingMarginSpec,
+    SourcingSpec,
+    duplicates,
+    read_sourcing,
+    read_sourcing_exclusion,
+    read_sourcing_margin,
+)
 from omnigraph.domain.stock_rules import CustomerTier, Season, safety_stock_problems
 from omnigraph.domain.vocabulary import LocationType
 
-SECTIONS = ("safety_stock", "channel_exposure", "protected_stock")
+SECTIONS = ("safety_stock", "channel_exposure", "protected_stock", "sourcing", "sourcing_exclusion")
+# A single table ([sourcing_margin]), not an array of tables.
+TABLES = ("sourcing_margin",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,85 +109,15 @@ class RulesDocument:
     safety_stock: tuple[SafetyStockSpec, ...] = ()
     channel_exposure: tuple[ExposureSpec, ...] = ()
     protected_stock: tuple[ProtectedSpec, ...] = ()
-
-
-class _Reader:
-    """Reads one table of the document, collecting problems instead of stopping at the first."""
-
-    def __init__(
-        self,
-        table: Mapping[str, Any],
-        path: tuple[str, ...],
-        allowed: set[str],
-        problems: list[Problem],
-    ) -> None:
-        self.table = table
-        self.path = path
-        self.problems = problems
-        for key in sorted(set(table) - allowed):
-            problems.append(Problem((*path, key), ErrorCode.INVALID, f"unknown key {key!r}"))
-
-    def text(self, key: str, required: bool = False) -> str | None:
-        value = self.table.get(key)
-        if value is None:
-            if required:
-                self.problems.append(
-                    Problem((*self.path, key), ErrorCode.REQUIRED, f"{key} is required")
-                )
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.problems.append(
-                Problem((*self.path, key), ErrorCode.INVALID, f"{key} must be a non-empty string")
-            )
-            return None
-        return value.strip()
-
-    def whole(
-        self, key: str, required: bool = False, low: int = 0, high: int | None = None
-    ) -> int | None:
-        value = self.table.get(key)
-        if value is None:
-            if required:
-                self.problems.append(
-                    Problem((*self.path, key), ErrorCode.REQUIRED, f"{key} is required")
-                )
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or value < low
-            or (high is not None and value > high)
-        ):
-            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
-            self.problems.append(
-                Problem(
-                    (*self.path, key), ErrorCode.INVALID, f"{key} must be a whole number {bounds}"
-                )
-            )
-            return None
-        return value
-
-    def day(self, key: str) -> datetime.date | None:
-        value = self.table.get(key)
-        if value is None:
-            return None
-        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return datetime.date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.problems.append(
-            Problem((*self.path, key), ErrorCode.INVALID, f"{key} must be a date (YYYY-MM-DD)")
-        )
-        return None
+    sourcing: tuple[SourcingSpec, ...] = ()
+    sourcing_exclusion: tuple[SourcingExclusionSpec, ...] = ()
+    sourcing_margin: SourcingMarginSpec | None = None
 
 
 def _safety_stock(
     table: Mapping[str, Any], path: tuple[str, ...], problems: list[Problem]
 ) -> SafetyStockSpec | None:
-    read = _Reader(
+    read = TableReader(
         table,
         path,
         {"location", "sku", "category", "location_type", "quantity", "starts_on", "ends_on"},
@@ -194,7 +156,7 @@ def _safety_stock(
 def _exposure(
     table: Mapping[str, Any], path: tuple[str, ...], problems: list[Problem]
 ) -> ExposureSpec | None:
-    read = _Reader(table, path, {"channel", "sku", "category", "percent", "cap"}, problems)
+    read = TableReader(table, path, {"channel", "sku", "category", "percent", "cap"}, problems)
     before = len(problems)
     channel = read.text("channel", required=True)
     percent = read.whole("percent", high=100)
@@ -216,7 +178,7 @@ def _exposure(
 def _protected(
     table: Mapping[str, Any], path: tuple[str, ...], problems: list[Problem]
 ) -> ProtectedSpec | None:
-    read = _Reader(table, path, {"sku", "category", "quantity", "tiers"}, problems)
+    read = TableReader(table, path, {"sku", "category", "quantity", "tiers"}, problems)
     before = len(problems)
     quantity = read.whole("quantity", required=True)
     sku, category = read.text("sku"), read.text("category")
@@ -245,19 +207,23 @@ def _protected(
 
 def parse_rules(document: Mapping[str, Any]) -> RulesDocument:
     """Validate a parsed TOML document; raise one DomainError listing every problem."""
+    known = (*SECTIONS, *TABLES)
     problems: list[Problem] = [
         Problem(
             (key,),
             ErrorCode.INVALID,
-            f"unknown section {key!r}; expected one of {', '.join(SECTIONS)}",
+            f"unknown section {key!r}; expected one of {', '.join(known)}",
         )
-        for key in sorted(set(document) - set(SECTIONS))
+        for key in sorted(set(document) - set(known))
     ]
     parsed: dict[str, list[Any]] = {section: [] for section in SECTIONS}
+    positions: dict[int, int] = {}  # a parsed entry's index in its section of the file
     readers = {
         "safety_stock": _safety_stock,
         "channel_exposure": _exposure,
         "protected_stock": _protected,
+        "sourcing": read_sourcing,
+        "sourcing_exclusion": read_sourcing_exclusion,
     }
     for section, read in readers.items():
         entries = document.get(section, [])
@@ -274,10 +240,28 @@ def parse_rules(document: Mapping[str, Any]) -> RulesDocument:
             spec = read(entry, (section, str(index)), problems)
             if spec is not None:
                 parsed[section].append(spec)
+                positions[id(spec)] = index
+    problems += duplicates(parsed["sourcing"], parsed["sourcing_exclusion"], positions)
+    margin = None
+    if "sourcing_margin" in document:
+        table = document["sourcing_margin"]
+        if not isinstance(table, dict):
+            problems.append(
+                Problem(
+                    ("sourcing_margin",),
+                    ErrorCode.INVALID,
+                    "sourcing_margin must be a table ([sourcing_margin])",
+                )
+            )
+        else:
+            margin = read_sourcing_margin(table, ("sourcing_margin",), problems)
     if problems:
         raise DomainError(problems)
     return RulesDocument(
         tuple(parsed["safety_stock"]),
         tuple(parsed["channel_exposure"]),
         tuple(parsed["protected_stock"]),
+        tuple(parsed["sourcing"]),
+        tuple(parsed["sourcing_exclusion"]),
+        margin,
     )

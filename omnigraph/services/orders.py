@@ -54,7 +54,11 @@ from omnigraph.services.reservation_conversion import (
     convert_hold,
     held_for_order,
 )
+from omnigraph.services.sourcing import load_inputs
+from omnigraph.services.sourcing_trace import decision_row
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
+from omnigraph.services.timeline import Subject, record_capture, record_change
+from omnigraph.services.transitions import move_fulfilment
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -184,6 +188,9 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
             now,
             pickup_location_id=pickup.id if pickup else None,
             currency=services.settings.default_currency,
+            channel=request.channel,
+            inputs=await load_inputs(session, services, stocked, products, now),
+            backorders=False,
         )
         if isinstance(quote, PlanRefusal):
             raise conversion_refusal(quote) if held is not None else refusal_error(quote)
@@ -263,6 +270,7 @@ async def _persist(
     )
     session.add(order)
     await session.flush()
+    session.add(decision_row(order.id, quote.decision, now))
     lines = {
         line.sku: OrderLine(
             order_id=order.id,
@@ -289,6 +297,7 @@ async def _persist(
     ]
     session.add_all(fulfilments)
     await session.flush()
+    record_capture(uow, order, fulfilments, reason=f"captured on {channel.code}")
     for fulfilment, allocation in zip(fulfilments, quote.plan.allocations, strict=True):
         session.add_all(
             FulfillmentOrderLine(
@@ -404,21 +413,23 @@ async def cancel_order(
             releases.append(StockCommit(fulfilment.location_id, product_id, sku, fo_line.quantity))
         await release_stock(uow, releases, order.id)
         for fulfilment in fulfilments.values():
-            uow.record(
-                Topic.FULFILLMENT_STATUS_CHANGED,
-                "fulfillment_order",
-                fulfilment.id,
-                {
-                    "fulfillmentOrderId": fulfilment.id,
-                    "from": fulfilment.status,
-                    "to": FulfillmentStatus.CANCELLED.value,
-                },
-                order_id=order.id,
+            # The timeline entry and its fulfillment.status_changed event, in one step.
+            move_fulfilment(
+                uow, fulfilment, FulfillmentStatus.CANCELLED, reason or "order cancelled"
             )
-            fulfilment.status = FulfillmentStatus.CANCELLED.value
-            fulfilment.updated_at = now
         for line in await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
             line.quantity_cancelled = line.quantity
+        # order.cancelled below is this transition's event; the timeline records it too.
+        record_change(
+            uow,
+            order_id=order.id,
+            subject=Subject.ORDER,
+            subject_id=order.id,
+            before=current.value,
+            after=OrderStatus.CANCELLED.value,
+            reason=reason,
+            publish=False,
+        )
         order.status = OrderStatus.CANCELLED.value
         order.cancel_reason = reason
         order.updated_at = now

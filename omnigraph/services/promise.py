@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from omnigraph.carriers import RateOffer, RateRequest
 from omnigraph.db.mapping import point_of
 from omnigraph.db.models import Location, Product
+from omnigraph.db.models.sourcing import ALL_CHANNELS
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.money import Money
@@ -26,18 +27,33 @@ from omnigraph.domain.promise import (
     StockMessage,
     Unavailable,
     Window,
-    collection_window,
-    combine_windows,
     confidence,
-    plan_fulfilment,
-    same_day_window,
-    shipping_window,
     stock_message,
+)
+from omnigraph.domain.sourcing import (
+    Explanation,
+    NoPlan,
+    SourcingDecision,
+    SourcingRequest,
+    SourcingRules,
+    SupplyPart,
+    arrival_window,
+    check_requested_date,
+    decide,
+    rules_for_requested_date,
+    supply_parts,
 )
 from omnigraph.domain.stock_signal import StockSignal, stock_signal
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services.availability import stock_thresholds
 from omnigraph.services.network import products_by_sku, stocked_locations, to_candidates
+from omnigraph.services.sourcing import (
+    SourcingInputs,
+    load_inputs,
+    plugin_sourcing,
+    sourcing_candidates,
+    sourcing_rates,
+)
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
@@ -58,6 +74,16 @@ class MethodQuote:
     price: Money
     packages: tuple[PackageQuote, ...]
     confidence: float
+    decision: SourcingDecision
+    supply: tuple[SupplyPart, ...] = ()
+    requested_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainedRefusal(PlanRefusal):
+    """A method the engine could not offer, with its trace (who was rejected, and why)."""
+
+    explanation: Explanation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,29 +148,80 @@ async def quote_method(
     *,
     pickup_location_id: int | None = None,
     currency: str = "USD",
+    channel: str = ALL_CHANNELS,
+    inputs: SourcingInputs | None = None,
+    requested_on: date | None = None,
+    backorders: bool = True,
 ) -> MethodQuote | PlanRefusal:
-    plan = plan_fulfilment(
-        method,
-        lines,
-        candidates,
+    """Source the cart with the sourcing engine, then price its packages with the carriers.
+
+    Promises and order capture both come here, so an order placed right after a promise is
+    sent from the promised location(s) with the promised window unless stock moved.
+    ``inputs`` carries the stored rules, today's order counts and incoming supply (default
+    rules and none of those when omitted). With ``requested_on`` (a future-dated, B2B
+    promise) lines short now may wait for incoming supply, and the option is offered only
+    if everything arrives by that date; without it, a method whose rules allow backorders
+    may still wait, otherwise a shortfall is refused. ``backorders=False`` refuses any
+    decision that would wait for supply (order capture does not hold backorders yet).
+    """
+    inputs = inputs or SourcingInputs(SourcingRules(currency=currency))
+    rules = inputs.rules
+    if requested_on is not None:
+        if method is DeliveryMethod.SAME_DAY and requested_on != now.astimezone(UTC).date():
+            return PlanRefusal(method, Unavailable.REQUESTED_DATE_NOT_MET, "same day means today")
+        rules = rules_for_requested_date(rules, channel, method)
+    plugins = plugin_sourcing(services)
+    sources = sourcing_candidates(candidates, locations, inputs, destination, currency)
+    request = SourcingRequest(
+        channel=channel,
+        method=method,
+        lines=dict(lines),
+        candidates=sources,
+        now=now,
+        weights_grams={sku: products[sku].weight_grams for sku in lines},
         only_location_id=pickup_location_id,
-        rules=services.sourcing_rules,
+        currency=currency,
     )
-    if isinstance(plan, PlanRefusal):
-        return plan
+    decision = decide(
+        request,
+        rules,
+        rates=sourcing_rates(services),
+        filters=plugins.filters,
+        cost_terms=plugins.terms,
+    )
+    if isinstance(decision, NoPlan):
+        refusal = decision.refusal()
+        return ExplainedRefusal(
+            refusal.method, refusal.reason, refusal.detail, decision.explanation
+        )
+    if decision.backorders and not backorders:
+        short = ", ".join(f"{b.sku} (short {b.quantity})" for b in decision.backorders)
+        return ExplainedRefusal(
+            method,
+            Unavailable.INSUFFICIENT_STOCK,
+            f"would wait for incoming supply: {short}",
+            decision.explanation,
+        )
+    window = arrival_window(decision)
+    if requested_on is not None and window.latest > requested_on:
+        return ExplainedRefusal(
+            method,
+            Unavailable.REQUESTED_DATE_NOT_MET,
+            f"arrives by {window.latest.isoformat()}, after {requested_on.isoformat()}",
+            decision.explanation,
+        )
+    plan = decision.to_plan()
     packages: list[PackageQuote] = []
-    windows: list[Window] = []
     price = Money.zero(currency)
+    rows = {**{row.id: row for row in inputs.supply_locations}, **locations}
     for allocation in plan.allocations:
-        schedule = allocation.candidate.schedule
         weight = weight_of(allocation.quantities, products)
         if method.is_collection:
             packages.append(PackageQuote(allocation, None, weight))
-            windows.append(collection_window(schedule, now))
             continue
         offer = await _cheapest_offer(
             services,
-            locations[allocation.candidate.location_id],
+            rows[allocation.candidate.location_id],
             destination,
             postal_code,
             weight,
@@ -152,23 +229,52 @@ async def quote_method(
             currency,
         )
         if offer is None:
-            return PlanRefusal(
-                method,
-                Unavailable.NO_CARRIER_SERVICE,
-                f"no carrier offers {CARRIER_SERVICE[method]} for this route",
-            )
-        if method is DeliveryMethod.SAME_DAY:
-            window = same_day_window(schedule, now, allocation.candidate.distance_km)
-            if isinstance(window, PlanRefusal):
-                return window
-        else:
-            window = shipping_window(method, schedule, now, offer.transit_business_days)
+            return _no_carrier(method)
         packages.append(PackageQuote(allocation, offer, weight))
-        windows.append(window)
         price = price + offer.price
+    if not method.is_collection:
+        # Backordered units leave their location later, in one parcel per location.
+        for location_id, quantities in _backordered(decision).items():
+            offer = await _cheapest_offer(
+                services,
+                rows[location_id],
+                destination,
+                postal_code,
+                weight_of(quantities, products),
+                CARRIER_SERVICE[method],
+                currency,
+            )
+            if offer is None:
+                return _no_carrier(method)
+            price = price + offer.price
+    today = now.astimezone(UTC).date()
     return MethodQuote(
-        method, plan, combine_windows(windows), price, tuple(packages), confidence(plan, lines)
+        method,
+        plan,
+        window,
+        price,
+        tuple(packages),
+        confidence(plan, lines),
+        decision,
+        supply_parts(decision, today),
+        requested_on,
     )
+
+
+def _no_carrier(method: DeliveryMethod) -> PlanRefusal:
+    return PlanRefusal(
+        method,
+        Unavailable.NO_CARRIER_SERVICE,
+        f"no carrier offers {CARRIER_SERVICE[method]} for this route",
+    )
+
+
+def _backordered(decision: SourcingDecision) -> dict[int, dict[str, int]]:
+    grouped: dict[int, dict[str, int]] = {}
+    for backorder in decision.backorders:
+        share = grouped.setdefault(backorder.location_id, {})
+        share[backorder.sku] = share.get(backorder.sku, 0) + backorder.quantity
+    return grouped
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +284,8 @@ class PromiseRequest:
     destination: GeoPoint | None = None
     postal_code: str | None = None
     pickup_location_id: int | None = None
+    channel: str | None = None
+    requested_date: date | None = None
 
 
 async def delivery_promise(services: Services, request: PromiseRequest) -> PromiseResult:
@@ -203,15 +311,21 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
                     "a destination or a pickup location is required",
                 )
             )
+        now = services.clock()
+        if request.requested_date is not None:
+            try:
+                check_requested_date(request.requested_date, now.astimezone(UTC).date())
+            except DomainError as error:
+                problems.extend(error.problems)
         if problems:
             raise DomainError(problems)
         stocked = await stocked_locations(session, products)
+        inputs = await load_inputs(session, services, stocked, products, now)
     destination = request.destination or point_of(pickup)  # type: ignore[arg-type]
     candidates = to_candidates(stocked, destination)
     locations = {item.location.id: item.location for item in stocked}
     lines = {line.sku: line.quantity for line in request.lines}
     currency = services.settings.default_currency
-    now = services.clock()
     options: list[MethodQuote] = []
     unavailable: list[PlanRefusal] = []
     for method in methods:
@@ -233,6 +347,9 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
             now,
             pickup_location_id=only,
             currency=currency,
+            channel=request.channel or ALL_CHANNELS,
+            inputs=inputs,
+            requested_on=request.requested_date,
         )
         if isinstance(quote, PlanRefusal):
             unavailable.append(quote)

@@ -21,6 +21,10 @@ from omnigraph.api.types.common import (
     ShipmentStatus,
 )
 from omnigraph.api.types.nodes import load_nodes
+from omnigraph.api.types.picking import Backorder, Package, PickListLine, TransferDetails
+from omnigraph.api.types.returns import Return
+from omnigraph.api.types.sourcing import SourcingExplanation
+from omnigraph.api.types.timeline import TimelineEntry
 from omnigraph.db import models
 from omnigraph.domain.orders import order_number
 
@@ -105,6 +109,21 @@ class FulfillmentOrder(relay.Node):
     @strawberry.field
     async def order(self, info: Info) -> "Order":
         return Order.from_row(await info.context.loaders.order_by_id.load(self.order_id))
+
+    @strawberry.field(description="What to pick, with bins where known and units picked so far.")
+    async def pick_list(self, info: Info) -> list[PickListLine]:
+        lines = await info.context.loaders.pick_list_by_fulfillment_order_id.load(self.id)
+        return [PickListLine.of(line) for line in lines]
+
+    @strawberry.field
+    async def packages(self, info: Info) -> list[Package]:
+        rows = await info.context.loaders.packages_by_fulfillment_order_id.load(self.id)
+        return [Package.from_row(row) for row in rows]
+
+    @strawberry.field(description="For a TRANSFER fulfilment order: where to and by when.")
+    async def transfer(self, info: Info) -> TransferDetails | None:
+        row = await info.context.loaders.transfer_by_fulfillment_order_id.load(self.id)
+        return TransferDetails.from_row(row) if row is not None else None
 
     @classmethod
     async def resolve_nodes(
@@ -285,6 +304,32 @@ class Order(relay.Node):
     async def shipments(self, info: Info) -> list[Shipment]:
         rows = await info.context.loaders.shipments_by_order_id.load(self.id)
         return [Shipment.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="Every state change of the order, its fulfilment orders and shipments, "
+        "oldest first: who, when, why, from and to."
+    )
+    async def timeline(self, info: Info) -> list[TimelineEntry]:
+        rows = await info.context.loaders.timeline_by_order_id.load(self.id)
+        return [TimelineEntry.from_row(row) for row in rows]
+
+    @strawberry.field(description="Units no location could take after a rejection or short pick.")
+    async def backorders(self, info: Info) -> list[Backorder]:
+        rows = await info.context.loaders.backorders_by_order_id.load(self.id)
+        return [Backorder.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def returns(self, info: Info) -> list[Return]:
+        rows = await info.context.loaders.returns_by_order_id.load(self.id)
+        return [Return.from_rows(ret, lines) for ret, lines in rows]
+
+    @strawberry.field(
+        description="Why the order was sent where it was: candidates, the rule rejecting each, "
+        "the chosen plan's and the runner-up's costs. Null for orders captured before it was kept."
+    )
+    async def sourcing_decision(self, info: Info) -> SourcingExplanation | None:
+        row = await info.context.loaders.sourcing_decision_by_order_id.load(self.id)
+        return None if row is None else SourcingExplanation.of(row.explanation)
 
     @classmethod
     async def resolve_nodes(

@@ -13,6 +13,14 @@ from omnigraph.domain.sourcing.costs import (
     PackageCost,
     PlannedPackage,
 )
+from omnigraph.domain.sourcing.dated import (
+    SupplyPart,
+    SupplySource,
+    arrival_window,
+    check_requested_date,
+    rules_for_requested_date,
+    supply_parts,
+)
 from omnigraph.domain.sourcing.decision import (
     Backorder,
     NoPlan,
@@ -62,5 +70,11 @@ __all__ = [
     "SourcingDecision",
     "SourcingRequest",
     "SourcingRules",
+    "SupplyPart",
+    "SupplySource",
+    "arrival_window",
+    "check_requested_date",
     "decide",
+    "rules_for_requested_date",
+    "supply_parts",
 ]

@@ -147,6 +147,29 @@ def _furthest(verdicts: Sequence[CandidateVerdict], floor: NoPlanReason | None) 
     return _STAGES[max(stages)][1] if stages else NoPlanReason.INSUFFICIENT_STOCK
 
 
+def _reasons_at(verdicts: Sequence[CandidateVerdict], reason: NoPlanReason) -> str:
+    """The rejections behind a refusal, as "CODE: detail" (stock shortages say nothing new)."""
+    if reason is NoPlanReason.INSUFFICIENT_STOCK:
+        return ""
+    furthest = max(
+        (
+            _STAGE[v.reason]
+            for v in verdicts
+            if v.reason is not None and _STAGES[_STAGE[v.reason]][1] is reason
+        ),
+        default=None,
+    )
+    return "; ".join(
+        sorted(
+            {
+                f"{v.code}: {v.detail}" if not v.detail.startswith(v.code) else v.detail
+                for v in verdicts
+                if v.reason is not None and _STAGE[v.reason] == furthest
+            }
+        )
+    )
+
+
 def _shortfall(lines: Mapping[str, int], usable: Sequence[Usable]) -> dict[str, int]:
     return {
         sku: qty - held
@@ -185,6 +208,26 @@ def _backorders(
         found.append(Backorder(supply.sku, take, source.location_id, supply.expected_on, arrives))
         left[supply.sku] = want - take
     return found, {sku: qty for sku, qty in left.items() if qty > 0}
+
+
+def _greedy_cover(usable: Sequence[Usable], lines: Mapping[str, int], limit: int) -> list[Usable]:
+    """Up to ``limit`` locations, each covering the most of what is still uncovered (ties:
+    the cheaper floor, then the lower id)."""
+    left = dict(lines)
+    chosen: list[Usable] = []
+    for _ in range(limit):
+
+        def covers(u: Usable) -> int:
+            return sum(min(u.stock.get(sku, 0), qty) for sku, qty in left.items())
+
+        pool = [u for u in usable if u not in chosen and covers(u) > 0]
+        if not pool:
+            break
+        best = min(pool, key=lambda u: (-covers(u), u.floor_minor, u.location_id))
+        chosen.append(best)
+        for sku in left:
+            left[sku] -= min(best.stock.get(sku, 0), left[sku])
+    return chosen
 
 
 def _describe_short(short: Mapping[str, int]) -> str:
@@ -230,7 +273,9 @@ def decide(
         floor = NoPlanReason.INSUFFICIENT_STOCK if screening.usable else None
         if not policy.allow_backorder:
             reason = _furthest(screening.verdicts, floor)
-            return refuse(reason, f"cannot be served now: {_describe_short(short)}")
+            why = _reasons_at(screening.verdicts, reason)
+            detail = f"cannot be served now: {_describe_short(short)}"
+            return refuse(reason, f"{detail} ({why})" if why else detail)
         backorders, still = _backorders(short, screening.backorder_sources, request, pricer)
         if still:
             return refuse(
@@ -254,8 +299,32 @@ def decide(
         penalty_minor=penalty,
         preferred=margin.prefer if margin is not None else None,
     )
+    limit = policy.packages_limit(method)
+    if not result.ranked and policy.allow_backorder:
+        # The network holds enough, but only across more locations than a plan may use:
+        # ship what the best-covering few hold and wait for supply for the rest.
+        covering = _greedy_cover(screening.usable, request.lines, limit)
+        short = _shortfall(request.lines, covering)
+        backorders, still = _backorders(short, screening.backorder_sources, request, pricer)
+        now_lines = {
+            sku: qty - short.get(sku, 0)
+            for sku, qty in request.lines.items()
+            if qty > short.get(sku, 0)
+        }
+        if not still and not now_lines:
+            empty = CostBreakdown((), Money.zero(currency))
+            explained = _explain(explanation, None, None, Basis.ALL_BACKORDERED, None)
+            return SourcingDecision(method, (), tuple(backorders), empty, None, None, explained)
+        if not still:
+            result = search(
+                covering,
+                now_lines,
+                pricer,
+                max_packages=limit,
+                penalty_minor=penalty,
+                preferred=margin.prefer if margin is not None else None,
+            )
     if not result.ranked:
-        limit = policy.packages_limit(method)
         if limit == 1:
             return refuse(NoPlanReason.INSUFFICIENT_STOCK, "no single location has the whole cart")
         return refuse(

@@ -20,6 +20,7 @@ class Basis(StrEnum):
     LOWEST_COST = "LOWEST_COST"
     FEWER_PACKAGES = "FEWER_PACKAGES"
     EARLIER_ARRIVAL = "EARLIER_ARRIVAL"
+    SHORTER_DISTANCE = "SHORTER_DISTANCE"
     LOWER_LOCATION_ID = "LOWER_LOCATION_ID"
     MARGIN_RULE = "MARGIN_RULE"
     ALL_BACKORDERED = "ALL_BACKORDERED"
@@ -63,6 +64,8 @@ def basis_between(chosen: Plan, runner_up: Plan | None) -> Basis:
         return Basis.FEWER_PACKAGES
     if chosen.arrives_on < runner_up.arrives_on:
         return Basis.EARLIER_ARRIVAL
+    if chosen.distance_m < runner_up.distance_m:
+        return Basis.SHORTER_DISTANCE
     return Basis.LOWER_LOCATION_ID
 
 

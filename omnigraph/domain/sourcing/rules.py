@@ -188,3 +188,51 @@ def _margin_problems(margin: MarginRule, currency: str) -> list[Problem]:
     if margin.prefer == margin.over:
         found.append(Problem(("margin", "over"), ErrorCode.INVALID, "prefer and over must differ"))
     return found
+
+
+def build_policy(
+    method: DeliveryMethod,
+    currency: str,
+    *,
+    max_distance_km: float | None = None,
+    min_stock: Mapping[str, int] | None = None,
+    promise_business_days: int | None = None,
+    max_packages: int | None = None,
+    split_penalty: Money | None = None,
+    allow_backorder: bool = False,
+) -> MethodPolicy:
+    """A method policy from plain values (admin input, a rules file), validated at once.
+
+    Raises ``DomainError`` whose problems name the snake_case field (``max_packages``,
+    ``min_stock``); callers prefix or rename them for their own inputs.
+    """
+    problems: list[Problem] = []
+    thresholds: dict[LocationType, int] = {}
+    for key, units in (min_stock or {}).items():
+        if key not in LocationType.__members__:
+            problems.append(
+                Problem(("min_stock",), ErrorCode.INVALID, f"unknown location type {key!r}")
+            )
+        elif isinstance(units, bool) or not isinstance(units, int) or units < 0:
+            problems.append(
+                Problem(("min_stock",), ErrorCode.INVALID, f"min_stock for {key} must be >= 0")
+            )
+        else:
+            thresholds[LocationType(key)] = units
+    policy = MethodPolicy(
+        max_distance_km=max_distance_km,
+        min_stock=thresholds,
+        promise_business_days=promise_business_days,
+        max_packages=max_packages,
+        split_penalty=split_penalty,
+        allow_backorder=allow_backorder,
+    )
+    problems += policy.problems((), method, currency)
+    if problems:
+        raise DomainError(problems)
+    return policy
+
+
+def margin_problems(margin: MarginRule, currency: str) -> list[Problem]:
+    """Problems of a margin rule on its own, fields named ``threshold`` and ``over``."""
+    return [Problem(p.field[1:], p.code, p.message) for p in _margin_problems(margin, currency)]

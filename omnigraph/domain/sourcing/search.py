@@ -68,9 +68,21 @@ class Plan:
     def arrives_on(self) -> date:
         return max(usable.arrives_on for usable, _ in self.parts)
 
-    def key(self) -> tuple[int, int, date, tuple[int, ...]]:
-        """Cheapest first; on equal cost fewer packages, then earlier arrival, then ids."""
-        return (self.total_minor, self.packages, self.arrives_on, self.location_ids)
+    @property
+    def distance_m(self) -> int:
+        """Total distance of the packages in whole metres (exact to compare)."""
+        return round(sum(usable.source.distance_km for usable, _ in self.parts) * 1000)
+
+    def key(self) -> tuple[int, int, date, int, tuple[int, ...]]:
+        """Cheapest first; on equal cost fewer packages, then earlier arrival, then the
+        shorter total distance (less driving for the same money), then ids."""
+        return (
+            self.total_minor,
+            self.packages,
+            self.arrives_on,
+            self.distance_m,
+            self.location_ids,
+        )
 
     def only(self, location_type: LocationType) -> bool:
         return all(u.source.location_type is location_type for u, _ in self.parts)

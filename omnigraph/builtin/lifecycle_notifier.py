@@ -1,0 +1,152 @@
+"""Customer messages for the order lifecycle: ready for pickup (store, address, code and
+collect-by date), shipped (carrier and tracking), out for delivery, delivered, return
+received and refund issued.
+
+Each is sent by e-mail, and by SMS too when the customer left a phone number, through the
+messengers plugins provide (``omnigraph_messengers``). The idempotency key is the event and
+the channel, so a redelivered event never sends twice. As with the order confirmation, a
+message with no messenger for its channel is recorded FAILED rather than pretended sent.
+(The delay message belongs to the SLA monitor, ``services.sla``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from omnigraph.events.types import Topic
+from omnigraph.hookspecs import hookimpl
+from omnigraph.messaging import MessageChannel
+from omnigraph.services.notifications import customer_contact, send_notification
+
+if TYPE_CHECKING:
+    from omnigraph.events.types import Event
+    from omnigraph.services.core import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    name: str
+    subject: str
+    email: str
+    sms: str
+
+
+READY = Template(
+    "ready_for_pickup",
+    "Your order {number} is ready for pickup",
+    "Hello {name},\n\nYour order {number} is ready at {locationName}, {address}.\n"
+    "Show this code at the counter: {pickupCode}\nWe keep it for you until {collectBy}.\n",
+    "{number} is ready at {locationName}. Pickup code {pickupCode}, until {collectBy}.",
+)
+SHIPPED = Template(
+    "shipped",
+    "Your order {number} is on its way",
+    "Hello {name},\n\nYour order {number} has shipped with {carrier} ({service}).\n"
+    "Tracking number: {trackingNumber}\n",
+    "{number} has shipped: {carrier} tracking {trackingNumber}.",
+)
+OUT_FOR_DELIVERY = Template(
+    "out_for_delivery",
+    "Your order {number} is out for delivery",
+    "Hello {name},\n\nYour order {number} is out for delivery today.\n"
+    "Tracking number: {trackingNumber}\n",
+    "{number} is out for delivery today (tracking {trackingNumber}).",
+)
+DELIVERED = Template(
+    "delivered",
+    "Your order {number} was delivered",
+    "Hello {name},\n\nYour parcel {trackingNumber} of order {number} was delivered.\n",
+    "{number}: parcel {trackingNumber} delivered.",
+)
+RETURN_RECEIVED = Template(
+    "return_received",
+    "We received your return for order {number}",
+    "Hello {name},\n\nWe received your return for order {number} and will inspect it now.\n",
+    "We received your return for {number}.",
+)
+REFUND_ISSUED = Template(
+    "refund_issued",
+    "Your refund for order {number}",
+    "Hello {name},\n\nWe refunded {amount} {currencyCode} for your return on order {number}.\n",
+    "{number}: refund of {amount} {currencyCode} issued.",
+)
+
+
+def template_for(event: Event) -> Template | None:
+    """The message an event calls for, or None."""
+    to = event.payload.get("to")
+    if event.topic == Topic.SHIPMENT_CREATED:
+        return SHIPPED
+    if event.topic == Topic.FULFILLMENT_STATUS_CHANGED and to == "READY_FOR_PICKUP":
+        return READY
+    if event.topic == Topic.SHIPMENT_STATUS_CHANGED:
+        return {"OUT_FOR_DELIVERY": OUT_FOR_DELIVERY, "DELIVERED": DELIVERED}.get(str(to))
+    if event.topic == Topic.RETURN_STATUS_CHANGED:
+        return {"RECEIVED": RETURN_RECEIVED, "REFUNDED": REFUND_ISSUED}.get(str(to))
+    return None
+
+
+def render(template: Template, payload: Mapping[str, Any], name: str | None) -> dict[str, str]:
+    """Subject, e-mail body and SMS text; missing facts read as empty, never fail."""
+    facts: dict[str, Any] = {key: "" for key in _FIELDS}
+    facts.update({k: v for k, v in payload.items() if v is not None})
+    facts.update(payload.get("refund") or {})
+    facts["number"] = payload.get("number") or f"#{payload.get('orderId', '')}"
+    facts["name"] = name or "there"
+    return {
+        "subject": template.subject.format(**facts),
+        "email": template.email.format(**facts),
+        "sms": template.sms.format(**facts),
+    }
+
+
+_FIELDS = (
+    "locationName",
+    "address",
+    "pickupCode",
+    "collectBy",
+    "carrier",
+    "service",
+    "trackingNumber",
+    "amount",
+    "currencyCode",
+)
+
+
+async def _notify(event: Event, services: Services, template: Template) -> None:
+    order_id = event.order_id or int(event.payload.get("orderId") or 0)
+    contact = await customer_contact(services, order_id)
+    if contact is None:
+        return  # the order is gone; retrying would not bring it back
+    text = render(template, event.payload, contact.name)
+    await send_notification(
+        services,
+        channel=MessageChannel.EMAIL,
+        recipient=contact.email,
+        template=template.name,
+        subject=text["subject"],
+        body=text["email"],
+        idempotency_key=f"{event.topic}:{event.id}:{MessageChannel.EMAIL.value}",
+        order_id=order_id,
+    )
+    if contact.phone:
+        await send_notification(
+            services,
+            channel=MessageChannel.SMS,
+            recipient=contact.phone,
+            template=template.name,
+            subject=None,
+            body=text["sms"],
+            idempotency_key=f"{event.topic}:{event.id}:{MessageChannel.SMS.value}",
+            order_id=order_id,
+        )
+
+
+@hookimpl
+def omnigraph_handle_event(event: Event, services: Services) -> Awaitable[None] | None:
+    template = template_for(event)
+    if template is None:
+        return None
+    return _notify(event, services, template)

@@ -1,0 +1,463 @@
+"""Changing an order inside its remorse window: lines, address, method or pickup store.
+
+A change is the whole new wish, validated, sourced and priced like a capture: the order's
+held stock is given back first (so it may keep its own units), its fulfilment orders are
+cancelled, and new ones are made from the new plan. After the window, or once the order is
+released, a change is refused with a userError naming the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from omnigraph.db.mapping import capabilities_of, channel_policy_of, point_of, price_of
+from omnigraph.db.models import (
+    Channel,
+    Customer,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
+    Location,
+    Order,
+    OrderLine,
+    Product,
+)
+from omnigraph.domain.errors import DomainError, ErrorCode
+from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.money import Money
+from omnigraph.domain.orders import (
+    Address,
+    CatalogFacts,
+    CustomerDetails,
+    LineRequest,
+    OrderRequest,
+    order_number,
+    order_totals,
+    price_lines,
+    validate_order,
+)
+from omnigraph.domain.promise import PlanRefusal, refusal_error
+from omnigraph.domain.vocabulary import (
+    DeliveryMethod,
+    FulfillmentKind,
+    FulfillmentStatus,
+    OrderStatus,
+)
+from omnigraph.events.types import Topic
+from omnigraph.services.inventory import StockCommit, commit_stock, release_stock
+from omnigraph.services.network import (
+    network_available,
+    products_by_sku,
+    stocked_locations,
+    to_candidates,
+)
+from omnigraph.services.promise import MethodQuote, quote_method
+from omnigraph.services.resourcing import StockMoved
+from omnigraph.services.sourcing import load_inputs
+from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
+from omnigraph.services.timeline import Subject, record_change
+from omnigraph.services.transitions import locked_order, move_fulfilment
+from omnigraph.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from omnigraph.services.core import Services
+
+ATTEMPTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChange:
+    """What to change; ``None`` keeps the order's current value. ``lines`` is the whole
+    new cart (a line left out is removed, a new SKU added)."""
+
+    lines: Sequence[LineRequest] | None = None
+    shipping_address: Address | None = None
+    method: DeliveryMethod | None = None
+    pickup_location_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeOutcome:
+    order: Order
+    replayed: bool = False
+
+
+async def change_order(
+    services: Services,
+    order_id: int,
+    change: OrderChange,
+    reason: str | None = None,
+    actor: str | None = None,
+) -> ChangeOutcome:
+    """Apply ``change`` to a PENDING order inside its remorse window and return it with its
+    new promise (``promised``), totals and fulfilment orders. The same change sent again
+    changes nothing (``replayed``)."""
+    for _ in range(ATTEMPTS):
+        try:
+            return await _attempt(services, order_id, change, reason, actor)
+        except StockMoved:
+            continue
+    raise DomainError.single(
+        ("lines",), ErrorCode.INSUFFICIENT_STOCK, "the stock was taken by other orders"
+    )
+
+
+def _check_changeable(order: Order, now: datetime) -> None:
+    if order.status != OrderStatus.PENDING.value:
+        raise DomainError.single(
+            ("orderId",),
+            ErrorCode.INVALID_TRANSITION,
+            f"an order in state {order.status} can no longer be changed",
+        )
+    if order.remorse_ends_at is not None and order.remorse_ends_at <= now:
+        raise DomainError.single(
+            ("orderId",),
+            ErrorCode.INVALID_TRANSITION,
+            f"the change window ended at {order.remorse_ends_at.isoformat()}",
+        )
+
+
+def _address_of(order: Order) -> Address | None:
+    if order.ship_line1 is None:
+        return None
+    return Address(
+        name=order.ship_name or "",
+        line1=order.ship_line1,
+        line2=order.ship_line2,
+        city=order.ship_city or "",
+        region=order.ship_region,
+        postal_code=order.ship_postal_code or "",
+        country=order.ship_country or "",
+        latitude=order.ship_latitude,
+        longitude=order.ship_longitude,
+        phone=order.ship_phone,
+    )
+
+
+def _shape(request: OrderRequest) -> dict[str, Any]:
+    """What a change compares: the cart as SKU totals, the method, where it goes."""
+    return {
+        "lines": sorted((line.sku, line.quantity) for line in request.lines),
+        "method": request.method.value,
+        "address": asdict(request.shipping_address) if request.shipping_address else None,
+        "pickup": request.pickup_location_id,
+    }
+
+
+async def _current(uow: UnitOfWork, order: Order) -> tuple[OrderRequest, list[OrderLine]]:
+    rows = await uow.session.execute(
+        select(OrderLine, Product.sku)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.order_id == order.id)
+        .order_by(OrderLine.line_number)
+    )
+    lines: list[OrderLine] = []
+    wanted: list[LineRequest] = []
+    for line, sku in rows:
+        lines.append(line)
+        if line.quantity > line.quantity_cancelled:
+            wanted.append(LineRequest(sku, line.quantity - line.quantity_cancelled))
+    channel = await uow.session.get(Channel, order.channel_id)
+    customer = await uow.session.get(Customer, order.customer_id)
+    assert channel is not None and customer is not None
+    method = DeliveryMethod(order.delivery_method)
+    request = OrderRequest(
+        channel=channel.code,
+        method=method,
+        lines=wanted,
+        customer=CustomerDetails(customer.email, customer.name, customer.phone),
+        shipping_address=_address_of(order),
+        pickup_location_id=order.pickup_location_id,
+    )
+    return request, lines
+
+
+def _merged(current: OrderRequest, change: OrderChange) -> OrderRequest:
+    method = change.method or current.method
+    collecting = method.is_collection
+    pickup = change.pickup_location_id if change.pickup_location_id is not None else None
+    if pickup is None and collecting and current.method.is_collection:
+        pickup = current.pickup_location_id
+    address = change.shipping_address
+    if address is None and not collecting and not current.method.is_collection:
+        address = current.shipping_address
+    return OrderRequest(
+        channel=current.channel,
+        method=method,
+        lines=list(change.lines) if change.lines is not None else list(current.lines),
+        customer=current.customer,
+        shipping_address=None if collecting else address,
+        pickup_location_id=pickup if collecting else None,
+    )
+
+
+async def _attempt(
+    services: Services,
+    order_id: int,
+    change: OrderChange,
+    reason: str | None,
+    actor: str | None,
+) -> ChangeOutcome:
+    async with services.unit_of_work(actor=actor) as uow:
+        session = uow.session
+        order = await locked_order(uow, order_id)
+        now = services.clock()
+        _check_changeable(order, now)
+        current, lines = await _current(uow, order)
+        request = _merged(current, change)
+        if _shape(request) == _shape(current):
+            return ChangeOutcome(order, replayed=True)
+        channel = await session.get(Channel, order.channel_id)
+        assert channel is not None
+        products = await products_by_sku(session, [line.sku for line in request.lines])
+        pickup = (
+            await session.get(Location, request.pickup_location_id)
+            if request.pickup_location_id is not None
+            else None
+        )
+        validate_order(
+            request,
+            CatalogFacts(
+                channel=channel_policy_of(channel),
+                prices={sku: price_of(p) for sku, p in products.items()},
+                pickup_capabilities=capabilities_of(pickup) if pickup else None,
+                pickup_location_known=pickup is not None,
+            ),
+        )
+        why = reason or "changed inside the remorse window"
+        await _give_back(uow, order, why)
+        address = request.shipping_address
+        if pickup is not None:
+            destination = point_of(pickup)
+        else:
+            assert address is not None and address.latitude is not None
+            assert address.longitude is not None  # validate_order requires coordinates
+            destination = GeoPoint(address.latitude, address.longitude)
+        limits = await ruled_and_locked(uow, channel.code, products.values())
+        stocked = await stocked_locations(session, products)
+        await check_sellable(
+            uow,
+            limits,
+            channel.code,
+            request.customer.email,
+            request.lines,
+            products,
+            network_available(stocked),
+        )
+        quote = await quote_method(
+            services,
+            request.method,
+            {line.sku: line.quantity for line in request.lines},
+            products,
+            to_candidates(stocked, destination),
+            {s.location.id: s.location for s in stocked},
+            destination,
+            address.postal_code if address else None,
+            now,
+            pickup_location_id=pickup.id if pickup else None,
+            currency=order.currency,
+            channel=channel.code,
+            inputs=await load_inputs(session, services, stocked, products, now),
+            backorders=False,
+        )
+        if isinstance(quote, PlanRefusal):
+            raise refusal_error(quote)
+        by_sku = await _relined(uow, order, lines, request, products)
+        _apply_order_fields(order, request, quote, products, now)
+        await _new_fulfilments(uow, order, request.method, quote, by_sku, products, why)
+        record_change(
+            uow,
+            order_id=order.id,
+            subject=Subject.ORDER,
+            subject_id=order.id,
+            before=order.status,
+            after=order.status,
+            reason=why,
+            details={"before": _shape(current), "after": _shape(request)},
+            publish=False,
+        )
+        uow.record(
+            Topic.ORDER_CHANGED,
+            "order",
+            order.id,
+            {
+                "orderId": order.id,
+                "number": order_number(order.id),
+                "reason": why,
+                "deliveryMethod": order.delivery_method,
+                "lines": [{"sku": sku, "quantity": qty} for sku, qty in _shape(request)["lines"]],
+                "total": {
+                    "amount": str(Money(order.total_minor, order.currency).amount),
+                    "currencyCode": order.currency,
+                },
+                "promised": {
+                    "earliest": quote.window.earliest.isoformat(),
+                    "latest": quote.window.latest.isoformat(),
+                },
+                "locationIds": list(quote.plan.location_ids),
+            },
+            order_id=order.id,
+        )
+        await session.flush()
+        await uow.commit()
+        return ChangeOutcome(order)
+
+
+async def _give_back(uow: UnitOfWork, order: Order, reason: str) -> None:
+    """Release what the order holds and cancel its (still OPEN) fulfilment orders."""
+    rows = await uow.session.execute(
+        select(FulfillmentOrder, FulfillmentOrderLine, OrderLine.product_id, Product.sku)
+        .join(
+            FulfillmentOrderLine, FulfillmentOrderLine.fulfillment_order_id == FulfillmentOrder.id
+        )
+        .join(OrderLine, OrderLine.id == FulfillmentOrderLine.order_line_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(
+            FulfillmentOrder.order_id == order.id,
+            FulfillmentOrder.status == FulfillmentStatus.OPEN.value,
+        )
+    )
+    releases: list[StockCommit] = []
+    fulfilments: dict[int, FulfillmentOrder] = {}
+    for fulfilment, fo_line, product_id, sku in rows:
+        fulfilments[fulfilment.id] = fulfilment
+        releases.append(StockCommit(fulfilment.location_id, product_id, sku, fo_line.quantity))
+    await release_stock(uow, releases, order.id)
+    for fulfilment in fulfilments.values():
+        move_fulfilment(uow, fulfilment, FulfillmentStatus.CANCELLED, reason)
+
+
+async def _relined(
+    uow: UnitOfWork,
+    order: Order,
+    lines: list[OrderLine],
+    request: OrderRequest,
+    products: dict[str, Product],
+) -> dict[str, OrderLine]:
+    """Order lines matching the new cart: kept lines take the new quantity and today's
+    price, removed ones are fully cancelled, new SKUs get new line numbers."""
+    wanted = {line.sku: line.quantity for line in request.lines}
+    by_product = {line.product_id: line for line in lines}
+    by_sku: dict[str, OrderLine] = {}
+    next_number = max((line.line_number for line in lines), default=0) + 1
+    for sku, quantity in wanted.items():
+        product = products[sku]
+        line = by_product.get(product.id)
+        if line is None:
+            line = OrderLine(
+                order_id=order.id,
+                line_number=next_number,
+                product_id=product.id,
+                quantity=quantity,
+                quantity_cancelled=0,
+                unit_price_minor=product.price_minor,
+            )
+            next_number += 1
+            uow.session.add(line)
+        else:
+            line.quantity_cancelled = 0
+            line.quantity = quantity
+            line.unit_price_minor = product.price_minor
+        by_sku[sku] = line
+    kept = {products[sku].id for sku in wanted}
+    for line in lines:
+        if line.product_id not in kept:
+            line.quantity_cancelled = line.quantity
+    await uow.session.flush()
+    return by_sku
+
+
+def _apply_order_fields(
+    order: Order,
+    request: OrderRequest,
+    quote: MethodQuote,
+    products: dict[str, Product],
+    now: datetime,
+) -> None:
+    priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
+    totals = order_totals(priced, quote.price)
+    address = request.shipping_address
+    order.delivery_method = request.method.value
+    order.pickup_location_id = request.pickup_location_id
+    order.ship_name = address.name if address else None
+    order.ship_line1 = address.line1 if address else None
+    order.ship_line2 = address.line2 if address else None
+    order.ship_city = address.city if address else None
+    order.ship_region = address.region if address else None
+    order.ship_postal_code = address.postal_code if address else None
+    order.ship_country = address.country.upper() if address else None
+    order.ship_phone = address.phone if address else None
+    order.ship_latitude = address.latitude if address else None
+    order.ship_longitude = address.longitude if address else None
+    order.subtotal_minor = totals.subtotal.minor
+    order.shipping_minor = totals.shipping.minor
+    order.total_minor = totals.total.minor
+    order.promised_earliest = quote.window.earliest
+    order.promised_latest = quote.window.latest
+    order.updated_at = now
+
+
+async def _new_fulfilments(
+    uow: UnitOfWork,
+    order: Order,
+    method: DeliveryMethod,
+    quote: MethodQuote,
+    lines: dict[str, OrderLine],
+    products: dict[str, Product],
+    reason: str,
+) -> None:
+    kind = FulfillmentKind.PICKUP if method.is_collection else FulfillmentKind.SHIP
+    commits: list[StockCommit] = []
+    for allocation in quote.plan.allocations:
+        fulfilment = FulfillmentOrder(
+            order_id=order.id,
+            location_id=allocation.candidate.location_id,
+            kind=kind.value,
+            status=FulfillmentStatus.OPEN.value,
+            distance_km=round(allocation.candidate.distance_km, 3),
+            created_at=uow.now(),
+            updated_at=uow.now(),
+        )
+        uow.session.add(fulfilment)
+        await uow.session.flush()
+        uow.session.add_all(
+            FulfillmentOrderLine(
+                fulfillment_order_id=fulfilment.id, order_line_id=lines[sku].id, quantity=qty
+            )
+            for sku, qty in allocation.quantities.items()
+        )
+        commits.extend(
+            StockCommit(fulfilment.location_id, products[sku].id, sku, qty)
+            for sku, qty in allocation.quantities.items()
+        )
+        uow.record(
+            Topic.FULFILLMENT_CREATED,
+            "fulfillment_order",
+            fulfilment.id,
+            {
+                "fulfillmentOrderId": fulfilment.id,
+                "locationId": fulfilment.location_id,
+                "kind": kind.value,
+                "status": fulfilment.status,
+                "lines": dict(allocation.quantities),
+                "reason": reason,
+            },
+            order_id=order.id,
+        )
+        record_change(
+            uow,
+            order_id=order.id,
+            subject=Subject.FULFILLMENT_ORDER,
+            subject_id=fulfilment.id,
+            before=None,
+            after=FulfillmentStatus.OPEN.value,
+            reason=reason,
+            details={"locationId": fulfilment.location_id, "kind": kind.value},
+            publish=False,
+        )
+    if not await commit_stock(uow, commits, order.id):
+        raise StockMoved

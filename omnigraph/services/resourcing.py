@@ -1,0 +1,372 @@
+"""Re-routing units a location cannot fulfil (a rejection, a short pick) to other locations.
+
+The units are sourced with the same engine as capture (``services.promise.quote_method``)
+from every location with available stock except the ones excluded, committed there, and
+released at once as new fulfilment orders; units no location has are backordered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy import select
+
+from omnigraph.db.mapping import point_of
+from omnigraph.db.models import (
+    Backorder,
+    Channel,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
+    Location,
+    Order,
+    OrderLine,
+    Product,
+    Transfer,
+)
+from omnigraph.domain.errors import DomainError, ErrorCode
+from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.promise import PlanRefusal
+from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentKind, FulfillmentStatus
+from omnigraph.events.types import Topic
+from omnigraph.services.inventory import StockCommit, commit_stock
+from omnigraph.services.network import StockedLocation, stocked_locations, to_candidates
+from omnigraph.services.promise import MethodQuote, quote_method
+from omnigraph.services.release import release_fulfilment
+from omnigraph.services.sourcing import SourcingInputs, load_inputs
+from omnigraph.services.timeline import Subject, record_change
+from omnigraph.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from omnigraph.services.core import Services
+
+T = TypeVar("T")
+# Another order may take the stock between planning and committing; each attempt plans
+# again from fresh stock, as capture does.
+ATTEMPTS = 20
+
+
+class StockMoved(Exception):
+    """A planned location lost the stock to a concurrent order; plan the whole call again."""
+
+
+async def retrying(operation: Callable[[], Awaitable[T]]) -> T:
+    """Run a use case that re-routes, again from the start while its stock keeps moving."""
+    for _ in range(ATTEMPTS):
+        try:
+            return await operation()
+        except StockMoved:
+            continue
+    raise DomainError.single(
+        ("fulfillmentOrderId",),
+        ErrorCode.INSUFFICIENT_STOCK,
+        "the stock to re-route to was taken by other orders; try again",
+    )
+
+
+@dataclass
+class Rerouting:
+    """New fulfilment orders, and units (by order line id) left backordered."""
+
+    fulfilments: list[FulfillmentOrder] = field(default_factory=list)
+    backordered: dict[int, int] = field(default_factory=dict)
+
+
+def _destination(order: Order, pickup: Location | None) -> GeoPoint:
+    if pickup is not None:
+        return point_of(pickup)
+    if order.ship_latitude is None or order.ship_longitude is None:
+        raise RuntimeError(f"order {order.id} has neither a pickup location nor coordinates")
+    return GeoPoint(order.ship_latitude, order.ship_longitude)
+
+
+async def reroute(
+    services: Services,
+    uow: UnitOfWork,
+    order: Order,
+    units: Mapping[int, int],
+    exclude: Collection[int],
+    reason: str,
+    *,
+    transfer: bool = False,
+) -> Rerouting:
+    """Source ``units`` (order line id -> quantity) away from ``exclude`` location ids.
+
+    The whole set is planned first; if no plan covers it, each SKU is planned on its own,
+    and a SKU no location can take is backordered. With ``transfer``, a pickup order's SKU
+    its store cannot supply is first sent there from another location (a TRANSFER
+    fulfilment order; the order's ready-by date moves to the expected arrival). Raises
+    ``StockMoved`` when a commit loses a race (the caller runs the use case again through
+    ``retrying``).
+    """
+    session = uow.session
+    wanted = {line_id: qty for line_id, qty in units.items() if qty > 0}
+    outcome = Rerouting()
+    if not wanted:
+        return outcome
+    rows = await session.execute(
+        select(OrderLine, Product)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.id.in_(list(wanted)))
+    )
+    line_of_sku: dict[str, OrderLine] = {}
+    products: dict[str, Product] = {}
+    for line, product in rows:
+        line_of_sku[product.sku] = line
+        products[product.sku] = product
+    pickup = (
+        await session.get(Location, order.pickup_location_id)
+        if order.pickup_location_id is not None
+        else None
+    )
+    destination = _destination(order, pickup)
+    stocked = [
+        item
+        for item in await stocked_locations(session, products)
+        if item.location.id not in set(exclude)
+    ]
+    locations = {item.location.id: item.location for item in stocked}
+    method = DeliveryMethod(order.delivery_method)
+    channel = await session.scalar(select(Channel.code).where(Channel.id == order.channel_id))
+    assert channel is not None  # orders.channel_id is a foreign key
+    now = services.clock()
+    # The same rules, day counts and supply as capture; capture's engine, capture's choices.
+    inputs = await load_inputs(session, services, stocked, products, now)
+
+    async def quote(quantities: dict[str, int]) -> MethodQuote | PlanRefusal:
+        return await quote_method(
+            services,
+            method,
+            quantities,
+            products,
+            to_candidates(stocked, destination),
+            locations,
+            destination,
+            order.ship_postal_code,
+            now,
+            pickup_location_id=pickup.id if pickup is not None else None,
+            currency=order.currency,
+            channel=channel,
+            inputs=inputs,
+            # Re-routed units are committed now; waiting for supply is a backorder instead.
+            backorders=False,
+        )
+
+    by_sku = {sku: wanted[line.id] for sku, line in line_of_sku.items()}
+    whole = await quote(by_sku)
+    plans: list[MethodQuote] = []
+    if isinstance(whole, MethodQuote):
+        plans.append(whole)
+    else:
+        for sku, qty in sorted(by_sku.items()):
+            single = await quote({sku: qty})
+            if isinstance(single, MethodQuote):
+                plans.append(single)
+            else:
+                outcome.backordered[line_of_sku[sku].id] = qty
+    kind = FulfillmentKind.PICKUP if method.is_collection else FulfillmentKind.SHIP
+    for plan in plans:
+        for allocation in plan.plan.allocations:
+            outcome.fulfilments.append(
+                await new_fulfilment(
+                    uow,
+                    order,
+                    kind,
+                    allocation.candidate.location_id,
+                    round(allocation.candidate.distance_km, 3),
+                    {line_of_sku[sku]: qty for sku, qty in allocation.quantities.items()},
+                    products,
+                    reason,
+                )
+            )
+    if transfer and pickup is not None:
+        for sku, line in sorted(line_of_sku.items()):
+            missing = outcome.backordered.get(line.id, 0)
+            if not missing:
+                continue
+            route = _Route(services, uow, order, stocked, locations, products, channel, inputs)
+            moved = await route.transfer(pickup, line, sku, missing, reason)
+            if moved:
+                outcome.fulfilments.extend(moved)
+                del outcome.backordered[line.id]
+    for line_id, qty in sorted(outcome.backordered.items()):
+        await _backorder(uow, order, line_id, qty, reason)
+    return outcome
+
+
+@dataclass(frozen=True)
+class _Route:
+    """What a transfer is planned from: the re-route's stock, rules and locations."""
+
+    services: Services
+    uow: UnitOfWork
+    order: Order
+    stocked: list[StockedLocation]
+    locations: Mapping[int, Location]
+    products: Mapping[str, Product]
+    channel: str
+    inputs: SourcingInputs
+
+    async def transfer(
+        self, store: Location, line: OrderLine, sku: str, quantity: int, reason: str
+    ) -> list[FulfillmentOrder]:
+        """TRANSFER fulfilment orders bringing ``quantity`` of ``sku`` to ``store``, planned
+        like a standard shipment to the store's address; none when nobody can send them."""
+        destination = point_of(store)
+        sources = [item for item in self.stocked if item.location.id != store.id]
+        quote = await quote_method(
+            self.services,
+            DeliveryMethod.SHIP_STANDARD,
+            {sku: quantity},
+            self.products,
+            to_candidates(sources, destination),
+            self.locations,
+            destination,
+            store.postal_code,
+            self.services.clock(),
+            currency=self.order.currency,
+            channel=self.channel,
+            inputs=self.inputs,
+            backorders=False,
+        )
+        if not isinstance(quote, MethodQuote):
+            return []
+        arrival = quote.window.latest
+        created: list[FulfillmentOrder] = []
+        for allocation in quote.plan.allocations:
+            fulfilment = await new_fulfilment(
+                self.uow,
+                self.order,
+                FulfillmentKind.TRANSFER,
+                allocation.candidate.location_id,
+                round(allocation.candidate.distance_km, 3),
+                {line: allocation.quantities[sku]},
+                self.products,
+                reason,
+                extra={"transferTo": store.id, "expectedArrival": arrival.isoformat()},
+            )
+            self.uow.session.add(
+                Transfer(
+                    fulfillment_order_id=fulfilment.id,
+                    destination_location_id=store.id,
+                    expected_arrival=arrival,
+                )
+            )
+            created.append(fulfilment)
+        self._ready_by(store, arrival)
+        return created
+
+    def _ready_by(self, store: Location, arrival: date) -> None:
+        order = self.order
+        if order.promised_latest is not None and order.promised_latest >= arrival:
+            return
+        before = {
+            "earliest": order.promised_earliest.isoformat() if order.promised_earliest else None,
+            "latest": order.promised_latest.isoformat() if order.promised_latest else None,
+        }
+        order.promised_earliest = max(order.promised_earliest or arrival, arrival)
+        order.promised_latest = arrival
+        record_change(
+            self.uow,
+            order_id=order.id,
+            subject=Subject.ORDER,
+            subject_id=order.id,
+            before=order.status,
+            after=order.status,
+            reason=f"ready-by moved: a transfer reaches {store.code} by {arrival.isoformat()}",
+            details={"promisedBefore": before, "promisedLatest": arrival.isoformat()},
+            publish=False,
+        )
+
+
+async def new_fulfilment(
+    uow: UnitOfWork,
+    order: Order,
+    kind: FulfillmentKind,
+    location_id: int,
+    distance_km: float,
+    quantities: Mapping[OrderLine, int],
+    products: Mapping[str, Product],
+    reason: str,
+    extra: Mapping[str, object] | None = None,
+) -> FulfillmentOrder:
+    now = uow.now()
+    fulfilment = FulfillmentOrder(
+        order_id=order.id,
+        location_id=location_id,
+        kind=kind.value,
+        status=FulfillmentStatus.OPEN.value,
+        distance_km=distance_km,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(fulfilment)
+    await uow.session.flush()
+    uow.session.add_all(
+        FulfillmentOrderLine(fulfillment_order_id=fulfilment.id, order_line_id=line.id, quantity=q)
+        for line, q in quantities.items()
+    )
+    sku_of = {product.id: sku for sku, product in products.items()}
+    commits = [
+        StockCommit(location_id, line.product_id, sku_of[line.product_id], qty)
+        for line, qty in quantities.items()
+    ]
+    if not await commit_stock(uow, commits, order.id):
+        raise StockMoved
+    uow.record(
+        Topic.FULFILLMENT_CREATED,
+        "fulfillment_order",
+        fulfilment.id,
+        {
+            "fulfillmentOrderId": fulfilment.id,
+            "locationId": location_id,
+            "kind": kind.value,
+            "status": fulfilment.status,
+            "lines": {sku_of[line.product_id]: qty for line, qty in quantities.items()},
+            "reason": reason,
+            **(extra or {}),
+        },
+        order_id=order.id,
+    )
+    record_change(
+        uow,
+        order_id=order.id,
+        subject=Subject.FULFILLMENT_ORDER,
+        subject_id=fulfilment.id,
+        before=None,
+        after=FulfillmentStatus.OPEN.value,
+        reason=reason,
+        details={"locationId": location_id, "kind": kind.value},
+        publish=False,
+    )
+    await release_fulfilment(uow, fulfilment, reason)
+    return fulfilment
+
+
+async def _backorder(
+    uow: UnitOfWork, order: Order, line_id: int, quantity: int, reason: str
+) -> Backorder:
+    line = await uow.session.get(OrderLine, line_id)
+    assert line is not None
+    backorder = Backorder(
+        order_id=order.id,
+        order_line_id=line_id,
+        quantity=quantity,
+        reason=reason,
+        created_at=uow.now(),
+    )
+    uow.session.add(backorder)
+    await uow.session.flush()
+    record_change(
+        uow,
+        order_id=order.id,
+        subject=Subject.BACKORDER,
+        subject_id=backorder.id,
+        before=None,
+        after="BACKORDERED",
+        reason=reason,
+        details={"lineNumber": line.line_number, "quantity": quantity},
+    )
+    return backorder

@@ -1,0 +1,256 @@
+"""What the sourcing engine needs from the database and the plugins, loaded in one place.
+
+Promises, order capture and simulation all call ``omnigraph.domain.sourcing.decide`` with
+inputs built here, so they apply the same rules, costs, capacities and supply.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from omnigraph.db.models import (
+    FulfillmentOrder,
+    InventoryLevel,
+    Location,
+    Product,
+    SourcingExclusion,
+    SourcingMarginRule,
+    SourcingMethodRule,
+)
+from omnigraph.db.models.sourcing import ALL_CHANNELS
+from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.money import Money
+from omnigraph.domain.promise import Candidate, EligibilityRule
+from omnigraph.domain.rating import RateTable, us_ground_and_express
+from omnigraph.domain.sourcing import (
+    ChannelPolicy,
+    CostTerm,
+    IncomingSupply,
+    MarginRule,
+    MethodPolicy,
+    PickLabour,
+    SourcingCandidate,
+    SourcingRules,
+)
+from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, LocationType
+from omnigraph.services.network import StockedLocation, to_candidates
+
+if TYPE_CHECKING:
+    from omnigraph.services.core import Services
+
+# Fulfilment orders that no longer use a location's daily capacity.
+_NOT_COUNTED = (FulfillmentStatus.CANCELLED.value, FulfillmentStatus.REJECTED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class SourcingInputs:
+    """Rules and per-location facts for one decision (or a batch at the same moment).
+
+    ``orders_today`` counts each location's fulfilment orders since its local midnight;
+    ``incoming`` is supply with an expected date per location; ``supply_locations`` are
+    locations with incoming supply of the cart but nothing available now (backorder
+    sources that the stock query alone would not find).
+    """
+
+    rules: SourcingRules
+    orders_today: Mapping[int, int] = field(default_factory=dict)
+    incoming: Mapping[int, tuple[IncomingSupply, ...]] = field(default_factory=dict)
+    supply_locations: tuple[Location, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PluginSourcing:
+    filters: tuple[EligibilityRule, ...]
+    terms: tuple[CostTerm, ...]
+
+
+def plugin_sourcing(services: Services) -> PluginSourcing:
+    """Split what ``omnigraph_sourcing_rules`` returned: ``check`` filters, ``cost`` terms."""
+    filters: list[EligibilityRule] = []
+    terms: list[CostTerm] = []
+    for item in services.sourcing_rules:
+        if callable(getattr(item, "check", None)):
+            filters.append(item)
+        if callable(getattr(item, "cost", None)):
+            terms.append(item)  # type: ignore[arg-type]
+    return PluginSourcing(tuple(filters), tuple(terms))
+
+
+def sourcing_rates(services: Services) -> RateTable:
+    """The rate table the engine costs plans with.
+
+    A carrier may expose ``rate_table`` (a domain ``RateTable``) for the engine to cost
+    with; otherwise the built-in US ground/express table is used, which is also the
+    table-rate plugin's default card. Customer prices always come from the carriers.
+    """
+    currency = services.settings.default_currency
+    for carrier in services.carriers:
+        table = getattr(carrier, "rate_table", None)
+        if isinstance(table, RateTable) and table.currency == currency:
+            return table
+    return us_ground_and_express(currency)
+
+
+def policy_of(row: SourcingMethodRule, currency: str) -> MethodPolicy:
+    return MethodPolicy(
+        max_distance_km=row.max_distance_km,
+        min_stock={LocationType(k): int(v) for k, v in (row.min_stock or {}).items()},
+        promise_business_days=row.promise_business_days,
+        max_packages=row.max_packages,
+        split_penalty=None
+        if row.split_penalty_minor is None
+        else Money(row.split_penalty_minor, currency),
+        allow_backorder=row.allow_backorder,
+    )
+
+
+async def load_rules(session: AsyncSession, currency: str) -> SourcingRules:
+    """Every stored sourcing rule as one validated ``SourcingRules``."""
+    methods: dict[DeliveryMethod, MethodPolicy] = {}
+    channel_methods: dict[str, dict[DeliveryMethod, MethodPolicy]] = defaultdict(dict)
+    for row in await session.scalars(select(SourcingMethodRule).order_by(SourcingMethodRule.id)):
+        method = DeliveryMethod(row.method)
+        if row.channel == ALL_CHANNELS:
+            methods[method] = policy_of(row, currency)
+        else:
+            channel_methods[row.channel][method] = policy_of(row, currency)
+    exclusions = {row.channel: row for row in await session.scalars(select(SourcingExclusion))}
+    channels: dict[str, ChannelPolicy] = {}
+    for code in sorted(set(channel_methods) | set(exclusions)):
+        excluded = exclusions.get(code)
+        channels[code] = ChannelPolicy(
+            excluded_location_ids=frozenset(excluded.location_ids if excluded else ()),
+            excluded_location_types=frozenset(
+                LocationType(t) for t in (excluded.location_types if excluded else ())
+            ),
+            methods=channel_methods.get(code, {}),
+        )
+    margin_row = await session.scalar(select(SourcingMarginRule).order_by(SourcingMarginRule.id))
+    margin = (
+        None
+        if margin_row is None
+        else MarginRule(
+            Money(margin_row.threshold_minor, currency),
+            LocationType(margin_row.prefer),
+            LocationType(margin_row.over),
+        )
+    )
+    return SourcingRules(currency=currency, methods=methods, channels=channels, margin=margin)
+
+
+def _local_midnights(locations: Iterable[Location], now: datetime) -> dict[datetime, list[int]]:
+    """Locations grouped by the UTC instant their local day began."""
+    grouped: dict[datetime, list[int]] = defaultdict(list)
+    for location in locations:
+        zone = ZoneInfo(location.timezone)
+        local_day = now.astimezone(zone).date()
+        start = datetime.combine(local_day, time.min, tzinfo=zone).astimezone(UTC)
+        grouped[start].append(location.id)
+    return grouped
+
+
+async def orders_today(
+    session: AsyncSession, locations: Iterable[Location], now: datetime
+) -> dict[int, int]:
+    """Fulfilment orders each location received since its local midnight, in one query.
+
+    Only locations with a daily capacity are counted: the others have nothing to check.
+    """
+    limited = [location for location in locations if location.daily_capacity > 0]
+    if not limited:
+        return {}
+    # Each location is in exactly one time zone group, so each row meets its own midnight.
+    since_midnight = or_(
+        *(
+            and_(FulfillmentOrder.location_id.in_(ids), FulfillmentOrder.created_at >= start)
+            for start, ids in _local_midnights(limited, now).items()
+        )
+    )
+    rows = await session.execute(
+        select(FulfillmentOrder.location_id, func.count())
+        .where(since_midnight, FulfillmentOrder.status.not_in(_NOT_COUNTED))
+        .group_by(FulfillmentOrder.location_id)
+    )
+    return {location_id: int(count) for location_id, count in rows}
+
+
+async def incoming_supply(
+    session: AsyncSession, products: Mapping[str, Product]
+) -> tuple[dict[int, tuple[IncomingSupply, ...]], dict[int, Location]]:
+    """Supply with an expected date per location, and those locations' rows."""
+    if not products:
+        return {}, {}
+    sku_by_id = {product.id: sku for sku, product in products.items()}
+    L = InventoryLevel
+    rows = await session.execute(
+        select(Location, L.product_id, L.incoming, L.incoming_expected_at)
+        .join(L, L.location_id == Location.id)
+        .where(L.product_id.in_(sku_by_id), L.incoming > 0, L.incoming_expected_at.is_not(None))
+        .order_by(Location.id, L.product_id)
+    )
+    supply: dict[int, list[IncomingSupply]] = defaultdict(list)
+    locations: dict[int, Location] = {}
+    for location, product_id, quantity, expected_at in rows:
+        if expected_at is None:  # excluded by the query; narrows the type
+            continue
+        locations[location.id] = location
+        expected = expected_at.astimezone(ZoneInfo(location.timezone)).date()
+        supply[location.id].append(IncomingSupply(sku_by_id[product_id], quantity, expected))
+    return {lid: tuple(items) for lid, items in supply.items()}, locations
+
+
+async def load_inputs(
+    session: AsyncSession,
+    services: Services,
+    stocked: Sequence[StockedLocation],
+    products: Mapping[str, Product],
+    now: datetime,
+) -> SourcingInputs:
+    """Rules, today's order counts and incoming supply for a cart's candidate locations."""
+    rules = await load_rules(session, services.settings.default_currency)
+    incoming, supply_rows = await incoming_supply(session, products)
+    stocked_ids = {item.location.id for item in stocked}
+    extra = tuple(row for lid, row in sorted(supply_rows.items()) if lid not in stocked_ids)
+    counted = [item.location for item in stocked] + list(extra)
+    return SourcingInputs(rules, await orders_today(session, counted, now), incoming, extra)
+
+
+def sourcing_candidates(
+    candidates: Sequence[Candidate],
+    locations: Mapping[int, Location],
+    inputs: SourcingInputs,
+    destination: GeoPoint,
+    currency: str,
+) -> list[SourcingCandidate]:
+    """Candidates with pick labour, capacity, today's orders and incoming supply."""
+    known = {c.location_id for c in candidates}
+    supply_only = to_candidates(
+        (StockedLocation(row, {}) for row in inputs.supply_locations if row.id not in known),
+        destination,
+    )
+    rows = {**{row.id: row for row in inputs.supply_locations}, **locations}
+    found: list[SourcingCandidate] = []
+    for candidate in [*candidates, *supply_only]:
+        row = rows.get(candidate.location_id)
+        pick = row.pick_cost_minor if row is not None and row.currency == currency else 0
+        capacity = row.daily_capacity if row is not None else 0
+        found.append(
+            SourcingCandidate(
+                candidate,
+                # A location's pick cost is per line picked (a walk to the bin).
+                labour=PickLabour(Money(pick, currency), Money.zero(currency)),
+                orders_today=inputs.orders_today.get(candidate.location_id, 0),
+                # 0 (the column's default) means no capacity was configured.
+                daily_capacity=capacity if capacity > 0 else None,
+                incoming=inputs.incoming.get(candidate.location_id, ()),
+            )
+        )
+    return found

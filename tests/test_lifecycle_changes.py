@@ -1,0 +1,155 @@
+"""Changes inside the remorse window re-source and re-promise; after it they are refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from omnigraph.testing import Harness
+from tests.factories import Network, ledger_discrepancies
+from tests.lifecycle import (
+    RELEASE,
+    act,
+    codes,
+    done,
+    events_since,
+    last_event_id,
+    place,
+    read_order,
+    snapshot,
+    stock,
+)
+from tests.test_api_orders import order_input
+
+TEE, MUG = 1, 2
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+CHANGE = """
+mutation($input: ChangeOrderInput!) {
+  changeOrder(input: $input) {
+    order {
+      id status deliveryMethod
+      subtotal { amount } total { amount }
+      promised { earliest latest }
+      shippingAddress { city }
+      pickupLocation { code }
+      lines { lineNumber quantity quantityCancelled product { sku } }
+      fulfillmentOrders { status location { code } lines { quantity product { sku } } }
+    }
+    replayed
+    userErrors { field code message }
+  }
+}
+"""
+
+
+async def test_a_change_inside_the_window_re_sources_and_re_prices(
+    harness: Harness, network: Network
+) -> None:
+    harness.services.clock = lambda: NOW
+    order = await place(harness, order_input())
+    assert await stock(harness, network.loop, TEE) == (3, 2, 0)
+
+    before = await last_event_id(harness)
+    changed = await done(
+        harness,
+        CHANGE,
+        orderId=order["id"],
+        lines=[{"sku": "TEE-001", "quantity": 1}, {"sku": "MUG-002", "quantity": 1}],
+        reason="customer called",
+    )
+    view = changed["order"]
+    assert view["status"] == "PENDING"
+    assert view["subtotal"]["amount"] == "39.50"
+    assert view["promised"]["earliest"] <= view["promised"]["latest"]
+    assert [(line["product"]["sku"], line["quantity"]) for line in view["lines"]] == [
+        ("TEE-001", 1),
+        ("MUG-002", 1),
+    ]
+    old, new = view["fulfillmentOrders"]
+    assert old["status"] == "CANCELLED"
+    assert new["status"] == "OPEN" and new["location"]["code"] == "ST-LOOP"
+    assert await stock(harness, network.loop, TEE) == (3, 1, 0)
+    assert await stock(harness, network.loop, MUG) == (1, 1, 0)
+    [event] = await events_since(harness, before, ["order.changed"])
+    assert event.payload["reason"] == "customer called"
+    assert event.payload["total"]["amount"] == view["total"]["amount"]
+
+    again = await done(
+        harness,
+        CHANGE,
+        orderId=order["id"],
+        lines=[{"sku": "MUG-002", "quantity": 1}, {"sku": "TEE-001", "quantity": 1}],
+    )
+    assert again["replayed"] is True
+    assert len(again["order"]["fulfillmentOrders"]) == 2
+
+    # To a pickup at Evanston: the Loop's units go back, Evanston's are held.
+    collect = await done(
+        harness,
+        CHANGE,
+        orderId=order["id"],
+        deliveryMethod="PICKUP",
+        pickupLocationId=str(network.evanston),
+        lines=[{"sku": "TEE-001", "quantity": 2}],
+    )
+    view = collect["order"]
+    assert view["deliveryMethod"] == "PICKUP"
+    assert view["pickupLocation"]["code"] == "ST-EVANSTON"
+    assert view["shippingAddress"] is None
+    assert [line["quantityCancelled"] for line in view["lines"]] == [0, 1]
+    assert await stock(harness, network.loop, TEE) == (3, 0, 0)
+    assert await stock(harness, network.loop, MUG) == (1, 0, 0)
+    assert await stock(harness, network.evanston, TEE) == (8, 2, 0)
+    timeline = (await read_order(harness, order["id"]))["timeline"]
+    changes = [e for e in timeline if e["subjectType"] == "ORDER"]
+    assert [e["reason"] for e in changes] == [
+        "captured on WEB",
+        "customer called",
+        "changed inside the remorse window",
+    ]
+    assert changes[-1]["details"]["after"]["method"] == "PICKUP"
+    assert await ledger_discrepancies(harness.services) == []
+
+
+async def test_a_change_that_cannot_be_served_changes_nothing(
+    harness: Harness, network: Network
+) -> None:
+    harness.services.clock = lambda: NOW
+    order = await place(harness, order_input())
+    unchanged = await snapshot(harness)
+    unknown = await act(
+        harness, CHANGE, orderId=order["id"], lines=[{"sku": "NOPE-9", "quantity": 1}]
+    )
+    assert codes(unknown) == ["UNKNOWN_SKU"]
+    assert unknown["userErrors"][0]["field"] == ["input", "lines", "0", "sku"]
+    too_many = await act(
+        harness, CHANGE, orderId=order["id"], lines=[{"sku": "TEE-001", "quantity": 500}]
+    )
+    assert codes(too_many) == ["INSUFFICIENT_STOCK"]
+    no_store = await act(harness, CHANGE, orderId=order["id"], deliveryMethod="PICKUP")
+    assert no_store["userErrors"] and no_store["order"] is None
+    assert await snapshot(harness) == unchanged
+    view = await read_order(harness, order["id"])
+    assert [fo["status"] for fo in view["fulfillmentOrders"]] == ["OPEN"]
+
+
+async def test_changes_are_refused_after_the_window_and_after_release(
+    harness: Harness, network: Network
+) -> None:
+    harness.services.clock = lambda: NOW
+    late = await place(harness, order_input())
+    released = await place(harness, order_input(customer={"email": "b@example.com"}))
+    await done(harness, RELEASE, orderId=released["id"])
+    unchanged = await snapshot(harness)
+    refused = await act(
+        harness, CHANGE, orderId=released["id"], lines=[{"sku": "TEE-001", "quantity": 1}]
+    )
+    assert codes(refused) == ["INVALID_TRANSITION"]
+    assert refused["userErrors"][0]["field"] == ["input", "orderId"]
+    assert "RELEASED" in refused["userErrors"][0]["message"]
+    harness.services.clock = lambda: NOW + timedelta(minutes=31)
+    closed = await act(
+        harness, CHANGE, orderId=late["id"], lines=[{"sku": "TEE-001", "quantity": 1}]
+    )
+    assert codes(closed) == ["INVALID_TRANSITION"]
+    assert "window ended" in closed["userErrors"][0]["message"]
+    assert await snapshot(harness) == unchanged

@@ -1,0 +1,153 @@
+"""Customer messages for the lifecycle, sent once per event through the messaging hook."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import omnigraph.builtin.lifecycle_notifier as lifecycle_notifier
+from omnigraph import testing
+from omnigraph.db.models import Customer, Notification
+from omnigraph.events.types import Event
+from omnigraph.messaging import MessageChannel
+from omnigraph.settings import Settings
+from omnigraph.testing import Harness
+from tests.factories import build_network
+from tests.lifecycle import (
+    ACCEPT,
+    HAND_OVER,
+    PACK,
+    READY,
+    RELEASE,
+    SCAN,
+    SHIP,
+    TRACK,
+    done,
+    place,
+)
+from tests.test_api_orders import order_input
+from tests.test_notifications import FakeMessenger, MessengerPlugin
+
+
+@pytest.fixture
+async def notified(
+    settings: Settings,
+) -> AsyncIterator[tuple[Harness, FakeMessenger, FakeMessenger]]:
+    mail = FakeMessenger()
+    sms = FakeMessenger(name="fakesms", channel=MessageChannel.SMS)
+    quiet = settings.with_overrides(disabled_plugins=("omnigraph.notifier",))
+    plugins = [("fake_messaging", MessengerPlugin([mail, sms]))]
+    async with testing.harness(quiet, migrate=False, plugins=plugins) as harness:
+        await build_network(harness.services)
+        await harness.app.state.dispatcher.run_once()  # the notifier starts from now
+        yield harness, mail, sms
+
+
+async def deliver(harness: Harness) -> None:
+    await harness.app.state.dispatcher.run_once()
+
+
+async def worked(harness: Harness, method: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    extra: dict[str, Any] = (
+        {"deliveryMethod": "PICKUP", "shippingAddress": None, "pickupLocationId": "2"}
+        if method == "PICKUP"
+        else {}
+    )
+    order = await place(harness, order_input(lines=[{"sku": "TEE-001", "quantity": 1}], **extra))
+    await done(harness, RELEASE, orderId=order["id"])
+    [fo] = order["fulfillmentOrders"]
+    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
+    await done(harness, SCAN, fulfillmentOrderId=fo["id"], barcode="TEE-001")
+    await done(
+        harness,
+        PACK,
+        fulfillmentOrderId=fo["id"],
+        packages=[{"lines": [{"lineNumber": 1, "quantity": 1}]}],
+    )
+    return order, fo
+
+
+async def test_ready_for_pickup_tells_the_customer_where_with_which_code_by_email_and_sms(
+    notified: tuple[Harness, FakeMessenger, FakeMessenger],
+) -> None:
+    harness, mail, sms = notified
+    order, fo = await worked(harness, "PICKUP")
+    async with harness.services.unit_of_work() as uow:
+        customer = await uow.session.scalar(select(Customer))
+        assert customer is not None
+        customer.phone = "+13125550100"
+        await uow.commit()
+    await done(harness, READY, fulfillmentOrderId=fo["id"])
+    await deliver(harness)
+    [email] = mail.sent
+    assert email.subject == f"Your order {order['number']} is ready for pickup"
+    assert "Chicago Store, 2 Test Ave, Chicago, 60601" in email.body
+    async with harness.services.db.read_session() as session:
+        code = await session.scalar(select(Notification.body).where(Notification.channel == "SMS"))
+    assert code is not None and "Pickup code" in code
+    [text] = sms.sent
+    assert text.recipient == "+13125550100"
+    assert order["number"] in text.body
+
+    # Delivered again (a restarted dispatcher, a retry): nothing is sent twice.
+    await deliver(harness)
+    assert len(mail.sent) == 1 and len(sms.sent) == 1
+    pickup_code = text.body.split("Pickup code ")[1].split(",")[0]
+    await done(harness, HAND_OVER, fulfillmentOrderId=fo["id"], pickupCode=pickup_code)
+
+
+async def test_shipped_out_for_delivery_and_delivered_each_send_one_email(
+    notified: tuple[Harness, FakeMessenger, FakeMessenger],
+) -> None:
+    harness, mail, sms = notified
+    order, fo = await worked(harness, "SHIP")
+    shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
+    number = shipped["shipments"][0]["trackingNumber"]
+    for status, hour in (("OUT_FOR_DELIVERY", 9), ("DELIVERED", 12)):
+        await done(
+            harness,
+            TRACK,
+            trackingNumber=number,
+            status=status,
+            occurredAt=f"2026-11-24T{hour:02d}:00:00+00:00",
+        )
+    await deliver(harness)
+    assert [m.subject for m in mail.sent] == [
+        f"Your order {order['number']} is on its way",
+        f"Your order {order['number']} is out for delivery",
+        f"Your order {order['number']} was delivered",
+    ]
+    assert number in mail.sent[0].body and "tablerate" in mail.sent[0].body
+    assert sms.sent == []  # no phone number on file
+
+
+def event(topic: str, **payload: Any) -> Event:
+    return Event(1, topic, "return", 3, 7, payload, None, datetime(2026, 11, 24, tzinfo=UTC))
+
+
+def test_returns_and_refunds_have_their_messages_and_other_events_none() -> None:
+    received = event("return.status_changed", to="RECEIVED", number="OG100007")
+    refunded = event(
+        "return.status_changed",
+        to="REFUNDED",
+        number="OG100007",
+        refund={"amount": "39.50", "currencyCode": "USD"},
+    )
+    assert lifecycle_notifier.template_for(received) is lifecycle_notifier.RETURN_RECEIVED
+    template = lifecycle_notifier.template_for(refunded)
+    assert template is lifecycle_notifier.REFUND_ISSUED
+    text = lifecycle_notifier.render(template, refunded.payload, "Ada")
+    assert text["email"].startswith("Hello Ada,")
+    assert "refunded 39.50 USD" in text["email"]
+    assert text["sms"] == "OG100007: refund of 39.50 USD issued."
+    for quiet in (
+        event("return.status_changed", to="AUTHORIZED"),
+        event("fulfillment.status_changed", to="PACKED"),
+        event("shipment.status_changed", to="IN_TRANSIT"),
+        event("order.created"),
+    ):
+        assert lifecycle_notifier.template_for(quiet) is None

@@ -1,0 +1,260 @@
+"""Exceptions in the store: a rejection and short picks re-routed, or backordered."""
+
+from __future__ import annotations
+
+import asyncio
+
+from omnigraph.api.ids import decode_id
+from omnigraph.domain.errors import DomainError, ErrorCode
+from omnigraph.services import picking
+from omnigraph.testing import Harness
+from tests.factories import Network, ledger_discrepancies
+from tests.lifecycle import (
+    ACCEPT,
+    PACK,
+    REJECT,
+    RELEASE,
+    SCAN,
+    SHIP,
+    SHORT,
+    act,
+    codes,
+    done,
+    events_since,
+    last_event_id,
+    place,
+    read_order,
+    snapshot,
+    stock,
+)
+from tests.test_api_orders import order_input
+
+TEE, LAMP = 1, 3
+CODES = {"DC-JOLIET": 1, "ST-LOOP": 2, "ST-EVANSTON": 3, "ST-OAKPARK": 4}
+
+
+async def released_tee_order(harness: Harness, quantity: int = 2) -> dict[str, object]:
+    order = await place(harness, order_input(lines=[{"sku": "TEE-001", "quantity": quantity}]))
+    await done(harness, RELEASE, orderId=order["id"])
+    return await read_order(harness, order["id"])
+
+
+async def test_a_rejected_fulfilment_order_is_re_sourced_elsewhere(
+    harness: Harness, network: Network
+) -> None:
+    order = await released_tee_order(harness)
+    [fo] = order["fulfillmentOrders"]
+    assert fo["location"]["code"] == "ST-LOOP"
+    assert await stock(harness, network.loop, TEE) == (3, 2, 0)
+
+    before = await last_event_id(harness)
+    rejected = await done(
+        harness, REJECT, fulfillmentOrderId=fo["id"], reason="register queue too long"
+    )
+    assert rejected["fulfillmentOrder"]["status"] == "REJECTED"
+    [moved] = rejected["rerouted"]
+    assert moved["status"] == "RELEASED"
+    assert moved["location"]["code"] != "ST-LOOP"
+    assert moved["lines"] == [{"quantity": 2, "product": {"sku": "TEE-001"}}]
+    assert rejected["order"]["status"] == "RELEASED"
+    assert await stock(harness, network.loop, TEE) == (3, 0, 0)
+    elsewhere = CODES[moved["location"]["code"]]
+    assert (await stock(harness, elsewhere, TEE))[1] == 2
+    topics = [e.topic for e in await events_since(harness, before)]
+    assert "fulfillment.created" in topics and "fulfillment.released" in topics
+    assert topics.count("fulfillment.status_changed") == 2  # REJECTED, and the new RELEASED
+
+    again = await done(harness, REJECT, fulfillmentOrderId=fo["id"])
+    assert again["replayed"] is True and again["rerouted"] == []
+    assert (await stock(harness, elsewhere, TEE))[1] == 2
+
+    view = await read_order(harness, order["id"])
+    rejection = next(e for e in view["timeline"] if e["toStatus"] == "REJECTED")
+    assert rejection["reason"] == "rejected by the location: register queue too long"
+    assert rejection["fromStatus"] == "RELEASED"
+    # The new location works the order to the end.
+    await done(harness, ACCEPT, fulfillmentOrderId=moved["id"])
+    await done(harness, SCAN, fulfillmentOrderId=moved["id"], barcode="TEE-001", quantity=2)
+    await done(
+        harness,
+        PACK,
+        fulfillmentOrderId=moved["id"],
+        packages=[{"lines": [{"lineNumber": 1, "quantity": 2}]}],
+    )
+    shipped = await done(harness, SHIP, fulfillmentOrderId=moved["id"])
+    assert shipped["order"]["status"] == "FULFILLED"
+    assert await ledger_discrepancies(harness.services) == []
+
+
+async def test_a_rejected_collection_order_is_backordered(
+    harness: Harness, network: Network
+) -> None:
+    order = await place(
+        harness,
+        order_input(
+            deliveryMethod="PICKUP",
+            shippingAddress=None,
+            pickupLocationId=str(network.oak_park),
+            lines=[{"sku": "LAMP-003", "quantity": 2}],
+        ),
+    )
+    await done(harness, RELEASE, orderId=order["id"])
+    [fo] = order["fulfillmentOrders"]
+    before = await last_event_id(harness)
+    rejected = await done(harness, REJECT, fulfillmentOrderId=fo["id"])
+    assert rejected["rerouted"] == []
+    assert await stock(harness, network.oak_park, LAMP) == (2, 0, 0)
+    view = await read_order(harness, order["id"])
+    assert view["backorders"] == [
+        {"lineNumber": 1, "quantity": 2, "reason": "rejected by the location"}
+    ]
+    [backordered] = await events_since(harness, before, ["order.backordered"])
+    assert backordered.payload["quantity"] == 2
+
+
+async def test_a_short_pick_adjusts_stock_and_re_routes_the_missing_units(
+    harness: Harness, network: Network
+) -> None:
+    order = await released_tee_order(harness)
+    [fo] = order["fulfillmentOrders"]
+    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
+    await done(harness, SCAN, fulfillmentOrderId=fo["id"], barcode="TEE-001")
+
+    unchanged = await snapshot(harness)
+    too_many = await act(
+        harness, SHORT, fulfillmentOrderId=fo["id"], lineNumber=1, quantity=2, reason="MISSING"
+    )
+    assert codes(too_many) == ["INVALID_QUANTITY"]
+    no_line = await act(
+        harness, SHORT, fulfillmentOrderId=fo["id"], lineNumber=5, quantity=1, reason="MISSING"
+    )
+    assert codes(no_line) == ["NOT_FOUND"]
+    assert no_line["userErrors"][0]["field"] == ["input", "lineNumber"]
+    assert await snapshot(harness) == unchanged
+
+    short = await done(
+        harness, SHORT, fulfillmentOrderId=fo["id"], lineNumber=1, quantity=1, reason="MISSING"
+    )
+    # The missing unit left the Loop's stock and its fulfilment order.
+    assert await stock(harness, network.loop, TEE) == (2, 1, 0)
+    assert short["fulfillmentOrder"]["pickList"][0] == {
+        "lineNumber": 1,
+        "sku": "TEE-001",
+        "barcode": "4006381333931",
+        "bin": None,
+        "quantity": 1,
+        "picked": 1,
+        "remaining": 0,
+    }
+    [moved] = short["rerouted"]
+    assert moved["location"]["code"] != "ST-LOOP"
+    assert moved["lines"] == [{"quantity": 1, "product": {"sku": "TEE-001"}}]
+    assert (await stock(harness, CODES[moved["location"]["code"]], TEE))[1] == 1
+
+    await done(
+        harness,
+        PACK,
+        fulfillmentOrderId=fo["id"],
+        packages=[{"lines": [{"lineNumber": 1, "quantity": 1}]}],
+    )
+    shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
+    assert shipped["order"]["status"] == "PARTIALLY_FULFILLED"
+    assert await ledger_discrepancies(harness.services) == []
+
+
+async def test_damaged_units_move_to_damaged_and_a_fully_short_order_is_cancelled(
+    harness: Harness, network: Network
+) -> None:
+    order = await released_tee_order(harness, quantity=1)
+    [fo] = order["fulfillmentOrders"]
+    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
+    short = await done(
+        harness, SHORT, fulfillmentOrderId=fo["id"], lineNumber=1, quantity=1, reason="DAMAGED"
+    )
+    assert short["fulfillmentOrder"]["status"] == "CANCELLED"
+    assert short["fulfillmentOrder"]["pickList"] == []
+    assert await stock(harness, network.loop, TEE) == (3, 0, 1)
+    [moved] = short["rerouted"]
+    assert moved["status"] == "RELEASED"
+    # The pick had started, so the order stays IN_PROGRESS: statuses never move back.
+    assert short["order"]["status"] == "IN_PROGRESS"
+
+
+async def test_a_short_pick_no_location_can_cover_is_backordered(
+    harness: Harness, network: Network
+) -> None:
+    order = await place(
+        harness,
+        order_input(
+            deliveryMethod="PICKUP",
+            shippingAddress=None,
+            pickupLocationId=str(network.oak_park),
+            lines=[{"sku": "LAMP-003", "quantity": 2}],
+        ),
+    )
+    await done(harness, RELEASE, orderId=order["id"])
+    # Nobody else has lamps to send to the store.
+    await harness.graphql(
+        """mutation($i: AdjustInventoryInput!) {
+          adjustInventory(input: $i) { userErrors { code } } }""",
+        {
+            "i": {
+                "locationId": str(network.dc),
+                "sku": "LAMP-003",
+                "delta": -10,
+                "reason": "ADJUSTMENT",
+            }
+        },
+    )
+    [fo] = order["fulfillmentOrders"]
+    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
+    short = await done(
+        harness, SHORT, fulfillmentOrderId=fo["id"], lineNumber=1, quantity=1, reason="MISSING"
+    )
+    assert short["rerouted"] == []
+    assert await stock(harness, network.oak_park, LAMP) == (1, 1, 0)
+    view = await read_order(harness, order["id"])
+    assert [(b["lineNumber"], b["quantity"]) for b in view["backorders"]] == [(1, 1)]
+    assert view["fulfillmentOrders"][0]["lines"][0]["quantity"] == 1
+
+
+async def test_cancelling_a_released_order_gives_its_stock_back_and_is_on_the_timeline(
+    harness: Harness, network: Network
+) -> None:
+    order = await released_tee_order(harness)
+    [fo] = order["fulfillmentOrders"]
+    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
+    await done(harness, SCAN, fulfillmentOrderId=fo["id"], barcode="TEE-001")
+    cancelled = await harness.graphql(
+        """mutation($input: CancelOrderInput!) {
+          cancelOrder(input: $input) { order { status } userErrors { code } } }""",
+        {"input": {"orderId": order["id"], "reason": "customer changed their mind"}},
+    )
+    assert cancelled["cancelOrder"]["order"]["status"] == "CANCELLED"
+    assert await stock(harness, network.loop, TEE) == (3, 0, 0)
+    view = await read_order(harness, order["id"])
+    tail = [(e["subjectType"], e["fromStatus"], e["toStatus"]) for e in view["timeline"][-2:]]
+    assert tail == [
+        ("FULFILLMENT_ORDER", "PICKING", "CANCELLED"),
+        ("ORDER", "IN_PROGRESS", "CANCELLED"),
+    ]
+    assert view["timeline"][-1]["reason"] == "customer changed their mind"
+    refused = await act(harness, SCAN, fulfillmentOrderId=fo["id"], barcode="TEE-001")
+    assert codes(refused) == ["INVALID_TRANSITION"]
+
+
+async def test_two_pickers_racing_for_the_last_unit_pick_it_once(
+    harness: Harness, network: Network
+) -> None:
+    order = await released_tee_order(harness, quantity=1)
+    [fo] = order["fulfillmentOrders"]
+    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
+    fo_id = decode_id(fo["id"], "FulfillmentOrder", ())
+    results = await asyncio.gather(
+        *(picking.scan_item(harness.services, fo_id, "TEE-001") for _ in range(3)),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 2 and all(r.code is ErrorCode.OVER_PICK for r in refused)
+    view = await read_order(harness, order["id"])
+    assert view["fulfillmentOrders"][0]["pickList"][0]["picked"] == 1
