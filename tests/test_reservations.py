@@ -23,6 +23,7 @@ from omnigraph.domain.reservations import (
 )
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services import reservations
+from omnigraph.services.sourcing_rules import MethodRuleInput, set_method_rule
 from omnigraph.settings import Settings, SettingsError
 from omnigraph.testing import Harness, serve_app
 from tests.factories import HOME, Network, ledger_discrepancies
@@ -318,6 +319,27 @@ async def test_a_restarted_process_sweeps_what_fell_due(
 
 
 # -- converting into an order -----------------------------------------------------------------
+
+
+async def test_a_hold_converts_even_when_sourcing_rules_changed_since(
+    harness: Harness, network: Network, clock: list[datetime]
+) -> None:
+    held = (await reserve(harness))["reservation"]
+    [line] = held["lines"]
+    assert line["location"]["code"].startswith("ST-")  # a store holds the two tees
+    # A threshold added after the hold would keep new orders away from that store; the
+    # held units are already set aside for this buyer, so the order still takes them.
+    await set_method_rule(
+        harness.services,
+        MethodRuleInput(method=DeliveryMethod.SHIP_STANDARD, min_stock={"STORE": 1000}),
+    )
+    converted = (await harness.graphql(CREATE, {"input": order_input(reservationId=held["id"])}))[
+        "createOrder"
+    ]
+    assert converted["userErrors"] == []
+    assert [fo["location"]["code"] for fo in converted["order"]["fulfillmentOrders"]] == [
+        line["location"]["code"]
+    ]
 
 
 async def test_order_converts_exactly_the_held_units_without_competing(

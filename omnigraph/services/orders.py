@@ -189,7 +189,13 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
             pickup_location_id=pickup.id if pickup else None,
             currency=services.settings.default_currency,
             channel=request.channel,
-            inputs=await load_inputs(session, services, stocked, products, now),
+            # A hold's units are set aside already: the stored rules (thresholds,
+            # capacities) decided whether to hold them, not whether this buyer may have them.
+            inputs=(
+                None
+                if held is not None
+                else await load_inputs(session, services, stocked, products, now)
+            ),
             backorders=False,
         )
         if isinstance(quote, PlanRefusal):
