@@ -44,6 +44,13 @@ FO_PAYLOAD = """
   shipments { id trackingNumber status carrier service }
   userErrors { field code message }
 """
+DECISION = """
+query($id: ID!) {
+  node(id: $id) { ... on Order {
+    sourcingDecision { method chosen { packages { location { code } } } }
+  } }
+}
+"""
 RELEASE = """
 mutation($input: ReleaseOrderInput!) {
   releaseOrder(input: $input) { order { id status } replayed userErrors { field code message } }
@@ -88,6 +95,13 @@ async def place(harness: Harness, order_input: dict[str, Any]) -> dict[str, Any]
 async def read_order(harness: Harness, order_id: str) -> dict[str, Any]:
     node: dict[str, Any] = (await harness.graphql(ORDER, {"id": order_id}))["node"]
     return node
+
+
+async def decided_at(harness: Harness, order_id: str) -> tuple[str, list[str]]:
+    """The stored sourcing decision's method and the locations of its chosen plan."""
+    node = (await harness.graphql(DECISION, {"id": order_id}))["node"]
+    decision = node["sourcingDecision"]
+    return decision["method"], [p["location"]["code"] for p in decision["chosen"]["packages"]]
 
 
 async def act(harness: Harness, document: str, **values: Any) -> dict[str, Any]:

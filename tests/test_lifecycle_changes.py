@@ -10,6 +10,7 @@ from tests.lifecycle import (
     RELEASE,
     act,
     codes,
+    decided_at,
     done,
     events_since,
     last_event_id,
@@ -47,6 +48,7 @@ async def test_a_change_inside_the_window_re_sources_and_re_prices(
     harness.services.clock = lambda: NOW
     order = await place(harness, order_input())
     assert await stock(harness, network.loop, TEE) == (3, 2, 0)
+    assert await decided_at(harness, order["id"]) == ("SHIP_STANDARD", ["ST-LOOP"])
 
     before = await last_event_id(harness)
     changed = await done(
@@ -99,6 +101,8 @@ async def test_a_change_inside_the_window_re_sources_and_re_prices(
     assert await stock(harness, network.loop, TEE) == (3, 0, 0)
     assert await stock(harness, network.loop, MUG) == (1, 0, 0)
     assert await stock(harness, network.evanston, TEE) == (8, 2, 0)
+    # The order explains the plan in force, not the one made at capture.
+    assert await decided_at(harness, order["id"]) == ("PICKUP", ["ST-EVANSTON"])
     timeline = (await read_order(harness, order["id"]))["timeline"]
     changes = [e for e in timeline if e["subjectType"] == "ORDER"]
     assert [e["reason"] for e in changes] == [

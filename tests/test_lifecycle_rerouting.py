@@ -19,6 +19,7 @@ from tests.lifecycle import (
     SHORT,
     act,
     codes,
+    decided_at,
     done,
     events_since,
     last_event_id,
@@ -46,6 +47,7 @@ async def test_a_rejected_fulfilment_order_is_re_sourced_elsewhere(
     [fo] = order["fulfillmentOrders"]
     assert fo["location"]["code"] == "ST-LOOP"
     assert await stock(harness, network.loop, TEE) == (3, 2, 0)
+    assert await decided_at(harness, order["id"]) == ("SHIP_STANDARD", ["ST-LOOP"])
 
     before = await last_event_id(harness)
     rejected = await done(
@@ -60,6 +62,8 @@ async def test_a_rejected_fulfilment_order_is_re_sourced_elsewhere(
     assert await stock(harness, network.loop, TEE) == (3, 0, 0)
     elsewhere = CODES[moved["location"]["code"]]
     assert (await stock(harness, elsewhere, TEE))[1] == 2
+    # The order's explanation now says where the units went instead.
+    assert await decided_at(harness, order["id"]) == ("SHIP_STANDARD", [moved["location"]["code"]])
     topics = [e.topic for e in await events_since(harness, before)]
     assert "fulfillment.created" in topics and "fulfillment.released" in topics
     assert topics.count("fulfillment.status_changed") == 2  # REJECTED, and the new RELEASED

@@ -58,6 +58,7 @@ from omnigraph.services.network import (
 from omnigraph.services.promise import MethodQuote, quote_method
 from omnigraph.services.resourcing import StockMoved
 from omnigraph.services.sourcing import load_inputs
+from omnigraph.services.sourcing_trace import replace_decision
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
 from omnigraph.services.timeline import Subject, record_change
 from omnigraph.services.transitions import locked_order, move_fulfilment
@@ -269,6 +270,8 @@ async def _attempt(
         by_sku = await _relined(uow, order, lines, request, products)
         _apply_order_fields(order, request, quote, products, now)
         await _new_fulfilments(uow, order, request.method, quote, by_sku, products, why)
+        # The order's explanation is the plan now in force, not the one made at capture.
+        await replace_decision(session, order.id, quote.decision, now)
         record_change(
             uow,
             order_id=order.id,

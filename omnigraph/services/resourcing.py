@@ -36,6 +36,7 @@ from omnigraph.services.network import StockedLocation, stocked_locations, to_ca
 from omnigraph.services.promise import MethodQuote, quote_method
 from omnigraph.services.release import release_fulfilment
 from omnigraph.services.sourcing import SourcingInputs, load_inputs
+from omnigraph.services.sourcing_trace import replace_decision
 from omnigraph.services.timeline import Subject, record_change
 from omnigraph.services.unit_of_work import UnitOfWork
 
@@ -99,7 +100,7 @@ async def reroute(
     its store cannot supply is first sent there from another location (a TRANSFER
     fulfilment order; the order's ready-by date moves to the expected arrival). Raises
     ``StockMoved`` when a commit loses a race (the caller runs the use case again through
-    ``retrying``).
+    ``retrying``). The re-route's sourcing decision replaces the order's stored one.
     """
     session = uow.session
     wanted = {line_id: qty for line_id, qty in units.items() if qty > 0}
@@ -166,6 +167,10 @@ async def reroute(
                 plans.append(single)
             else:
                 outcome.backordered[line_of_sku[sku].id] = qty
+    if plans:
+        # The order's explanation shows where the re-routed units went and why; planned
+        # SKU by SKU, that is the first SKU's plan.
+        await replace_decision(session, order.id, plans[0].decision, now)
     kind = FulfillmentKind.PICKUP if method.is_collection else FulfillmentKind.SHIP
     for plan in plans:
         for allocation in plan.plan.allocations:
