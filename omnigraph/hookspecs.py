@@ -122,7 +122,9 @@ def omnigraph_sourcing_rules(
     to reject it, shown in the decision's explanation as ``EXCLUDED_BY_RULE``) and/or
     ``omnigraph.domain.sourcing.CostTerm`` (a ``name`` and a pure ``cost(package, context)``
     returning a non-negative ``Money`` added to each package's cost). An object with both
-    methods is both; one with neither is ignored. They must not do I/O: they run for every
-    candidate of every promise and order. All results are collected and every filter and
-    term applies, to promises, order capture and simulations alike.
+    methods is both; one with neither stops start-up with
+    ``omnigraph.plugin_host.PluginLoadError`` naming the plugin. They must not do I/O: they
+    run for every candidate of every promise and order. All results are collected and every
+    filter and term applies, to promises, order capture and simulations alike (filters to
+    reservations too).
     """

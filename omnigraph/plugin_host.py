@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from types import ModuleType
+from typing import cast
 
 import pluggy
 
 import omnigraph
 from omnigraph import hookspecs
 from omnigraph.builtin import DEFAULT_PLUGINS
+from omnigraph.domain.promise import EligibilityRule, is_filter
+from omnigraph.domain.sourcing import CostTerm, is_cost_term
 from omnigraph.settings import Settings
 
 ENTRY_POINT_GROUP = "omnigraph"
@@ -135,6 +138,39 @@ def build_plugin_manager(
     except pluggy.PluginValidationError as exc:
         raise PluginLoadError(str(exc)) from exc
     return manager
+
+
+def sourcing_contributions(
+    manager: pluggy.PluginManager, settings: Settings
+) -> list[EligibilityRule | CostTerm]:
+    """Every object ``omnigraph_sourcing_rules`` returned: filters, cost terms, or both.
+
+    An object with neither a callable ``check`` nor a callable ``cost`` would change no
+    decision, so it fails start-up with ``PluginLoadError`` naming the plugin.
+    """
+    found = [
+        item
+        for result in manager.hook.omnigraph_sourcing_rules(settings=settings)
+        if result
+        for item in result
+    ]
+    for item in found:
+        if not (is_filter(item) or is_cost_term(item)):
+            raise PluginLoadError(
+                f"plugin {_contributor(manager, settings, item)!r}: omnigraph_sourcing_rules "
+                f"returned {item!r}, which has neither check(candidate, method) (a filter) "
+                "nor cost(package, context) (a cost term)"
+            )
+    return found
+
+
+def _contributor(manager: pluggy.PluginManager, settings: Settings, item: object) -> str:
+    """The plugin whose ``omnigraph_sourcing_rules`` returns ``item`` (or one of its type)."""
+    for impl in manager.hook.omnigraph_sourcing_rules.get_hookimpls():
+        returned = cast("Iterable[object]", impl.function(settings=settings) or ())
+        if any(other is item or type(other) is type(item) for other in returned):
+            return impl.plugin_name
+    return "unknown"
 
 
 def describe_plugins(manager: pluggy.PluginManager) -> list[PluginInfo]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ import omnigraph
 import omnigraph.builtin.notifier
 import plugins.tablerate
 from omnigraph import plugin_host
+from omnigraph.app import create_app
 from omnigraph.hookspecs import hookimpl
 from omnigraph.plugin_host import PluginLoadError, build_plugin_manager, describe_plugins
 from omnigraph.settings import Settings
@@ -187,3 +189,29 @@ def test_describe_plugins_lists_names_and_hooks() -> None:
         __name__,
         None,
     )
+
+
+class Freeshipping:
+    """A sourcing contribution with a misspelt method: neither a filter nor a cost term."""
+
+    name = "free-shipping"
+
+    def costs(self, package: object, context: object) -> object:
+        return None
+
+
+class Rules:
+    @hookimpl
+    def omnigraph_sourcing_rules(self, settings: Settings) -> Sequence[object]:
+        return [Freeshipping()]
+
+
+def test_a_sourcing_rule_that_is_neither_filter_nor_cost_term_fails_start_up(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'start.db'}")
+    with pytest.raises(PluginLoadError) as refused:
+        create_app(settings, extra_plugins=[("promo-rules", Rules())])
+    message = str(refused.value)
+    assert message.startswith("plugin 'promo-rules': omnigraph_sourcing_rules returned")
+    assert "Freeshipping" in message and "neither check(candidate, method)" in message

@@ -24,6 +24,7 @@ from omnigraph.hookspecs import hookimpl
 from omnigraph.plugin_host import build_plugin_manager
 from omnigraph.services.core import Services
 from omnigraph.services.promise import PromiseRequest, delivery_promise
+from omnigraph.services.reservations import ReservationRequest, reserve_inventory
 from omnigraph.services.sourcing import load_rules
 from omnigraph.services.sourcing_rules import import_sourcing_rules, sourcing_rule_set
 from omnigraph.settings import Settings, project_root
@@ -215,5 +216,13 @@ async def test_hook_omnigraph_sourcing_rules_cost_terms(settings: Settings) -> N
         assert store_package.terms == (("store-surcharge", Money(1000, "USD")),)
         [dc_package] = ruled.decision.cost.packages
         assert dc_package.terms == (("store-surcharge", Money(0, "USD")),)
+
+        # A checkout hold applies the filters only; the term is not taken for one.
+        assert services.sourcing_rules == [] and services.sourcing_terms == [term]
+        held = await reserve_inventory(
+            services,
+            ReservationRequest("cart-1", DOORSTEP_LINES, destination=DOORSTEP, actor="checkout"),
+        )
+        assert [(line.sku, line.quantity) for line in held.reservation.lines] == [("TEE-001", 1)]
     finally:
         await db.dispose()

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from omnigraph.domain.calendar import LocationSchedule, add_business_days
 from omnigraph.domain.errors import DomainError, ErrorCode
@@ -73,6 +73,11 @@ class EligibilityRule(Protocol):
     def check(self, candidate: Candidate, method: DeliveryMethod) -> str | None:
         """``None`` keeps the candidate; a string rejects it and says why."""
         ...
+
+
+def is_filter(item: object) -> TypeGuard[EligibilityRule]:
+    """Whether a plugin's sourcing contribution is an eligibility filter (a callable ``check``)."""
+    return callable(getattr(item, "check", None))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,11 @@ import pluggy
 from omnigraph.carriers import Carrier
 from omnigraph.db.engine import Database
 from omnigraph.db.types import utcnow
-from omnigraph.domain.promise import EligibilityRule
+from omnigraph.domain.promise import EligibilityRule, is_filter
+from omnigraph.domain.sourcing import CostTerm, is_cost_term
 from omnigraph.events.broker import EventBroker
 from omnigraph.messaging import MessageChannel, Messenger
+from omnigraph.plugin_host import sourcing_contributions
 from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.unit_of_work import UnitOfWork
 from omnigraph.settings import Settings
@@ -54,7 +56,10 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     carriers: list[Carrier] = field(init=False)
     messengers: dict[MessageChannel, Messenger] = field(init=False)
+    # What omnigraph_sourcing_rules returned, by kind (an object with both methods is in
+    # both lists): eligibility filters, which reservations apply too, and cost terms.
     sourcing_rules: list[EligibilityRule] = field(init=False)
+    sourcing_terms: list[CostTerm] = field(init=False)
     catalog: CatalogCache = field(init=False)
     # Created on first use, on PostgreSQL only (see express_reservations).
     hold_batcher: HoldBatcher | None = field(init=False, default=None)
@@ -67,7 +72,9 @@ class Services:
         self.messengers = {}
         for messenger in flatten(hook.omnigraph_messengers(settings=self.settings)):
             self.messengers.setdefault(MessageChannel(messenger.channel), messenger)
-        self.sourcing_rules = flatten(hook.omnigraph_sourcing_rules(settings=self.settings))
+        contributed = sourcing_contributions(self.plugins, self.settings)
+        self.sourcing_rules = [item for item in contributed if is_filter(item)]
+        self.sourcing_terms = [item for item in contributed if is_cost_term(item)]
         self.catalog = CatalogCache(self.db)
 
     def unit_of_work(self, actor: str | None = None) -> UnitOfWork:

@@ -73,15 +73,11 @@ class PluginSourcing:
 
 
 def plugin_sourcing(services: Services) -> PluginSourcing:
-    """Split what ``omnigraph_sourcing_rules`` returned: ``check`` filters, ``cost`` terms."""
-    filters: list[EligibilityRule] = []
-    terms: list[CostTerm] = []
-    for item in services.sourcing_rules:
-        if callable(getattr(item, "check", None)):
-            filters.append(item)
-        if callable(getattr(item, "cost", None)):
-            terms.append(item)  # type: ignore[arg-type]
-    return PluginSourcing(tuple(filters), tuple(terms))
+    """What ``omnigraph_sourcing_rules`` returned: ``check`` filters and ``cost`` terms.
+
+    Start-up refused anything that is neither (``omnigraph.plugin_host.PluginLoadError``).
+    """
+    return PluginSourcing(tuple(services.sourcing_rules), tuple(services.sourcing_terms))
 
 
 def sourcing_rates(services: Services) -> RateTable:

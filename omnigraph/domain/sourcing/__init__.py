@@ -12,6 +12,7 @@ from omnigraph.domain.sourcing.costs import (
     CostTerm,
     PackageCost,
     PlannedPackage,
+    is_cost_term,
 )
 from omnigraph.domain.sourcing.dated import (
     SupplyPart,
@@ -75,6 +76,7 @@ __all__ = [
     "arrival_window",
     "check_requested_date",
     "decide",
+    "is_cost_term",
     "rules_for_requested_date",
     "supply_parts",
 ]

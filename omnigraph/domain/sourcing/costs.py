@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from omnigraph.domain.money import Money
 from omnigraph.domain.promise import CARRIER_SERVICE
@@ -42,6 +42,11 @@ class CostTerm(Protocol):
     def cost(self, package: PlannedPackage, context: CostContext) -> Money:
         """The term's cost for this package, in ``context.currency``."""
         ...
+
+
+def is_cost_term(item: object) -> TypeGuard[CostTerm]:
+    """Whether a plugin's sourcing contribution is a cost term (a callable ``cost``)."""
+    return callable(getattr(item, "cost", None))
 
 
 @dataclass(frozen=True, slots=True)
