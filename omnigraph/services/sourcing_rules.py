@@ -8,7 +8,7 @@ rules as they were. Problems name the input field the caller sent (``maxPackages
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -48,18 +48,9 @@ _API_NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class MethodRuleInput:
-    """One method's policy; ``channel`` None applies to every channel without its own."""
-
-    method: DeliveryMethod
-    channel: str | None = None
-    max_distance_km: float | None = None
-    min_stock: Mapping[str, int] = field(default_factory=dict)
-    promise_business_days: int | None = None
-    max_packages: int | None = None
-    split_penalty: Decimal | None = None
-    allow_backorder: bool = False
+# One method's policy as ``set_method_rule`` takes it: the same values a rules file's
+# ``[[sourcing]]`` table holds, so both paths check and store them alike.
+MethodRuleInput = SourcingSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +342,7 @@ async def import_sourcing_rules(
     currency = services.settings.default_currency
     for index, spec in enumerate(sourcing):
         try:
-            _check_policy(_as_input(spec), currency, {})
+            _check_policy(spec, currency, {})
         except DomainError as error:
             raise DomainError(
                 [
@@ -370,7 +361,7 @@ async def import_sourcing_rules(
             await session.execute(delete(model))
         for spec in sourcing:
             row = SourcingMethodRule(channel=spec.channel or ALL_CHANNELS, method=spec.method.value)
-            _fill(row, _as_input(spec), currency, now)
+            _fill(row, spec, currency, now)
             session.add(row)
         session.add_all(
             SourcingExclusion(
@@ -393,16 +384,3 @@ async def import_sourcing_rules(
         await session.flush()
         await uow.commit()
     return SourcingImport(len(sourcing), len(exclusions), checked_margin is not None)
-
-
-def _as_input(spec: SourcingSpec) -> MethodRuleInput:
-    return MethodRuleInput(
-        method=spec.method,
-        channel=spec.channel,
-        max_distance_km=spec.max_distance_km,
-        min_stock=spec.min_stock,
-        promise_business_days=spec.promise_business_days,
-        max_packages=spec.max_packages,
-        split_penalty=spec.split_penalty,
-        allow_backorder=spec.allow_backorder,
-    )

@@ -28,7 +28,8 @@ _NO_CURRENCY = "XXX"
 
 @dataclass(frozen=True, slots=True)
 class SourcingSpec:
-    """A method policy for one channel (``channel`` None: every channel)."""
+    """A method policy for one channel (``channel`` None: every channel without its own),
+    as a rules file's ``[[sourcing]]`` table or the ``setSourcingRule`` mutation gives it."""
 
     method: DeliveryMethod
     channel: str | None = None
