@@ -46,7 +46,7 @@ from omnigraph.domain.returns import (
 from omnigraph.domain.vocabulary import Capability, FulfillmentKind, FulfillmentStatus
 from omnigraph.services.inventory import apply_change, lock_levels
 from omnigraph.services.timeline import Subject, record_change
-from omnigraph.services.transitions import locked_order
+from omnigraph.services.transitions import locked_order, move_row
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -78,20 +78,18 @@ async def _outcome(
 def _move(
     uow: UnitOfWork, ret: Return, target: ReturnStatus, reason: str, **details: object
 ) -> None:
-    current = R(ret.status)
-    check_transition("return", RETURN_TRANSITIONS, current, target, _FIELD)
-    record_change(
+    move_row(
         uow,
-        order_id=ret.order_id,
+        ret,
+        target,
+        RETURN_TRANSITIONS,
+        kind="return",
         subject=Subject.RETURN,
-        subject_id=ret.id,
-        before=current.value,
-        after=target.value,
+        order_id=ret.order_id,
         reason=reason,
         details=details,
+        field=_FIELD,
     )
-    ret.status = target.value
-    ret.updated_at = uow.now()
 
 
 async def _returnable(uow: UnitOfWork, order: Order) -> dict[int, int]:

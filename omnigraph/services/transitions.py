@@ -9,7 +9,8 @@ raises before anything is written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from omnigraph.domain.lifecycle import (
     FULFILLMENT_TRANSITIONS,
     ORDER_TRANSITIONS,
     SHIPMENT_TRANSITIONS,
+    StateT,
     check_transition,
 )
 from omnigraph.domain.rollup import FulfilmentFacts, OrderLineFacts, rollup_path
@@ -61,6 +63,45 @@ async def locked_fulfilment(uow: UnitOfWork, fulfilment_id: int) -> tuple[Fulfil
     return fulfilment, order
 
 
+class Stateful(Protocol):
+    """A row with a lifecycle: an order, fulfilment order, shipment or return."""
+
+    id: int
+    status: str
+    updated_at: datetime
+
+
+def move_row(
+    uow: UnitOfWork,
+    row: Stateful,
+    target: StateT,
+    transitions: Mapping[StateT, frozenset[StateT]],
+    *,
+    kind: str,
+    subject: Subject,
+    order_id: int,
+    reason: str | None,
+    details: Mapping[str, Any] | None,
+    field: tuple[str, ...],
+) -> None:
+    """Move ``row`` to ``target`` if ``transitions`` allows it (INVALID_TRANSITION on
+    ``field`` naming the ``kind`` otherwise), recording the timeline entry and its event."""
+    current = type(target)(row.status)
+    check_transition(kind, transitions, current, target, field)
+    record_change(
+        uow,
+        order_id=order_id,
+        subject=subject,
+        subject_id=row.id,
+        before=current.value,
+        after=target.value,
+        reason=reason,
+        details=details,
+    )
+    row.status = target.value
+    row.updated_at = uow.now()
+
+
 def move_order(
     uow: UnitOfWork,
     order: Order,
@@ -69,20 +110,18 @@ def move_order(
     details: Mapping[str, Any] | None = None,
     field: tuple[str, ...] = ("orderId",),
 ) -> None:
-    current = OrderStatus(order.status)
-    check_transition("order", ORDER_TRANSITIONS, current, target, field)
-    record_change(
+    move_row(
         uow,
-        order_id=order.id,
+        order,
+        target,
+        ORDER_TRANSITIONS,
+        kind="order",
         subject=Subject.ORDER,
-        subject_id=order.id,
-        before=current.value,
-        after=target.value,
+        order_id=order.id,
         reason=reason,
         details=details,
+        field=field,
     )
-    order.status = target.value
-    order.updated_at = uow.now()
 
 
 def move_fulfilment(
@@ -93,20 +132,18 @@ def move_fulfilment(
     details: Mapping[str, Any] | None = None,
     field: tuple[str, ...] = ("fulfillmentOrderId",),
 ) -> None:
-    current = FulfillmentStatus(fulfilment.status)
-    check_transition("fulfilment order", FULFILLMENT_TRANSITIONS, current, target, field)
-    record_change(
+    move_row(
         uow,
-        order_id=fulfilment.order_id,
+        fulfilment,
+        target,
+        FULFILLMENT_TRANSITIONS,
+        kind="fulfilment order",
         subject=Subject.FULFILLMENT_ORDER,
-        subject_id=fulfilment.id,
-        before=current.value,
-        after=target.value,
+        order_id=fulfilment.order_id,
         reason=reason,
         details={"locationId": fulfilment.location_id, "kind": fulfilment.kind, **(details or {})},
+        field=field,
     )
-    fulfilment.status = target.value
-    fulfilment.updated_at = uow.now()
 
 
 def move_shipment(
@@ -117,24 +154,22 @@ def move_shipment(
     details: Mapping[str, Any] | None = None,
     field: tuple[str, ...] = ("status",),
 ) -> None:
-    current = ShipmentStatus(shipment.status)
-    check_transition("shipment", SHIPMENT_TRANSITIONS, current, target, field)
-    record_change(
+    move_row(
         uow,
-        order_id=shipment.order_id,
+        shipment,
+        target,
+        SHIPMENT_TRANSITIONS,
+        kind="shipment",
         subject=Subject.SHIPMENT,
-        subject_id=shipment.id,
-        before=current.value,
-        after=target.value,
+        order_id=shipment.order_id,
         reason=reason,
         details={
             "fulfillmentOrderId": shipment.fulfillment_order_id,
             "trackingNumber": shipment.tracking_number,
             **(details or {}),
         },
+        field=field,
     )
-    shipment.status = target.value
-    shipment.updated_at = uow.now()
 
 
 async def roll_up(uow: UnitOfWork, order: Order, reason: str) -> tuple[OrderStatus, ...]:
