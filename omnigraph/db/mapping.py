@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from omnigraph.db.models import Channel, InventoryLevel, Location, Product
+from omnigraph.db.models import Channel, InventoryLevel, Location, Order, Product
 from omnigraph.domain.calendar import LocationSchedule
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.inventory import StockLevel
 from omnigraph.domain.money import Money
-from omnigraph.domain.orders import ChannelPolicy
+from omnigraph.domain.orders import Address, ChannelPolicy
 from omnigraph.domain.vocabulary import Capability, DeliveryMethod, LocationType
 
 
@@ -54,3 +54,35 @@ def channel_policy_of(channel: Channel) -> ChannelPolicy:
         allowed_methods=frozenset(DeliveryMethod(m) for m in channel.allowed_methods or ()),
         remorse_minutes=channel.remorse_minutes,
     )
+
+
+def address_of(order: Order) -> Address | None:
+    """The order's shipping address; None for a collection."""
+    if order.ship_line1 is None:
+        return None
+    return Address(
+        name=order.ship_name or "",
+        line1=order.ship_line1,
+        line2=order.ship_line2,
+        city=order.ship_city or "",
+        region=order.ship_region,
+        postal_code=order.ship_postal_code or "",
+        country=order.ship_country or "",
+        latitude=order.ship_latitude,
+        longitude=order.ship_longitude,
+        phone=order.ship_phone,
+    )
+
+
+def set_address(order: Order, address: Address | None) -> None:
+    """Store ``address`` in the order's ``ship_*`` columns (all None for a collection)."""
+    order.ship_name = address.name if address else None
+    order.ship_line1 = address.line1 if address else None
+    order.ship_line2 = address.line2 if address else None
+    order.ship_city = address.city if address else None
+    order.ship_region = address.region if address else None
+    order.ship_postal_code = address.postal_code if address else None
+    order.ship_country = address.country.upper() if address else None
+    order.ship_phone = address.phone if address else None
+    order.ship_latitude = address.latitude if address else None
+    order.ship_longitude = address.longitude if address else None

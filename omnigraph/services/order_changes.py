@@ -15,53 +15,39 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from omnigraph.db.mapping import capabilities_of, channel_policy_of, point_of, price_of
+from omnigraph.db.mapping import address_of, price_of, set_address
 from omnigraph.db.models import (
     Channel,
     Customer,
-    FulfillmentOrder,
-    FulfillmentOrderLine,
-    Location,
     Order,
     OrderLine,
     Product,
 )
 from omnigraph.domain.errors import DomainError, ErrorCode
-from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.money import Money
 from omnigraph.domain.orders import (
     Address,
-    CatalogFacts,
     CustomerDetails,
     LineRequest,
     OrderRequest,
     order_number,
     order_totals,
     price_lines,
-    validate_order,
 )
 from omnigraph.domain.promise import PlanRefusal, refusal_error
-from omnigraph.domain.vocabulary import (
-    DeliveryMethod,
-    FulfillmentKind,
-    FulfillmentStatus,
-    OrderStatus,
-)
+from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
-from omnigraph.services.inventory import StockCommit, commit_stock, release_stock
-from omnigraph.services.network import (
-    network_available,
-    products_by_sku,
-    stocked_locations,
-    to_candidates,
-)
-from omnigraph.services.promise import MethodQuote, quote_method
+from omnigraph.services.fulfilment_orders import cancel_fulfilments, open_planned, planned_commits
+from omnigraph.services.inventory import commit_stock
+from omnigraph.services.network import network_available, products_by_sku, stocked_locations
+from omnigraph.services.order_sourcing import pickup_of, quote_request, validate_request
+from omnigraph.services.promise import MethodQuote
 from omnigraph.services.resourcing import StockMoved
 from omnigraph.services.sourcing import load_inputs
 from omnigraph.services.sourcing_trace import replace_decision
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
 from omnigraph.services.timeline import Subject, record_change
-from omnigraph.services.transitions import locked_order, move_fulfilment
+from omnigraph.services.transitions import locked_order
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -122,23 +108,6 @@ def _check_changeable(order: Order, now: datetime) -> None:
         )
 
 
-def _address_of(order: Order) -> Address | None:
-    if order.ship_line1 is None:
-        return None
-    return Address(
-        name=order.ship_name or "",
-        line1=order.ship_line1,
-        line2=order.ship_line2,
-        city=order.ship_city or "",
-        region=order.ship_region,
-        postal_code=order.ship_postal_code or "",
-        country=order.ship_country or "",
-        latitude=order.ship_latitude,
-        longitude=order.ship_longitude,
-        phone=order.ship_phone,
-    )
-
-
 def _shape(request: OrderRequest) -> dict[str, Any]:
     """What a change compares: the cart as SKU totals, the method, where it goes."""
     return {
@@ -171,7 +140,7 @@ async def _current(uow: UnitOfWork, order: Order) -> tuple[OrderRequest, list[Or
         method=method,
         lines=wanted,
         customer=CustomerDetails(customer.email, customer.name, customer.phone),
-        shipping_address=_address_of(order),
+        shipping_address=address_of(order),
         pickup_location_id=order.pickup_location_id,
     )
     return request, lines
@@ -215,29 +184,11 @@ async def _attempt(
         channel = await session.get(Channel, order.channel_id)
         assert channel is not None
         products = await products_by_sku(session, [line.sku for line in request.lines])
-        pickup = (
-            await session.get(Location, request.pickup_location_id)
-            if request.pickup_location_id is not None
-            else None
-        )
-        validate_order(
-            request,
-            CatalogFacts(
-                channel=channel_policy_of(channel),
-                prices={sku: price_of(p) for sku, p in products.items()},
-                pickup_capabilities=capabilities_of(pickup) if pickup else None,
-                pickup_location_known=pickup is not None,
-            ),
-        )
+        pickup = await pickup_of(session, request)
+        validate_request(request, channel, products, pickup)
         why = reason or "changed inside the remorse window"
-        await _give_back(uow, order, why)
-        address = request.shipping_address
-        if pickup is not None:
-            destination = point_of(pickup)
-        else:
-            assert address is not None and address.latitude is not None
-            assert address.longitude is not None  # validate_order requires coordinates
-            destination = GeoPoint(address.latitude, address.longitude)
+        # The order's held stock is given back first, so it may keep its own units.
+        await cancel_fulfilments(uow, order.id, [FulfillmentStatus.OPEN], why)
         limits = await ruled_and_locked(uow, channel.code, products.values())
         stocked = await stocked_locations(session, products)
         await check_sellable(
@@ -249,27 +200,23 @@ async def _attempt(
             products,
             network_available(stocked),
         )
-        quote = await quote_method(
+        quote = await quote_request(
             services,
-            request.method,
-            {line.sku: line.quantity for line in request.lines},
+            request,
             products,
-            to_candidates(stocked, destination),
-            {s.location.id: s.location for s in stocked},
-            destination,
-            address.postal_code if address else None,
+            stocked,
+            pickup,
             now,
-            pickup_location_id=pickup.id if pickup else None,
             currency=order.currency,
-            channel=channel.code,
             inputs=await load_inputs(session, services, stocked, products, now),
-            backorders=False,
         )
         if isinstance(quote, PlanRefusal):
             raise refusal_error(quote)
         by_sku = await _relined(uow, order, lines, request, products)
         _apply_order_fields(order, request, quote, products, now)
-        await _new_fulfilments(uow, order, request.method, quote, by_sku, products, why)
+        await open_planned(uow, order.id, quote.plan, by_sku, why)
+        if not await commit_stock(uow, planned_commits(quote.plan, products), order.id):
+            raise StockMoved
         # The order's explanation is the plan now in force, not the one made at capture.
         await replace_decision(session, order.id, quote.decision, now)
         record_change(
@@ -308,30 +255,6 @@ async def _attempt(
         await session.flush()
         await uow.commit()
         return ChangeOutcome(order)
-
-
-async def _give_back(uow: UnitOfWork, order: Order, reason: str) -> None:
-    """Release what the order holds and cancel its (still OPEN) fulfilment orders."""
-    rows = await uow.session.execute(
-        select(FulfillmentOrder, FulfillmentOrderLine, OrderLine.product_id, Product.sku)
-        .join(
-            FulfillmentOrderLine, FulfillmentOrderLine.fulfillment_order_id == FulfillmentOrder.id
-        )
-        .join(OrderLine, OrderLine.id == FulfillmentOrderLine.order_line_id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(
-            FulfillmentOrder.order_id == order.id,
-            FulfillmentOrder.status == FulfillmentStatus.OPEN.value,
-        )
-    )
-    releases: list[StockCommit] = []
-    fulfilments: dict[int, FulfillmentOrder] = {}
-    for fulfilment, fo_line, product_id, sku in rows:
-        fulfilments[fulfilment.id] = fulfilment
-        releases.append(StockCommit(fulfilment.location_id, product_id, sku, fo_line.quantity))
-    await release_stock(uow, releases, order.id)
-    for fulfilment in fulfilments.values():
-        move_fulfilment(uow, fulfilment, FulfillmentStatus.CANCELLED, reason)
 
 
 async def _relined(
@@ -383,84 +306,12 @@ def _apply_order_fields(
 ) -> None:
     priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
     totals = order_totals(priced, quote.price)
-    address = request.shipping_address
     order.delivery_method = request.method.value
     order.pickup_location_id = request.pickup_location_id
-    order.ship_name = address.name if address else None
-    order.ship_line1 = address.line1 if address else None
-    order.ship_line2 = address.line2 if address else None
-    order.ship_city = address.city if address else None
-    order.ship_region = address.region if address else None
-    order.ship_postal_code = address.postal_code if address else None
-    order.ship_country = address.country.upper() if address else None
-    order.ship_phone = address.phone if address else None
-    order.ship_latitude = address.latitude if address else None
-    order.ship_longitude = address.longitude if address else None
+    set_address(order, request.shipping_address)
     order.subtotal_minor = totals.subtotal.minor
     order.shipping_minor = totals.shipping.minor
     order.total_minor = totals.total.minor
     order.promised_earliest = quote.window.earliest
     order.promised_latest = quote.window.latest
     order.updated_at = now
-
-
-async def _new_fulfilments(
-    uow: UnitOfWork,
-    order: Order,
-    method: DeliveryMethod,
-    quote: MethodQuote,
-    lines: dict[str, OrderLine],
-    products: dict[str, Product],
-    reason: str,
-) -> None:
-    kind = FulfillmentKind.PICKUP if method.is_collection else FulfillmentKind.SHIP
-    commits: list[StockCommit] = []
-    for allocation in quote.plan.allocations:
-        fulfilment = FulfillmentOrder(
-            order_id=order.id,
-            location_id=allocation.candidate.location_id,
-            kind=kind.value,
-            status=FulfillmentStatus.OPEN.value,
-            distance_km=round(allocation.candidate.distance_km, 3),
-            created_at=uow.now(),
-            updated_at=uow.now(),
-        )
-        uow.session.add(fulfilment)
-        await uow.session.flush()
-        uow.session.add_all(
-            FulfillmentOrderLine(
-                fulfillment_order_id=fulfilment.id, order_line_id=lines[sku].id, quantity=qty
-            )
-            for sku, qty in allocation.quantities.items()
-        )
-        commits.extend(
-            StockCommit(fulfilment.location_id, products[sku].id, sku, qty)
-            for sku, qty in allocation.quantities.items()
-        )
-        uow.record(
-            Topic.FULFILLMENT_CREATED,
-            "fulfillment_order",
-            fulfilment.id,
-            {
-                "fulfillmentOrderId": fulfilment.id,
-                "locationId": fulfilment.location_id,
-                "kind": kind.value,
-                "status": fulfilment.status,
-                "lines": dict(allocation.quantities),
-                "reason": reason,
-            },
-            order_id=order.id,
-        )
-        record_change(
-            uow,
-            order_id=order.id,
-            subject=Subject.FULFILLMENT_ORDER,
-            subject_id=fulfilment.id,
-            before=None,
-            after=FulfillmentStatus.OPEN.value,
-            reason=reason,
-            details={"locationId": fulfilment.location_id, "kind": kind.value},
-            publish=False,
-        )
-    if not await commit_stock(uow, commits, order.id):
-        raise StockMoved

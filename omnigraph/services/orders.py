@@ -14,40 +14,31 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from omnigraph.db.mapping import capabilities_of, channel_policy_of, point_of, price_of
+from omnigraph.db.mapping import price_of, set_address
 from omnigraph.db.models import (
     Channel,
     Customer,
-    FulfillmentOrder,
-    FulfillmentOrderLine,
-    Location,
     Order,
     OrderLine,
     Product,
 )
 from omnigraph.domain.errors import DomainError, ErrorCode
-from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.lifecycle import ORDER_TRANSITIONS, check_order_cancellable, check_transition
 from omnigraph.domain.orders import (
-    CatalogFacts,
     OrderRequest,
     order_number,
     order_totals,
     price_lines,
-    validate_order,
 )
 from omnigraph.domain.promise import PlanRefusal, refusal_error
-from omnigraph.domain.vocabulary import FulfillmentKind, FulfillmentStatus, OrderStatus
+from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
 from omnigraph.services import reservations
-from omnigraph.services.inventory import StockCommit, commit_stock, release_stock
-from omnigraph.services.network import (
-    network_available,
-    products_by_sku,
-    stocked_locations,
-    to_candidates,
-)
-from omnigraph.services.promise import MethodQuote, quote_method
+from omnigraph.services.fulfilment_orders import cancel_fulfilments, open_planned, planned_commits
+from omnigraph.services.inventory import StockCommit, commit_stock
+from omnigraph.services.network import network_available, products_by_sku, stocked_locations
+from omnigraph.services.order_sourcing import pickup_of, quote_request, validate_request
+from omnigraph.services.promise import MethodQuote
 from omnigraph.services.reservation_conversion import (
     HeldStock,
     conversion_refusal,
@@ -58,7 +49,7 @@ from omnigraph.services.sourcing import load_inputs
 from omnigraph.services.sourcing_trace import decision_row
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
 from omnigraph.services.timeline import Subject, record_capture, record_change
-from omnigraph.services.transitions import move_fulfilment
+from omnigraph.services.transitions import locked_order
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -129,13 +120,6 @@ async def _customer(uow: UnitOfWork, request: OrderRequest) -> Customer:
     return customer
 
 
-def _delivery_point(request: OrderRequest) -> GeoPoint:
-    point = request.shipping_address.point if request.shipping_address else None
-    if point is None:  # validate_order requires coordinates for delivery methods
-        raise RuntimeError("a validated delivery order has no coordinates")
-    return point
-
-
 async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
     async with services.unit_of_work(actor=f"channel:{request.channel}") as uow:
         session = uow.session
@@ -144,21 +128,9 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         if previous is not None:
             return OrderOutcome(previous, replayed=True)
         products = await products_by_sku(session, (line.sku for line in request.lines))
-        pickup = (
-            await session.get(Location, request.pickup_location_id)
-            if request.method.is_collection and request.pickup_location_id is not None
-            else None
-        )
-        facts = CatalogFacts(
-            channel=channel_policy_of(channel) if channel else None,
-            prices={sku: price_of(p) for sku, p in products.items()},
-            pickup_capabilities=capabilities_of(pickup) if pickup else None,
-            pickup_location_known=pickup is not None,
-        )
-        validate_order(request, facts)
+        pickup = await pickup_of(session, request)
+        validate_request(request, channel, products, pickup)
         assert channel is not None  # validate_order refused an unknown channel
-        address = request.shipping_address
-        destination = point_of(pickup) if pickup is not None else _delivery_point(request)
         limits = await ruled_and_locked(uow, request.channel, products.values())
         stocked = await stocked_locations(session, products)
         now = services.clock()
@@ -176,19 +148,14 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         )
         if held is not None:
             stocked = held.stocked  # a conversion is sourced from its held units only
-        quote = await quote_method(
+        quote = await quote_request(
             services,
-            request.method,
-            {line.sku: line.quantity for line in request.lines},
+            request,
             products,
-            to_candidates(stocked, destination),
-            {s.location.id: s.location for s in stocked},
-            destination,
-            address.postal_code if address else None,
+            stocked,
+            pickup,
             now,
-            pickup_location_id=pickup.id if pickup else None,
             currency=services.settings.default_currency,
-            channel=request.channel,
             # A hold's units are set aside already: the stored rules (thresholds,
             # capacities) decided whether to hold them, not whether this buyer may have them.
             inputs=(
@@ -196,7 +163,6 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
                 if held is not None
                 else await load_inputs(session, services, stocked, products, now)
             ),
-            backorders=False,
         )
         if isinstance(quote, PlanRefusal):
             raise conversion_refusal(quote) if held is not None else refusal_error(quote)
@@ -243,7 +209,6 @@ async def _persist(
     session = uow.session
     priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
     totals = order_totals(priced, quote.price)
-    address = request.shipping_address
     in_remorse = channel.remorse_minutes > 0
     order = Order(
         channel_id=channel.id,
@@ -251,16 +216,6 @@ async def _persist(
         status=(OrderStatus.PENDING if in_remorse else OrderStatus.CONFIRMED).value,
         delivery_method=request.method.value,
         pickup_location_id=request.pickup_location_id,
-        ship_name=address.name if address else None,
-        ship_line1=address.line1 if address else None,
-        ship_line2=address.line2 if address else None,
-        ship_city=address.city if address else None,
-        ship_region=address.region if address else None,
-        ship_postal_code=address.postal_code if address else None,
-        ship_country=address.country.upper() if address else None,
-        ship_phone=address.phone if address else None,
-        ship_latitude=address.latitude if address else None,
-        ship_longitude=address.longitude if address else None,
         currency=totals.total.currency,
         subtotal_minor=totals.subtotal.minor,
         shipping_minor=totals.shipping.minor,
@@ -274,6 +229,7 @@ async def _persist(
         created_at=now,
         updated_at=now,
     )
+    set_address(order, request.shipping_address)
     session.add(order)
     await session.flush()
     session.add(decision_row(order.id, quote.decision, now))
@@ -288,47 +244,9 @@ async def _persist(
         for index, line in enumerate(priced)
     }
     session.add_all(lines.values())
-    kind = FulfillmentKind.PICKUP if request.method.is_collection else FulfillmentKind.SHIP
-    fulfilments = [
-        FulfillmentOrder(
-            order_id=order.id,
-            location_id=allocation.candidate.location_id,
-            kind=kind.value,
-            status=FulfillmentStatus.OPEN.value,
-            distance_km=round(allocation.candidate.distance_km, 3),
-            created_at=now,
-            updated_at=now,
-        )
-        for allocation in quote.plan.allocations
-    ]
-    session.add_all(fulfilments)
-    await session.flush()
+    fulfilments = await open_planned(uow, order.id, quote.plan, lines, reason=None)
     record_capture(uow, order, fulfilments, reason=f"captured on {channel.code}")
-    for fulfilment, allocation in zip(fulfilments, quote.plan.allocations, strict=True):
-        session.add_all(
-            FulfillmentOrderLine(
-                fulfillment_order_id=fulfilment.id, order_line_id=lines[sku].id, quantity=qty
-            )
-            for sku, qty in allocation.quantities.items()
-        )
-        uow.record(
-            Topic.FULFILLMENT_CREATED,
-            "fulfillment_order",
-            fulfilment.id,
-            {
-                "fulfillmentOrderId": fulfilment.id,
-                "locationId": fulfilment.location_id,
-                "kind": kind.value,
-                "status": fulfilment.status,
-                "lines": dict(allocation.quantities),
-            },
-            order_id=order.id,
-        )
-    commits = [
-        StockCommit(allocation.candidate.location_id, products[sku].id, sku, qty)
-        for allocation in quote.plan.allocations
-        for sku, qty in allocation.quantities.items()
-    ]
+    commits = planned_commits(quote.plan, products)
     if not await hold(uow, commits, order.id):
         raise _StockMoved
     uow.record(
@@ -389,40 +307,12 @@ async def cancel_order(
     """Cancel a whole order before its goods leave, giving all of its held stock back."""
     async with services.unit_of_work(actor=actor) as uow:
         session = uow.session
-        query = select(Order).where(Order.id == order_id)
-        if not uow.is_sqlite:
-            query = query.with_for_update()
-        order = await session.scalar(query)
-        if order is None:
-            raise DomainError.single(("orderId",), ErrorCode.NOT_FOUND, "no such order")
+        order = await locked_order(uow, order_id)
         current = OrderStatus(order.status)
         check_order_cancellable(current)
         check_transition("order", ORDER_TRANSITIONS, current, OrderStatus.CANCELLED)
-        rows = await session.execute(
-            select(FulfillmentOrder, FulfillmentOrderLine, OrderLine.product_id, Product.sku)
-            .join(
-                FulfillmentOrderLine,
-                FulfillmentOrderLine.fulfillment_order_id == FulfillmentOrder.id,
-            )
-            .join(OrderLine, OrderLine.id == FulfillmentOrderLine.order_line_id)
-            .join(Product, Product.id == OrderLine.product_id)
-            .where(
-                FulfillmentOrder.order_id == order.id,
-                FulfillmentOrder.status.in_([s.value for s in _ACTIVE_FULFILMENT]),
-            )
-        )
         now = services.clock()
-        releases: list[StockCommit] = []
-        fulfilments: dict[int, FulfillmentOrder] = {}
-        for fulfilment, fo_line, product_id, sku in rows:
-            fulfilments[fulfilment.id] = fulfilment
-            releases.append(StockCommit(fulfilment.location_id, product_id, sku, fo_line.quantity))
-        await release_stock(uow, releases, order.id)
-        for fulfilment in fulfilments.values():
-            # The timeline entry and its fulfillment.status_changed event, in one step.
-            move_fulfilment(
-                uow, fulfilment, FulfillmentStatus.CANCELLED, reason or "order cancelled"
-            )
+        await cancel_fulfilments(uow, order.id, _ACTIVE_FULFILMENT, reason or "order cancelled")
         for line in await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
             line.quantity_cancelled = line.quantity
         # order.cancelled below is this transition's event; the timeline records it too.

@@ -19,7 +19,6 @@ from omnigraph.db.models import (
     Backorder,
     Channel,
     FulfillmentOrder,
-    FulfillmentOrderLine,
     Location,
     Order,
     OrderLine,
@@ -29,8 +28,8 @@ from omnigraph.db.models import (
 from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.promise import PlanRefusal
-from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentKind, FulfillmentStatus
-from omnigraph.events.types import Topic
+from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentKind
+from omnigraph.services.fulfilment_orders import open_fulfilment
 from omnigraph.services.inventory import StockCommit, commit_stock
 from omnigraph.services.network import StockedLocation, stocked_locations, to_candidates
 from omnigraph.services.promise import MethodQuote, quote_method
@@ -297,55 +296,18 @@ async def new_fulfilment(
     reason: str,
     extra: Mapping[str, object] | None = None,
 ) -> FulfillmentOrder:
-    now = uow.now()
-    fulfilment = FulfillmentOrder(
-        order_id=order.id,
-        location_id=location_id,
-        kind=kind.value,
-        status=FulfillmentStatus.OPEN.value,
-        distance_km=distance_km,
-        created_at=now,
-        updated_at=now,
-    )
-    uow.session.add(fulfilment)
-    await uow.session.flush()
-    uow.session.add_all(
-        FulfillmentOrderLine(fulfillment_order_id=fulfilment.id, order_line_id=line.id, quantity=q)
-        for line, q in quantities.items()
-    )
+    """A fulfilment order for re-routed units, their stock committed, released at once."""
     sku_of = {product.id: sku for sku, product in products.items()}
+    lines = {sku_of[line.product_id]: line for line in quantities}
+    units = {sku_of[line.product_id]: quantity for line, quantity in quantities.items()}
+    fulfilment = await open_fulfilment(
+        uow, order.id, kind, location_id, distance_km, units, lines, reason, extra
+    )
     commits = [
-        StockCommit(location_id, line.product_id, sku_of[line.product_id], qty)
-        for line, qty in quantities.items()
+        StockCommit(location_id, line.product_id, sku, units[sku]) for sku, line in lines.items()
     ]
     if not await commit_stock(uow, commits, order.id):
         raise StockMoved
-    uow.record(
-        Topic.FULFILLMENT_CREATED,
-        "fulfillment_order",
-        fulfilment.id,
-        {
-            "fulfillmentOrderId": fulfilment.id,
-            "locationId": location_id,
-            "kind": kind.value,
-            "status": fulfilment.status,
-            "lines": {sku_of[line.product_id]: qty for line, qty in quantities.items()},
-            "reason": reason,
-            **(extra or {}),
-        },
-        order_id=order.id,
-    )
-    record_change(
-        uow,
-        order_id=order.id,
-        subject=Subject.FULFILLMENT_ORDER,
-        subject_id=fulfilment.id,
-        before=None,
-        after=FulfillmentStatus.OPEN.value,
-        reason=reason,
-        details={"locationId": location_id, "kind": kind.value},
-        publish=False,
-    )
     await release_fulfilment(uow, fulfilment, reason)
     return fulfilment
 
