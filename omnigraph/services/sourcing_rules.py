@@ -31,7 +31,7 @@ from omnigraph.domain.sourcing.file import (
     SourcingMarginSpec,
     SourcingSpec,
 )
-from omnigraph.domain.sourcing.rules import MarginRule, build_policy, margin_problems
+from omnigraph.domain.sourcing.rules import MarginRule, margin_problems
 from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
 
 if TYPE_CHECKING:
@@ -73,18 +73,7 @@ def _renamed(error: DomainError, names: Mapping[str, str]) -> DomainError:
 
 def _check_policy(data: MethodRuleInput, currency: str, names: Mapping[str, str]) -> None:
     try:
-        build_policy(
-            data.method,
-            currency,
-            max_distance_km=data.max_distance_km,
-            min_stock=data.min_stock,
-            promise_business_days=data.promise_business_days,
-            max_packages=data.max_packages,
-            split_penalty=None
-            if data.split_penalty is None
-            else Money.from_decimal(data.split_penalty, currency),
-            allow_backorder=data.allow_backorder,
-        )
+        data.policy(currency)
     except DomainError as error:
         raise _renamed(error, names) from None
 

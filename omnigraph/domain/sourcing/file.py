@@ -40,6 +40,21 @@ class SourcingSpec:
     split_penalty: Decimal | None = None
     allow_backorder: bool = False
 
+    def policy(self, currency: str) -> MethodPolicy:
+        """The validated domain policy (amounts in ``currency``); raises its problems."""
+        return build_policy(
+            self.method,
+            currency,
+            max_distance_km=self.max_distance_km,
+            min_stock=self.min_stock,
+            promise_business_days=self.promise_business_days,
+            max_packages=self.max_packages,
+            split_penalty=None
+            if self.split_penalty is None
+            else Money.from_decimal(self.split_penalty, currency),
+            allow_backorder=self.allow_backorder,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SourcingExclusionSpec:
@@ -137,16 +152,7 @@ def read_sourcing(
         method, channel, distance, dict(min_stock), days, packages, penalty, backorder
     )
     try:
-        build_policy(
-            method,
-            _NO_CURRENCY,
-            max_distance_km=distance,
-            min_stock=spec.min_stock,
-            promise_business_days=days,
-            max_packages=packages,
-            split_penalty=None if penalty is None else Money.from_decimal(penalty, _NO_CURRENCY),
-            allow_backorder=backorder,
-        )
+        spec.policy(_NO_CURRENCY)
     except DomainError as error:
         problems.extend(Problem((*path, *p.field), p.code, p.message) for p in error.problems)
         return None
@@ -245,18 +251,7 @@ def sourcing_rules_from(
     methods: dict[DeliveryMethod, MethodPolicy] = {}
     per_channel: dict[str, dict[DeliveryMethod, MethodPolicy]] = {}
     for spec in sourcing:
-        policy = build_policy(
-            spec.method,
-            currency,
-            max_distance_km=spec.max_distance_km,
-            min_stock=spec.min_stock,
-            promise_business_days=spec.promise_business_days,
-            max_packages=spec.max_packages,
-            split_penalty=None
-            if spec.split_penalty is None
-            else Money.from_decimal(spec.split_penalty, currency),
-            allow_backorder=spec.allow_backorder,
-        )
+        policy = spec.policy(currency)
         if spec.channel is None:
             methods[spec.method] = policy
         else:
