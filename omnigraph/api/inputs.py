@@ -13,6 +13,7 @@ from omnigraph.api.types.common import (
 )
 from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.orders import Address
 
 
 @strawberry.input
@@ -60,6 +61,20 @@ class AddressInput:
     phone: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+
+    def to_address(self) -> Address:
+        return Address(
+            name=self.name,
+            line1=self.line1,
+            line2=self.line2,
+            city=self.city,
+            region=self.region,
+            postal_code=self.postal_code,
+            country=self.country,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            phone=self.phone,
+        )
 
 
 @strawberry.input

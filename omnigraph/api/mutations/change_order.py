@@ -10,7 +10,7 @@ from omnigraph.api.types.common import DeliveryMethod
 from omnigraph.api.types.orders import Order
 from omnigraph.domain import vocabulary
 from omnigraph.domain.errors import DomainError
-from omnigraph.domain.orders import Address, LineRequest
+from omnigraph.domain.orders import LineRequest
 from omnigraph.services import order_changes
 
 
@@ -41,20 +41,7 @@ def _change(data: ChangeOrderInput) -> order_changes.OrderChange:
         lines=[LineRequest(line.sku, line.quantity) for line in data.lines]
         if data.lines is not None
         else None,
-        shipping_address=Address(
-            name=address.name,
-            line1=address.line1,
-            line2=address.line2,
-            city=address.city,
-            region=address.region,
-            postal_code=address.postal_code,
-            country=address.country,
-            latitude=address.latitude,
-            longitude=address.longitude,
-            phone=address.phone,
-        )
-        if address
-        else None,
+        shipping_address=address.to_address() if address else None,
         method=vocabulary.DeliveryMethod(data.delivery_method) if data.delivery_method else None,
         pickup_location_id=decode_id(data.pickup_location_id, "Location", ("pickupLocationId",))
         if data.pickup_location_id
