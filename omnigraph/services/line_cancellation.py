@@ -29,7 +29,7 @@ from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
 from omnigraph.services.inventory import StockCommit, release_stock
 from omnigraph.services.pick_lists import pick_lists
-from omnigraph.services.timeline import Subject, record_change
+from omnigraph.services.timeline import Subject, record_cancelled, record_change
 from omnigraph.services.transitions import locked_order, move_fulfilment, roll_up
 from omnigraph.services.unit_of_work import UnitOfWork
 
@@ -140,19 +140,7 @@ async def cancel_lines(
         if order.status == OrderStatus.CANCELLED.value:
             order.cancel_reason = reason
             # Consumers of order.cancelled hear of it however the order came to be cancelled.
-            uow.record(
-                Topic.ORDER_CANCELLED,
-                "order",
-                order.id,
-                {
-                    "orderId": order.id,
-                    "number": order_number(order.id),
-                    "from": before,
-                    "to": OrderStatus.CANCELLED.value,
-                    "reason": reason,
-                },
-                order_id=order.id,
-            )
+            record_cancelled(uow, order.id, before, reason)
         await uow.commit()
         return CancellationOutcome(order)
 

@@ -48,7 +48,7 @@ from omnigraph.services.reservation_conversion import (
 from omnigraph.services.sourcing import load_inputs
 from omnigraph.services.sourcing_trace import decision_row
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
-from omnigraph.services.timeline import Subject, record_capture, record_change
+from omnigraph.services.timeline import Subject, record_cancelled, record_capture, record_change
 from omnigraph.services.transitions import locked_order
 from omnigraph.services.unit_of_work import UnitOfWork
 
@@ -329,19 +329,7 @@ async def cancel_order(
         order.status = OrderStatus.CANCELLED.value
         order.cancel_reason = reason
         order.updated_at = now
-        uow.record(
-            Topic.ORDER_CANCELLED,
-            "order",
-            order.id,
-            {
-                "orderId": order.id,
-                "number": order_number(order.id),
-                "from": current.value,
-                "to": OrderStatus.CANCELLED.value,
-                "reason": reason,
-            },
-            order_id=order.id,
-        )
+        record_cancelled(uow, order.id, current.value, reason)
         await session.flush()
         await uow.commit()
         return order

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import FulfillmentOrder, Order, TimelineEntry
 from omnigraph.domain.orders import order_number
+from omnigraph.domain.vocabulary import OrderStatus
 from omnigraph.events.types import Topic
 from omnigraph.services.lookups import grouped_by
 from omnigraph.services.unit_of_work import UnitOfWork
@@ -127,6 +128,24 @@ def record_capture(
             details={"locationId": fulfilment.location_id},
             publish=False,
         )
+
+
+def record_cancelled(uow: UnitOfWork, order_id: int, before: str, reason: str | None) -> None:
+    """The ``order.cancelled`` event, however the order came to be cancelled (whole, or
+    its last lines)."""
+    uow.record(
+        Topic.ORDER_CANCELLED,
+        "order",
+        order_id,
+        {
+            "orderId": order_id,
+            "number": order_number(order_id),
+            "from": before,
+            "to": OrderStatus.CANCELLED.value,
+            "reason": reason,
+        },
+        order_id=order_id,
+    )
 
 
 async def timelines_by_order(
