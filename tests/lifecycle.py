@@ -15,7 +15,7 @@ from omnigraph.db.models import (
     TimelineEntry,
 )
 from omnigraph.testing import Harness
-from tests.test_api_orders import CREATE
+from tests.test_api_orders import CREATE, order_input
 
 ORDER = """
 query($id: ID!) {
@@ -92,6 +92,21 @@ async def place(harness: Harness, order_input: dict[str, Any]) -> dict[str, Any]
     return await read_order(harness, payload["order"]["id"])
 
 
+async def place_pickup(
+    harness: Harness, store_id: int, sku: str = "LAMP-003", quantity: int = 2
+) -> dict[str, Any]:
+    """A collection order of ``quantity`` ``sku`` at store ``store_id``, as placed."""
+    return await place(
+        harness,
+        order_input(
+            deliveryMethod="PICKUP",
+            shippingAddress=None,
+            pickupLocationId=str(store_id),
+            lines=[{"sku": sku, "quantity": quantity}],
+        ),
+    )
+
+
 async def read_order(harness: Harness, order_id: str) -> dict[str, Any]:
     node: dict[str, Any] = (await harness.graphql(ORDER, {"id": order_id}))["node"]
     return node
@@ -116,6 +131,29 @@ async def done(harness: Harness, document: str, **values: Any) -> dict[str, Any]
     payload = await act(harness, document, **values)
     assert payload["userErrors"] == [], payload["userErrors"]
     return payload
+
+
+async def pack_one_box(
+    harness: Harness, fulfilment_id: str, quantity: int, line_number: int = 1
+) -> dict[str, Any]:
+    """Pack ``quantity`` units of one order line in a single box (must succeed)."""
+    return await done(
+        harness,
+        PACK,
+        fulfillmentOrderId=fulfilment_id,
+        packages=[{"lines": [{"lineNumber": line_number, "quantity": quantity}]}],
+    )
+
+
+async def pick_and_pack(
+    harness: Harness, fulfilment_id: str, barcode: str, quantity: int = 1
+) -> dict[str, Any]:
+    """Accept a one-line fulfilment order, scan its ``quantity`` units and pack them in one
+    box; the pack payload."""
+    await done(harness, ACCEPT, fulfillmentOrderId=fulfilment_id)
+    scanned = {"quantity": quantity} if quantity != 1 else {}
+    await done(harness, SCAN, fulfillmentOrderId=fulfilment_id, barcode=barcode, **scanned)
+    return await pack_one_box(harness, fulfilment_id, quantity)
 
 
 async def stock(harness: Harness, location_id: int, product_id: int) -> tuple[int, int, int]:

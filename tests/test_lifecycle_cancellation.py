@@ -6,7 +6,6 @@ from omnigraph.testing import Harness
 from tests.factories import Network, ledger_discrepancies
 from tests.lifecycle import (
     ACCEPT,
-    PACK,
     RELEASE,
     SCAN,
     SHIP,
@@ -15,6 +14,7 @@ from tests.lifecycle import (
     done,
     events_since,
     last_event_id,
+    pack_one_box,
     place,
     read_order,
     snapshot,
@@ -119,12 +119,7 @@ async def test_picked_units_stay_and_the_rest_ship(harness: Harness, network: Ne
     )
     assert await stock(harness, network.loop, TEE) == (3, 1, 0)
     assert await stock(harness, network.loop, MUG) == (1, 0, 0)
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=fo["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 1}]}],
-    )
+    await pack_one_box(harness, fo["id"], 1)
     shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
     assert shipped["order"]["status"] == "FULFILLED"
     after_ship = await act(

@@ -18,15 +18,13 @@ from omnigraph.settings import Settings
 from omnigraph.testing import Harness
 from tests.factories import build_network
 from tests.lifecycle import (
-    ACCEPT,
     HAND_OVER,
-    PACK,
     READY,
     RELEASE,
-    SCAN,
     SHIP,
     TRACK,
     done,
+    pick_and_pack,
     place,
 )
 from tests.test_api_orders import order_input
@@ -60,14 +58,7 @@ async def worked(harness: Harness, method: str) -> tuple[dict[str, Any], dict[st
     order = await place(harness, order_input(lines=[{"sku": "TEE-001", "quantity": 1}], **extra))
     await done(harness, RELEASE, orderId=order["id"])
     [fo] = order["fulfillmentOrders"]
-    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
-    await done(harness, SCAN, fulfillmentOrderId=fo["id"], barcode="TEE-001")
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=fo["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 1}]}],
-    )
+    await pick_and_pack(harness, fo["id"], "TEE-001")
     return order, fo
 
 

@@ -15,17 +15,15 @@ from omnigraph.settings import Settings
 from omnigraph.testing import Harness
 from tests.factories import Network, ledger_discrepancies
 from tests.lifecycle import (
-    ACCEPT,
     HAND_OVER,
-    PACK,
     READY,
-    SCAN,
     SHIP,
     act,
     codes,
     done,
     events_since,
     last_event_id,
+    pick_and_pack,
     place,
     read_order,
     snapshot,
@@ -143,14 +141,7 @@ async def test_collection_orders_are_staged_and_handed_over_after_verification(
 
     harness.services.clock = lambda: datetime.now(UTC) + timedelta(hours=1)
     await harness.app.state.release_scheduler.run_once()
-    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
-    await done(harness, SCAN, fulfillmentOrderId=fo["id"], barcode="4006381333931")
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=fo["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 1}]}],
-    )
+    await pick_and_pack(harness, fo["id"], "4006381333931")
     # A collection order is never shipped.
     refused = await act(harness, SHIP, fulfillmentOrderId=fo["id"])
     assert codes(refused) == ["INVALID_TRANSITION"]

@@ -11,7 +11,6 @@ from omnigraph.testing import Harness
 from tests.factories import Network, ledger_discrepancies
 from tests.lifecycle import (
     ACCEPT,
-    PACK,
     REJECT,
     RELEASE,
     SCAN,
@@ -23,7 +22,10 @@ from tests.lifecycle import (
     done,
     events_since,
     last_event_id,
+    pack_one_box,
+    pick_and_pack,
     place,
+    place_pickup,
     read_order,
     snapshot,
     stock,
@@ -77,14 +79,7 @@ async def test_a_rejected_fulfilment_order_is_re_sourced_elsewhere(
     assert rejection["reason"] == "rejected by the location: register queue too long"
     assert rejection["fromStatus"] == "RELEASED"
     # The new location works the order to the end.
-    await done(harness, ACCEPT, fulfillmentOrderId=moved["id"])
-    await done(harness, SCAN, fulfillmentOrderId=moved["id"], barcode="TEE-001", quantity=2)
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=moved["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 2}]}],
-    )
+    await pick_and_pack(harness, moved["id"], "TEE-001", 2)
     shipped = await done(harness, SHIP, fulfillmentOrderId=moved["id"])
     assert shipped["order"]["status"] == "FULFILLED"
     assert await ledger_discrepancies(harness.services) == []
@@ -93,15 +88,7 @@ async def test_a_rejected_fulfilment_order_is_re_sourced_elsewhere(
 async def test_a_rejected_collection_order_is_backordered(
     harness: Harness, network: Network
 ) -> None:
-    order = await place(
-        harness,
-        order_input(
-            deliveryMethod="PICKUP",
-            shippingAddress=None,
-            pickupLocationId=str(network.oak_park),
-            lines=[{"sku": "LAMP-003", "quantity": 2}],
-        ),
-    )
+    order = await place_pickup(harness, network.oak_park)
     await done(harness, RELEASE, orderId=order["id"])
     [fo] = order["fulfillmentOrders"]
     before = await last_event_id(harness)
@@ -155,12 +142,7 @@ async def test_a_short_pick_adjusts_stock_and_re_routes_the_missing_units(
     assert moved["lines"] == [{"quantity": 1, "product": {"sku": "TEE-001"}}]
     assert (await stock(harness, CODES[moved["location"]["code"]], TEE))[1] == 1
 
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=fo["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 1}]}],
-    )
+    await pack_one_box(harness, fo["id"], 1)
     shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
     assert shipped["order"]["status"] == "PARTIALLY_FULFILLED"
     assert await ledger_discrepancies(harness.services) == []
@@ -187,15 +169,7 @@ async def test_damaged_units_move_to_damaged_and_a_fully_short_order_is_cancelle
 async def test_a_short_pick_no_location_can_cover_is_backordered(
     harness: Harness, network: Network
 ) -> None:
-    order = await place(
-        harness,
-        order_input(
-            deliveryMethod="PICKUP",
-            shippingAddress=None,
-            pickupLocationId=str(network.oak_park),
-            lines=[{"sku": "LAMP-003", "quantity": 2}],
-        ),
-    )
+    order = await place_pickup(harness, network.oak_park)
     await done(harness, RELEASE, orderId=order["id"])
     # Nobody else has lamps to send to the store.
     await harness.graphql(

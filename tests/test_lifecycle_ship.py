@@ -21,6 +21,7 @@ from tests.lifecycle import (
     done,
     events_since,
     last_event_id,
+    pack_one_box,
     place,
     read_order,
     snapshot,
@@ -352,12 +353,7 @@ async def test_a_carrier_exception_is_recorded_and_delivery_still_completes(
     await done(harness, RELEASE, orderId=order["id"])
     [fo] = order["fulfillmentOrders"]
     await pick_all(harness, fo)
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=fo["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 1}]}],
-    )
+    await pack_one_box(harness, fo["id"], 1)
     shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
     number = shipped["shipments"][0]["trackingNumber"]
     before = await last_event_id(harness)

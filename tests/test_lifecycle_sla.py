@@ -12,15 +12,14 @@ from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, Order
 from omnigraph.testing import Harness
 from tests.factories import Network
 from tests.lifecycle import (
-    ACCEPT,
-    PACK,
     READY,
     RELEASE,
-    SCAN,
     done,
     events_since,
     last_event_id,
+    pick_and_pack,
     place,
+    place_pickup,
     read_order,
 )
 from tests.test_api_orders import order_input
@@ -150,25 +149,10 @@ async def test_a_missed_release_is_announced_once_listed_and_the_customer_told(
 
 async def test_a_pickup_staged_in_time_misses_nothing(harness: Harness, network: Network) -> None:
     harness.services.clock = lambda: NOW
-    order = await place(
-        harness,
-        order_input(
-            deliveryMethod="PICKUP",
-            shippingAddress=None,
-            pickupLocationId=str(network.loop),
-            lines=[{"sku": "TEE-001", "quantity": 1}],
-        ),
-    )
+    order = await place_pickup(harness, network.loop, "TEE-001", 1)
     await done(harness, RELEASE, orderId=order["id"])
     [fo] = order["fulfillmentOrders"]
-    await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
-    await done(harness, SCAN, fulfillmentOrderId=fo["id"], barcode="TEE-001")
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=fo["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 1}]}],
-    )
+    await pick_and_pack(harness, fo["id"], "TEE-001")
     await done(harness, READY, fulfillmentOrderId=fo["id"])
     harness.services.clock = lambda: NOW + timedelta(days=30)
     await harness.app.state.sla_monitor.run_once()

@@ -10,17 +10,17 @@ from tests.factories import Network, ledger_discrepancies
 from tests.lifecycle import (
     ACCEPT,
     HAND_OVER,
-    PACK,
     READY,
     RELEASE,
-    SCAN,
     SHIP,
     SHORT,
     TRACK,
     act,
     codes,
     done,
+    pick_and_pack,
     place,
+    place_pickup,
     read_order,
 )
 from tests.test_api_orders import order_input
@@ -59,15 +59,7 @@ async def levels(harness: Harness, location_id: int) -> tuple[int, int, int]:
 async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_ahead(
     harness: Harness, network: Network
 ) -> None:
-    order = await place(
-        harness,
-        order_input(
-            deliveryMethod="PICKUP",
-            shippingAddress=None,
-            pickupLocationId=str(network.oak_park),
-            lines=[{"sku": "LAMP-003", "quantity": 2}],
-        ),
-    )
+    order = await place_pickup(harness, network.oak_park)
     promised_before = (
         await harness.graphql(
             "query($id: ID!) { node(id: $id) { ... on Order { promised { latest } } } }",
@@ -107,14 +99,7 @@ async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_
     assert codes(early) == ["INVALID_TRANSITION"]
 
     # The DC picks, packs and ships it to the store.
-    await done(harness, ACCEPT, fulfillmentOrderId=moved["id"])
-    await done(harness, SCAN, fulfillmentOrderId=moved["id"], barcode="LAMP-003", quantity=2)
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=moved["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 2}]}],
-    )
+    await pick_and_pack(harness, moved["id"], "LAMP-003", 2)
     shipped = await done(harness, SHIP, fulfillmentOrderId=moved["id"])
     assert shipped["order"]["status"] == "IN_PROGRESS"  # a transfer is not the customer's
     assert await levels(harness, network.dc) == (8, 0, 0)
@@ -143,14 +128,7 @@ async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_
     assert await levels(harness, network.oak_park) == (2, 2, 0)
 
     # And the customer collects as usual.
-    await done(harness, ACCEPT, fulfillmentOrderId=pickup["id"])
-    await done(harness, SCAN, fulfillmentOrderId=pickup["id"], barcode="LAMP-003", quantity=2)
-    await done(
-        harness,
-        PACK,
-        fulfillmentOrderId=pickup["id"],
-        packages=[{"lines": [{"lineNumber": 1, "quantity": 2}]}],
-    )
+    await pick_and_pack(harness, pickup["id"], "LAMP-003", 2)
     await done(harness, READY, fulfillmentOrderId=pickup["id"])
     handed = await done(
         harness,
