@@ -141,6 +141,8 @@ async def test_a_short_pick_adjusts_stock_and_re_routes_the_missing_units(
     assert moved["location"]["code"] != "ST-LOOP"
     assert moved["lines"] == [{"quantity": 1, "product": {"sku": "TEE-001"}}]
     assert (await stock(harness, CODES[moved["location"]["code"]], TEE))[1] == 1
+    # The order explains where the re-sourced unit went.
+    assert await decided_at(harness, order["id"]) == ("SHIP_STANDARD", [moved["location"]["code"]])
 
     await pack_one_box(harness, fo["id"], 1)
     shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
