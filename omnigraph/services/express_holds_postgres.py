@@ -44,6 +44,9 @@ from omnigraph.services.reservation_views import ReservedLine
 
 # How many holds one transaction carries at most.
 MAX_BATCH = 128
+# Batches written at once: while one holds the hot levels' locks and commits, the next
+# reads what it needs and queues on those locks, so the commit's wait is not idle time.
+IN_FLIGHT = 2
 # A batch that meets a deadlock or a concurrent hold of one of its carts is retried whole.
 DEADLOCK_ATTEMPTS = 5
 _ACTIVE = "ACTIVE"
@@ -158,13 +161,15 @@ class HoldBatcher:
         self._db = db
         self._catalog = catalog
         self._queue: list[_Queued] = []
-        self._task: asyncio.Task[None] | None = None
+        self._drainers: set[asyncio.Task[None]] = set()
 
     async def hold(self, hold: ExpressHold) -> Held:
         future: asyncio.Future[Held] = asyncio.get_running_loop().create_future()
         self._queue.append(_Queued(hold, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._drain(), name="omnigraph-hold-batcher")
+        if len(self._drainers) < IN_FLIGHT:
+            task = asyncio.create_task(self._drain(), name="omnigraph-hold-batcher")
+            self._drainers.add(task)
+            task.add_done_callback(self._drainers.discard)
         return await future
 
     async def _drain(self) -> None:
