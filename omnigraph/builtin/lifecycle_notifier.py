@@ -1,6 +1,7 @@
 """Customer messages for the order lifecycle: ready for pickup (store, address, code and
 collect-by date), shipped (carrier and tracking), out for delivery, delivered, return
-received and refund issued.
+received and refund issued. A store transfer's parcels are not the customer's: their
+shipment events send nothing.
 
 Each is sent by e-mail, and by SMS too when the customer left a phone number, through the
 messengers plugins provide (``omnigraph_messengers``). The idempotency key is the event and
@@ -19,6 +20,7 @@ from omnigraph.events.types import Topic
 from omnigraph.hookspecs import hookimpl
 from omnigraph.messaging import MessageChannel
 from omnigraph.services.notifications import customer_contact, send_notification
+from omnigraph.services.shipments import is_transfer_shipment
 
 if TYPE_CHECKING:
     from omnigraph.events.types import Event
@@ -102,6 +104,7 @@ def render(template: Template, payload: Mapping[str, Any], name: str | None) -> 
     }
 
 
+_SHIPMENT_TOPICS = (Topic.SHIPMENT_CREATED, Topic.SHIPMENT_STATUS_CHANGED)
 _FIELDS = (
     "locationName",
     "address",
@@ -116,6 +119,10 @@ _FIELDS = (
 
 
 async def _notify(event: Event, services: Services, template: Template) -> None:
+    if event.topic in _SHIPMENT_TOPICS and await is_transfer_shipment(
+        services, event.payload.get("fulfillmentOrderId")
+    ):
+        return  # a store transfer's parcels: the customer hears when the order is ready
     order_id = event.order_id or int(event.payload.get("orderId") or 0)
     contact = await customer_contact(services, order_id)
     if contact is None:

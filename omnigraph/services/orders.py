@@ -18,19 +18,21 @@ from omnigraph.db.mapping import price_of, set_address
 from omnigraph.db.models import (
     Channel,
     Customer,
+    Location,
     Order,
     OrderLine,
     Product,
 )
 from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.lifecycle import ORDER_TRANSITIONS, check_order_cancellable, check_transition
+from omnigraph.domain.money import Money
 from omnigraph.domain.orders import (
     OrderRequest,
     order_number,
     order_totals,
     price_lines,
 )
-from omnigraph.domain.promise import PlanRefusal, refusal_error
+from omnigraph.domain.promise import PlanRefusal, Unavailable, refusal_error
 from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
 from omnigraph.services import reservations
@@ -45,8 +47,14 @@ from omnigraph.services.reservation_conversion import (
     convert_hold,
     held_for_order,
 )
+from omnigraph.services.resourcing import (
+    StoreSupply,
+    move_ready_by,
+    open_transfers,
+    plan_store_supply,
+)
 from omnigraph.services.sourcing import load_inputs
-from omnigraph.services.sourcing_trace import decision_row
+from omnigraph.services.sourcing_trace import DecisionPart, decision_row
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
 from omnigraph.services.timeline import Subject, record_cancelled, record_capture, record_change
 from omnigraph.services.transitions import locked_order
@@ -62,6 +70,11 @@ if TYPE_CHECKING:
 SOURCING_ATTEMPTS = 100
 # How an order's planned stock is held: committed from available, or converted from a hold.
 StockHold = Callable[[UnitOfWork, Sequence[StockCommit], int], Awaitable[bool]]
+
+
+# Why a collection's quote fails when its store lacks units: short, or not a candidate at
+# all because it holds none of the cart (validation already checked its capabilities).
+_STORE_SHORT = (Unavailable.INSUFFICIENT_STOCK, Unavailable.NO_CAPABLE_LOCATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,23 +161,36 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         )
         if held is not None:
             stocked = held.stocked  # a conversion is sourced from its held units only
-        quote = await quote_request(
-            services,
-            request,
-            products,
-            stocked,
-            pickup,
-            now,
-            currency=services.settings.default_currency,
-            # A hold's units are set aside already: the stored rules (thresholds,
-            # capacities) decided whether to hold them, not whether this buyer may have them.
-            inputs=(
-                None
-                if held is not None
-                else await load_inputs(session, services, stocked, products, now)
-            ),
+        # A hold's units are set aside already: the stored rules (thresholds, capacities)
+        # decided whether to hold them, not whether this buyer may have them.
+        inputs = (
+            None
+            if held is not None
+            else await load_inputs(session, services, stocked, products, now)
         )
-        if isinstance(quote, PlanRefusal):
+        currency = services.settings.default_currency
+        quote = await quote_request(
+            services, request, products, stocked, pickup, now, currency=currency, inputs=inputs
+        )
+        sourced: MethodQuote | StoreSupply | None = None
+        if isinstance(quote, MethodQuote):
+            sourced = quote
+        elif held is None and pickup is not None and quote.reason in _STORE_SHORT:
+            # The store lacks some units (or has none): another location may send them.
+            sourced = await plan_store_supply(
+                services,
+                request.method,
+                pickup,
+                {line.sku: line.quantity for line in request.lines},
+                products,
+                stocked,
+                now,
+                currency=currency,
+                channel=request.channel,
+                inputs=inputs,
+            )
+        if sourced is None:
+            assert isinstance(quote, PlanRefusal)
             raise conversion_refusal(quote) if held is not None else refusal_error(quote)
         order = await _persist(
             uow,
@@ -172,9 +198,10 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
             channel,
             await _customer(uow, request),
             products,
-            quote,
+            sourced,
             now,
             hold=_stock_hold(held, now),
+            store=pickup,
         )
         await uow.commit()
         return OrderOutcome(order)
@@ -201,14 +228,18 @@ async def _persist(
     channel: Channel,
     customer: Customer,
     products: dict[str, Product],
-    quote: MethodQuote,
+    sourced: MethodQuote | StoreSupply,
     now: datetime,
     *,
     hold: StockHold = commit_stock,
+    store: Location | None = None,
 ) -> Order:
     session = uow.session
+    own = sourced.pickup if isinstance(sourced, StoreSupply) else sourced
+    transfers = sourced.transfers if isinstance(sourced, StoreSupply) else ()
     priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
-    totals = order_totals(priced, quote.price)
+    currency = priced[0].unit_price.currency
+    totals = order_totals(priced, own.price if own is not None else Money.zero(currency))
     in_remorse = channel.remorse_minutes > 0
     order = Order(
         channel_id=channel.id,
@@ -220,8 +251,8 @@ async def _persist(
         subtotal_minor=totals.subtotal.minor,
         shipping_minor=totals.shipping.minor,
         total_minor=totals.total.minor,
-        promised_earliest=quote.window.earliest,
-        promised_latest=quote.window.latest,
+        promised_earliest=own.window.earliest if own is not None else None,
+        promised_latest=own.window.latest if own is not None else None,
         idempotency_key=request.idempotency_key,
         request_fingerprint=fingerprint(request),
         external_reference=request.external_reference,
@@ -232,7 +263,12 @@ async def _persist(
     set_address(order, request.shipping_address)
     session.add(order)
     await session.flush()
-    session.add(decision_row(order.id, quote.decision, now))
+    parts = [DecisionPart(own.decision)] if own is not None else []
+    parts.extend(
+        DecisionPart(transfer.decision, f"transfer to {store.code}" if store else None)
+        for transfer in transfers
+    )
+    session.add(decision_row(order.id, parts, now, method=request.method.value))
     lines = {
         line.sku: OrderLine(
             order_id=order.id,
@@ -244,9 +280,28 @@ async def _persist(
         for index, line in enumerate(priced)
     }
     session.add_all(lines.values())
-    fulfilments = await open_planned(uow, order.id, quote.plan, lines, reason=None)
+    fulfilments = (
+        await open_planned(uow, order.id, own.plan, lines, reason=None) if own is not None else []
+    )
     record_capture(uow, order, fulfilments, reason=f"captured on {channel.code}")
-    commits = planned_commits(quote.plan, products)
+    commits = planned_commits(own.plan, products) if own is not None else []
+    moved: list[dict[str, object]] = []
+    for transfer in transfers:
+        assert store is not None  # only a collection is supplied by transfer
+        why = f"transfer to {store.code} for collection"
+        for fulfilment in await open_transfers(uow, order.id, store, transfer, lines, why):
+            moved.append(
+                {
+                    "fulfillmentOrderId": fulfilment.id,
+                    "fromLocationId": fulfilment.location_id,
+                    "toLocationId": store.id,
+                    "expectedArrival": transfer.window.latest.isoformat(),
+                }
+            )
+        commits.extend(planned_commits(transfer.plan, products))
+    if isinstance(sourced, StoreSupply):
+        assert store is not None
+        move_ready_by(uow, order, store, sourced.arrival)
     if not await hold(uow, commits, order.id):
         raise _StockMoved
     uow.record(
@@ -261,7 +316,8 @@ async def _persist(
             "deliveryMethod": order.delivery_method,
             "total": {"amount": str(totals.total.amount), "currencyCode": totals.total.currency},
             "lines": [{"sku": line.sku, "quantity": line.quantity} for line in priced],
-            "locationIds": list(quote.plan.location_ids),
+            "locationIds": list(own.plan.location_ids) if own is not None else [],
+            **({"transfers": moved} if moved else {}),
         },
         order_id=order.id,
     )

@@ -3,13 +3,17 @@
 The units are sourced with the same engine as capture (``services.promise.quote_method``)
 from every location with available stock except the ones excluded, committed there, and
 released at once as new fulfilment orders; units no location has are backordered.
+
+A collection store short of units is sent them by a store transfer (``plan_transfer``,
+``open_transfers``), at capture (``plan_store_supply``) as in a re-route, and the order's
+ready-by waits for the transfer's arrival (``move_ready_by``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
@@ -190,99 +194,211 @@ async def reroute(
             missing = outcome.backordered.get(line.id, 0)
             if not missing:
                 continue
-            route = _Route(services, uow, order, stocked, locations, products, channel, inputs)
-            moved = await route.transfer(pickup, line, sku, missing, reason)
-            if moved:
-                outcome.fulfilments.extend(moved)
-                del outcome.backordered[line.id]
+            sent = await plan_transfer(
+                services,
+                pickup,
+                {sku: missing},
+                products,
+                stocked,
+                now,
+                currency=order.currency,
+                channel=channel,
+                inputs=inputs,
+            )
+            if not isinstance(sent, MethodQuote):
+                continue
+            moved = await open_transfers(uow, order.id, pickup, sent, {sku: line}, reason)
+            for fulfilment, allocation in zip(moved, sent.plan.allocations, strict=True):
+                await hold_and_release(
+                    uow, order.id, fulfilment, allocation.quantities, products, reason
+                )
+            outcome.fulfilments.extend(moved)
+            move_ready_by(uow, order, pickup, sent.window.latest)
+            del outcome.backordered[line.id]
     for line_id, qty in sorted(outcome.backordered.items()):
         await _backorder(uow, order, line_id, qty, reason)
     return outcome
 
 
+async def plan_transfer(
+    services: Services,
+    store: Location,
+    quantities: Mapping[str, int],
+    products: Mapping[str, Product],
+    stocked: Sequence[StockedLocation],
+    now: datetime,
+    *,
+    currency: str,
+    channel: str,
+    inputs: SourcingInputs | None,
+) -> MethodQuote | PlanRefusal:
+    """How ``quantities`` (SKU -> units) reach ``store`` from the other stocked locations:
+    planned like a standard shipment to the store's address, now, without backorders.
+    The quote's latest day is the transfer's expected arrival."""
+    destination = point_of(store)
+    sources = [item for item in stocked if item.location.id != store.id]
+    return await quote_method(
+        services,
+        DeliveryMethod.SHIP_STANDARD,
+        dict(quantities),
+        products,
+        to_candidates(sources, destination),
+        {item.location.id: item.location for item in sources},
+        destination,
+        store.postal_code,
+        now,
+        currency=currency,
+        channel=channel,
+        inputs=inputs,
+        backorders=False,
+    )
+
+
 @dataclass(frozen=True)
-class _Route:
-    """What a transfer is planned from: the re-route's stock, rules and locations."""
+class StoreSupply:
+    """A collection its store can only partly serve: the store's own units (``pickup``,
+    None when it has none of them) and the transfers bringing it the rest."""
 
-    services: Services
-    uow: UnitOfWork
-    order: Order
-    stocked: list[StockedLocation]
-    locations: Mapping[int, Location]
-    products: Mapping[str, Product]
-    channel: str
-    inputs: SourcingInputs
+    pickup: MethodQuote | None
+    transfers: tuple[MethodQuote, ...]
 
-    async def transfer(
-        self, store: Location, line: OrderLine, sku: str, quantity: int, reason: str
-    ) -> list[FulfillmentOrder]:
-        """TRANSFER fulfilment orders bringing ``quantity`` of ``sku`` to ``store``, planned
-        like a standard shipment to the store's address; none when nobody can send them."""
-        destination = point_of(store)
-        sources = [item for item in self.stocked if item.location.id != store.id]
-        quote = await quote_method(
-            self.services,
-            DeliveryMethod.SHIP_STANDARD,
-            {sku: quantity},
-            self.products,
-            to_candidates(sources, destination),
-            self.locations,
+    @property
+    def arrival(self) -> date:
+        """When the last transfer reaches the store."""
+        return max(quote.window.latest for quote in self.transfers)
+
+
+async def plan_store_supply(
+    services: Services,
+    method: DeliveryMethod,
+    store: Location,
+    lines: Mapping[str, int],
+    products: Mapping[str, Product],
+    stocked: Sequence[StockedLocation],
+    now: datetime,
+    *,
+    currency: str,
+    channel: str,
+    inputs: SourcingInputs | None,
+) -> StoreSupply | None:
+    """Serve a collection at ``store`` with what it has and transfers for the rest.
+
+    The store's own units are sourced for ``method`` as capture would; the units it lacks
+    are planned with ``plan_transfer``, all together or else SKU by SKU. None when some
+    units can be neither collected at the store nor sent there.
+    """
+    destination = point_of(store)
+    own_stock = next((item.available for item in stocked if item.location.id == store.id), {})
+    own = {sku: min(qty, own_stock.get(sku, 0)) for sku, qty in lines.items() if own_stock.get(sku)}
+    pickup: MethodQuote | None = None
+    if own:
+        quoted = await quote_method(
+            services,
+            method,
+            own,
+            products,
+            to_candidates(stocked, destination),
+            {item.location.id: item.location for item in stocked},
             destination,
             store.postal_code,
-            self.services.clock(),
-            currency=self.order.currency,
-            channel=self.channel,
-            inputs=self.inputs,
+            now,
+            pickup_location_id=store.id,
+            currency=currency,
+            channel=channel,
+            inputs=inputs,
             backorders=False,
         )
-        if not isinstance(quote, MethodQuote):
-            return []
-        arrival = quote.window.latest
-        created: list[FulfillmentOrder] = []
-        for allocation in quote.plan.allocations:
-            fulfilment = await new_fulfilment(
-                self.uow,
-                self.order,
-                FulfillmentKind.TRANSFER,
-                allocation.candidate.location_id,
-                round(allocation.candidate.distance_km, 3),
-                {line: allocation.quantities[sku]},
-                self.products,
-                reason,
-                extra={"transferTo": store.id, "expectedArrival": arrival.isoformat()},
-            )
-            self.uow.session.add(
-                Transfer(
-                    fulfillment_order_id=fulfilment.id,
-                    destination_location_id=store.id,
-                    expected_arrival=arrival,
-                )
-            )
-            created.append(fulfilment)
-        self._ready_by(store, arrival)
-        return created
+        # A store whose rules keep its units back (a minimum stock) gets them all sent.
+        pickup = quoted if isinstance(quoted, MethodQuote) else None
+    kept = pickup.plan.allocations[0].quantities if pickup is not None else {}
+    missing = {sku: qty - kept.get(sku, 0) for sku, qty in lines.items()}
+    missing = {sku: qty for sku, qty in missing.items() if qty > 0}
+    if not missing:
+        return None  # the store has it all: not a transfer's business
 
-    def _ready_by(self, store: Location, arrival: date) -> None:
-        order = self.order
-        if order.promised_latest is not None and order.promised_latest >= arrival:
-            return
-        before = {
-            "earliest": order.promised_earliest.isoformat() if order.promised_earliest else None,
-            "latest": order.promised_latest.isoformat() if order.promised_latest else None,
-        }
-        order.promised_earliest = max(order.promised_earliest or arrival, arrival)
-        order.promised_latest = arrival
-        record_change(
-            self.uow,
-            order_id=order.id,
-            subject=Subject.ORDER,
-            subject_id=order.id,
-            before=order.status,
-            after=order.status,
-            reason=f"ready-by moved: a transfer reaches {store.code} by {arrival.isoformat()}",
-            details={"promisedBefore": before, "promisedLatest": arrival.isoformat()},
-            publish=False,
+    async def plan(quantities: Mapping[str, int]) -> MethodQuote | PlanRefusal:
+        return await plan_transfer(
+            services,
+            store,
+            quantities,
+            products,
+            stocked,
+            now,
+            currency=currency,
+            channel=channel,
+            inputs=inputs,
         )
+
+    whole = await plan(missing)
+    if isinstance(whole, MethodQuote):
+        return StoreSupply(pickup, (whole,))
+    transfers: list[MethodQuote] = []
+    for sku, qty in sorted(missing.items()):
+        single = await plan({sku: qty})
+        if not isinstance(single, MethodQuote):
+            return None
+        transfers.append(single)
+    return StoreSupply(pickup, tuple(transfers))
+
+
+async def open_transfers(
+    uow: UnitOfWork,
+    order_id: int,
+    store: Location,
+    quote: MethodQuote,
+    lines: Mapping[str, OrderLine],
+    reason: str,
+) -> list[FulfillmentOrder]:
+    """One OPEN TRANSFER fulfilment order per sending location of ``quote`` (from
+    ``plan_transfer``), each with its ``Transfer`` row to ``store``. Holding the stock at
+    the sending locations is the caller's step, as for ``open_fulfilment``."""
+    arrival = quote.window.latest
+    created: list[FulfillmentOrder] = []
+    for allocation in quote.plan.allocations:
+        fulfilment = await open_fulfilment(
+            uow,
+            order_id,
+            FulfillmentKind.TRANSFER,
+            allocation.candidate.location_id,
+            round(allocation.candidate.distance_km, 3),
+            allocation.quantities,
+            lines,
+            reason,
+            {"transferTo": store.id, "expectedArrival": arrival.isoformat()},
+        )
+        uow.session.add(
+            Transfer(
+                fulfillment_order_id=fulfilment.id,
+                destination_location_id=store.id,
+                expected_arrival=arrival,
+            )
+        )
+        created.append(fulfilment)
+    return created
+
+
+def move_ready_by(uow: UnitOfWork, order: Order, store: Location, arrival: date) -> None:
+    """The order is ready no earlier than a transfer reaches ``store``: move its promised
+    ready-by to ``arrival`` (with a timeline entry) unless it is already that late."""
+    if order.promised_latest is not None and order.promised_latest >= arrival:
+        return
+    before = {
+        "earliest": order.promised_earliest.isoformat() if order.promised_earliest else None,
+        "latest": order.promised_latest.isoformat() if order.promised_latest else None,
+    }
+    order.promised_earliest = max(order.promised_earliest or arrival, arrival)
+    order.promised_latest = arrival
+    record_change(
+        uow,
+        order_id=order.id,
+        subject=Subject.ORDER,
+        subject_id=order.id,
+        before=order.status,
+        after=order.status,
+        reason=f"ready-by moved: a transfer reaches {store.code} by {arrival.isoformat()}",
+        details={"promisedBefore": before, "promisedLatest": arrival.isoformat()},
+        publish=False,
+    )
 
 
 async def new_fulfilment(
@@ -303,13 +419,27 @@ async def new_fulfilment(
     fulfilment = await open_fulfilment(
         uow, order.id, kind, location_id, distance_km, units, lines, reason, extra
     )
+    await hold_and_release(uow, order.id, fulfilment, units, products, reason)
+    return fulfilment
+
+
+async def hold_and_release(
+    uow: UnitOfWork,
+    order_id: int,
+    fulfilment: FulfillmentOrder,
+    units: Mapping[str, int],
+    products: Mapping[str, Product],
+    reason: str,
+) -> None:
+    """Commit the ``units`` (SKU -> quantity) a new fulfilment order carries at its
+    location and release it; ``StockMoved`` when another order took them first."""
     commits = [
-        StockCommit(location_id, line.product_id, sku, units[sku]) for sku, line in lines.items()
+        StockCommit(fulfilment.location_id, products[sku].id, sku, quantity)
+        for sku, quantity in units.items()
     ]
-    if not await commit_stock(uow, commits, order.id):
+    if not await commit_stock(uow, commits, order_id):
         raise StockMoved
     await release_fulfilment(uow, fulfilment, reason)
-    return fulfilment
 
 
 async def _backorder(

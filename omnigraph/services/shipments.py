@@ -338,3 +338,15 @@ async def _deliver_if_complete(uow: UnitOfWork, fulfilment_id: int, order: Order
     if all_delivered(statuses) and fulfilment.status == F.SHIPPED:
         move_fulfilment(uow, fulfilment, F.DELIVERED, "every parcel delivered")
         await roll_up(uow, order, "delivered")
+
+
+async def is_transfer_shipment(services: Services, fulfilment_id: int | None) -> bool:
+    """Whether a shipment carries a store-to-store transfer: its parcels go to a store, not
+    to the customer, so the customer is told when the order is ready, not about them."""
+    if fulfilment_id is None:
+        return False
+    async with services.db.read_session() as session:
+        kind = await session.scalar(
+            select(FulfillmentOrder.kind).where(FulfillmentOrder.id == fulfilment_id)
+        )
+    return kind == FulfillmentKind.TRANSFER.value

@@ -7,6 +7,7 @@ shape live, so a console reads "why this store" the same way for both.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -120,16 +121,73 @@ def trace_json(
     }
 
 
-def decision_row(order_id: int, decision: SourcingDecision, now: datetime) -> OrderSourcingDecision:
-    """The row order capture writes in the order's transaction."""
-    trace = explanation_json(decision)
+@dataclass(frozen=True, slots=True)
+class DecisionPart:
+    """One of the decisions an order was sourced by, and what it was for (a SKU, a
+    transfer); ``label`` None for the order's own plan."""
+
+    decision: SourcingDecision
+    label: str | None = None
+
+
+def merged_trace(parts: Sequence[DecisionPart], method: str | None = None) -> dict[str, Any]:
+    """Several decisions as one trace in the stored shape: the chosen packages of all of
+    them (costs added, arriving with the last), every part's candidates and backorders,
+    and each part's narrative under its label. A runner-up and a basis compare two plans
+    of one cart, so they are kept only when there is a single part. ``method`` names the
+    order's method when the first part is not its own plan (a collection all sent by
+    transfer)."""
+    if not parts:
+        raise ValueError("a merged trace needs at least one decision")
+    traces = [explanation_json(part.decision) for part in parts]
+    if len(traces) == 1:
+        return {**traces[0], "method": method or traces[0]["method"]}
+    chosen = [trace["chosen"] for trace in traces if trace["chosen"] is not None]
+    narrative: list[str] = []
+    for part, trace in zip(parts, traces, strict=True):
+        prefix = f"{part.label}: " if part.label else ""
+        narrative.extend(prefix + line for line in trace["narrative"])
+    first = traces[0]
+    return {
+        "channel": first["channel"],
+        "method": method or first["method"],
+        "currency": first["currency"],
+        "basis": None,
+        "candidatesConsidered": len(
+            {c["locationId"] for trace in traces for c in trace["candidates"]}
+        ),
+        "candidates": [c for trace in traces for c in trace["candidates"]],
+        "chosen": None
+        if not chosen
+        else {
+            "packages": [package for plan in chosen for package in plan["packages"]],
+            "cost": {key: sum(plan["cost"][key] for plan in chosen) for key in chosen[0]["cost"]},
+            "arrivesOn": max(plan["arrivesOn"] for plan in chosen),
+        },
+        "runnerUp": None,
+        "backorders": [b for trace in traces for b in trace["backorders"]],
+        "narrative": narrative,
+    }
+
+
+def decision_row(
+    order_id: int,
+    decision: SourcingDecision | Sequence[DecisionPart],
+    now: datetime,
+    *,
+    method: str | None = None,
+) -> OrderSourcingDecision:
+    """The row order capture writes in the order's transaction: one decision, or several
+    merged (``merged_trace``) when parts of the order were sourced separately."""
+    parts = [DecisionPart(decision)] if isinstance(decision, SourcingDecision) else decision
+    trace = merged_trace(parts, method)
     return OrderSourcingDecision(
         order_id=order_id,
-        channel=decision.explanation.channel,
-        method=decision.method.value,
+        channel=trace["channel"],
+        method=trace["method"],
         basis=trace["basis"],
-        total_minor=decision.cost.total.minor,
-        currency=decision.cost.currency,
+        total_minor=sum(part.decision.cost.total.minor for part in parts),
+        currency=trace["currency"],
         candidates_considered=trace["candidatesConsidered"],
         explanation=trace,
         created_at=now,
@@ -148,7 +206,10 @@ async def decisions_by_order(
 
 
 async def replace_decision(
-    session: AsyncSession, order_id: int, decision: SourcingDecision, now: datetime
+    session: AsyncSession,
+    order_id: int,
+    decision: SourcingDecision | Sequence[DecisionPart],
+    now: datetime,
 ) -> OrderSourcingDecision:
     """Keep the newest decision for an order that was sourced again (a change, a re-route)."""
     await session.execute(
