@@ -24,6 +24,7 @@ the script turns ``fsync`` and ``synchronous_commit`` back on (its data lives on
 /dev/shm has room, where an fsync is nearly free).
 
     .venv/bin/python benchmarks/inventory_write.py [--quick] [--profile]
+    .venv/bin/python benchmarks/inventory_write.py --no-postgres --scenarios hot  # one cell
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ SQLITE_TARGET_RATIO = 0.25
 POSTGRES_TARGET_RATIO = 0.50
 P99_TARGET_MS = 20.0
 ORDERS_TARGET_RATE = 500.0
+# What --scenarios may name: the hot-SKU holds, the spread holds, the hot-SKU orders.
+SCENARIOS = ("hot", "many", "orders")
 
 _LEVELS = cast(Table, InventoryLevel.__table__)
 _MOVEMENTS = cast(Table, InventoryMovement.__table__)
@@ -174,6 +177,7 @@ class Plan:
     sqlite_concurrency: int
     postgres_concurrency: int
     postgres_connections: int
+    scenarios: frozenset[str] = frozenset(SCENARIOS)
 
 
 # -- set-up ---------------------------------------------------------------------------------
@@ -376,41 +380,49 @@ async def run_scenarios(
     skus = [sku for _, sku in products]
     hot_id, hot_sku = products[0]
     run = uuid.uuid4().hex[:8]
-    hot = await measure_cell(
-        "reserve, hot SKU",
-        backend,
-        plan,
-        concurrency,
-        reserve_operation(services, [hot_sku], f"{run}-hot"),
-        baseline_operation(baseline_reserve, [hot_id]),
-        services,
-        baseline_totals,
-    )
-    hot.target_ratio = target_ratio
-    many = await measure_cell(
-        f"reserve, {len(skus):,} SKUs",
-        backend,
-        plan,
-        concurrency,
-        reserve_operation(services, skus, f"{run}-many"),
-        baseline_operation(baseline_reserve, ids),
-        services,
-        baseline_totals,
-    )
-    orders = await measure_cell(
-        "create_order, hot SKU",
-        backend,
-        plan,
-        concurrency,
-        order_operation(services, hot_sku),
-        baseline_operation(baseline_reserve, [hot_id]),
-        services,
-        baseline_totals,
-        orders=True,
-    )
-    if backend == "SQLite":
-        orders.target_rate = ORDERS_TARGET_RATE
-    return [hot, many, orders]
+    cells: list[Cell] = []
+    if "hot" in plan.scenarios:
+        hot = await measure_cell(
+            "reserve, hot SKU",
+            backend,
+            plan,
+            concurrency,
+            reserve_operation(services, [hot_sku], f"{run}-hot"),
+            baseline_operation(baseline_reserve, [hot_id]),
+            services,
+            baseline_totals,
+        )
+        hot.target_ratio = target_ratio
+        cells.append(hot)
+    if "many" in plan.scenarios:
+        cells.append(
+            await measure_cell(
+                f"reserve, {len(skus):,} SKUs",
+                backend,
+                plan,
+                concurrency,
+                reserve_operation(services, skus, f"{run}-many"),
+                baseline_operation(baseline_reserve, ids),
+                services,
+                baseline_totals,
+            )
+        )
+    if "orders" in plan.scenarios:
+        orders = await measure_cell(
+            "create_order, hot SKU",
+            backend,
+            plan,
+            concurrency,
+            order_operation(services, hot_sku),
+            baseline_operation(baseline_reserve, [hot_id]),
+            services,
+            baseline_totals,
+            orders=True,
+        )
+        if backend == "SQLite":
+            orders.target_rate = ORDERS_TARGET_RATE
+        cells.append(orders)
+    return cells
 
 
 # -- SQLite ---------------------------------------------------------------------------------
@@ -712,6 +724,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--postgres-connections", type=int, default=16, help="the asyncpg baseline's pool size"
     )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated cells to run, of {', '.join(SCENARIOS)} (default all)",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -723,6 +741,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def main(args: argparse.Namespace) -> int:
     ops = args.ops or (500 if args.quick else 5_000)
+    scenarios = frozenset(name.strip() for name in args.scenarios.split(",") if name.strip())
+    if not scenarios or scenarios - set(SCENARIOS):
+        print(f"--scenarios takes a comma-separated subset of {', '.join(SCENARIOS)}")
+        return 2
     plan = Plan(
         ops=ops,
         max_seconds=args.max_seconds,
@@ -731,6 +753,7 @@ async def main(args: argparse.Namespace) -> int:
         sqlite_concurrency=args.sqlite_concurrency,
         postgres_concurrency=args.postgres_concurrency,
         postgres_connections=args.postgres_connections,
+        scenarios=scenarios,
     )
     print(machine_line())
     print(
@@ -745,8 +768,9 @@ async def main(args: argparse.Namespace) -> int:
     profiles: list[str] = []
     profile_ops = 100 if args.quick else 300
     with tempfile.TemporaryDirectory(prefix="omnigraph-bench-") as tmp:
-        cells += await sqlite_cells(plan, Path(tmp))
-        if args.profile:
+        if not args.no_sqlite:
+            cells += await sqlite_cells(plan, Path(tmp))
+        if args.profile and not args.no_sqlite:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'profile.db'}"
             profiles.append(await profile_reserve("SQLite", url, profile_ops))
         if not args.no_postgres:
@@ -757,7 +781,8 @@ async def main(args: argparse.Namespace) -> int:
                         async with postgres_database(server[0]) as (url, _dsn):
                             profiles.append(await profile_reserve("PostgreSQL", url, profile_ops))
     print()
-    print(table(cells))
+    if cells:
+        print(table(cells))
     for cell in cells:
         for problem in cell.problems:
             print(f"  {cell.backend} {cell.scenario}: {problem}")

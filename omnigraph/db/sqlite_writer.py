@@ -7,6 +7,13 @@ async driver. Jobs queued while a batch runs wait for the next batch, which runs
 transaction (each in its own SAVEPOINT, so one failing job rolls back alone) and commits
 once: the group commit that makes a burst of checkouts cheap.
 
+Work that many callers ask for at once (checkout holds) can go further with ``run_batched``:
+consecutive queued items of the same batch function are handed to it together, so it reads
+what they share once and writes them with ``executemany``. It answers each item on its own
+(a value, or an exception for an item it refused having written nothing for it); if it
+raises instead, its writes are rolled back and each of its items is run again alone, so one
+bad item still fails by itself.
+
 A batch holds the database's ``write_gate`` (see ``Database``), so these jobs and the
 ordinary units of work of this process take turns instead of fighting over SQLite's lock.
 """
@@ -15,20 +22,27 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741 - an item of a batch function
 Job = Callable[[sqlite3.Connection], Any]
+# Answers its items in order: each answer a result, or the exception that item alone failed with.
+BatchJob = Callable[[sqlite3.Connection, list[Any]], Sequence[Any]]
 # A bound on one transaction's size, so one burst cannot starve the other writers for long.
 MAX_BATCH = 256
 
 
 @dataclass(slots=True)
 class _Queued:
-    job: Job
+    """A plain job (``batch`` is None), or an item for a batch function."""
+
+    job: Job | None
+    batch: BatchJob | None
+    item: Any
     future: asyncio.Future[Any]
 
 
@@ -47,25 +61,74 @@ def _connect(path: str) -> sqlite3.Connection:
     return connection
 
 
-def _run_batch(connection: sqlite3.Connection, jobs: list[Job]) -> list[Any]:
-    """Every job in its own savepoint inside one transaction; one commit at the end."""
+def _run_job(connection: sqlite3.Connection, job: Job) -> Any:
+    connection.execute("SAVEPOINT job")
+    try:
+        result = job(connection)
+    except Exception as error:  # the job's own failure: undo it, keep the others
+        connection.execute("ROLLBACK TO job")
+        result = _Failed(error)
+    connection.execute("RELEASE job")
+    return result
+
+
+def _run_group(connection: sqlite3.Connection, batch: BatchJob, items: list[Any]) -> list[Any]:
+    """Items of one batch function together; alone, one by one, if it raises for them all."""
+    connection.execute("SAVEPOINT job")
+    try:
+        answers = list(batch(connection, items))
+        if len(answers) != len(items):
+            raise RuntimeError(f"{len(answers)} answers for {len(items)} items")
+    except Exception as error:
+        connection.execute("ROLLBACK TO job")
+        connection.execute("RELEASE job")
+        if len(items) == 1:
+            return [_Failed(error)]
+        return [
+            result
+            for item in items
+            for result in _run_group(connection, batch, [item])  # one bad item fails alone
+        ]
+    connection.execute("RELEASE job")
+    return [_Failed(a) if isinstance(a, BaseException) else a for a in answers]
+
+
+def _run_batch(connection: sqlite3.Connection, queued: list[_Queued]) -> list[Any]:
+    """Every job (every run of a batch function's items) in its own savepoint inside one
+    transaction; one commit at the end."""
     results: list[Any] = []
     connection.execute("BEGIN IMMEDIATE")
     try:
-        for job in jobs:
-            connection.execute("SAVEPOINT job")
-            try:
-                results.append(job(connection))
-            except Exception as error:  # the job's own failure: undo it, keep the others
-                connection.execute("ROLLBACK TO job")
-                results.append(_Failed(error))
-            connection.execute("RELEASE job")
+        start = 0
+        while start < len(queued):
+            first = queued[start]
+            if first.batch is None:
+                assert first.job is not None
+                results.append(_run_job(connection, first.job))
+                start += 1
+                continue
+            end = start + 1
+            while end < len(queued) and queued[end].batch is first.batch:
+                end += 1
+            items = [entry.item for entry in queued[start:end]]
+            results += _run_group(connection, first.batch, items)
+            start = end
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
         raise
     return results
+
+
+def _answer(batch: list[_Queued], results: list[Any]) -> None:
+    for queued, result in zip(batch, results, strict=True):
+        if queued.future.done():  # the caller was cancelled; its work committed
+            continue
+        if isinstance(result, _Failed):
+            queued.future.set_exception(result.error)
+        else:
+            queued.future.set_result(result)
 
 
 class SQLiteWriter:
@@ -86,22 +149,39 @@ class SQLiteWriter:
         self._closed = False
 
     async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        result: T = await self._enqueue(_Queued(job, None, None, self._future()))
+        return result
+
+    async def run_batched(
+        self, batch: Callable[[sqlite3.Connection, list[I]], Sequence[T | Exception]], item: I
+    ) -> T:
+        """``batch(connection, items)`` for ``item`` and the items of ``batch`` queued beside
+        it, in queue order; returns this item's answer (raises it when it is an exception).
+
+        ``batch`` must write nothing for an item it answers with an exception. Items are
+        grouped by identity of ``batch``, so pass the same function object every time.
+        """
+        result: T = await self._enqueue(_Queued(None, batch, item, self._future()))
+        return result
+
+    def _future(self) -> asyncio.Future[Any]:
         if self._closed:
             raise RuntimeError("the SQLite writer is closed")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Queued(job, future))
+        return asyncio.get_running_loop().create_future()
+
+    async def _enqueue(self, queued: _Queued) -> Any:
+        self._queue.append(queued)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain(), name="omnigraph-sqlite-writer")
-        return await future
+        return await queued.future
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         while self._queue:
             async with self._gate:
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                jobs = [queued.job for queued in batch]
                 try:
-                    results = await loop.run_in_executor(self._thread, self._execute, jobs)
+                    results = await loop.run_in_executor(self._thread, self._execute, batch)
                 except BaseException as error:  # the commit itself failed: every job lost
                     for queued in batch:
                         if not queued.future.done():
@@ -109,19 +189,13 @@ class SQLiteWriter:
                     if not isinstance(error, Exception):
                         raise
                     continue
-            for queued, result in zip(batch, results, strict=True):
-                if queued.future.done():  # the caller was cancelled; its work committed
-                    continue
-                if isinstance(result, _Failed):
-                    queued.future.set_exception(result.error)
-                else:
-                    queued.future.set_result(result)
+            _answer(batch, results)
 
-    def _execute(self, jobs: list[Job]) -> list[Any]:
+    def _execute(self, batch: list[_Queued]) -> list[Any]:
         # Only the writer thread runs this, so the connection needs no lock.
         if self._connection is None:
             self._connection = _connect(self._path)
-        return _run_batch(self._connection, jobs)
+        return _run_batch(self._connection, batch)
 
     async def close(self) -> None:
         self._closed = True

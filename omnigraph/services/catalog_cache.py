@@ -9,6 +9,7 @@ always read in the transaction that changes them.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,8 @@ from omnigraph.domain.vocabulary import Capability, LocationType
 
 # How stale a cached product, location or channel may become when it is changed elsewhere.
 MAX_AGE_SECONDS = 30.0
+# A burst of checkouts asks for the same few (destination, location) distances again and again.
+_distance_km = functools.lru_cache(maxsize=65_536)(distance_km)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ class LocationFacts:
             point=self.point,
             capabilities=self.capabilities,
             schedule=self.schedule,
-            distance_km=distance_km(destination, self.point),
+            distance_km=_distance_km(destination, self.point),
             stock=stock,
         )
 

@@ -3,11 +3,11 @@
 Most holds are a new cart with no hold of the same SKUs waiting to expire. Such a hold needs
 no ORM and no read-then-write transaction: it reads the stock, sources it with the same
 planner as every other hold, and writes the hold, its levels, ledger and events with a few
-prepared statements.
+prepared statements, together with the other holds queued beside it.
 
-- On SQLite the whole hold is one job of the writer thread (``db.sqlite_writer``): the read,
-  the channel exposure and protected-stock checks and the write sit in one serialised
-  transaction, committed with the other holds queued beside it.
+- On SQLite the holds queued while the writer thread (``db.sqlite_writer``) commits its last
+  batch form its next one (``express_holds_sqlite``): the reads, the channel exposure and
+  protected-stock checks and the writes of the whole batch sit in one serialised transaction.
 - On PostgreSQL the holds queued in this process while one batch is written form the next
   batch, written in one transaction (``express_holds_postgres``): the hot level's row lock
   is taken once per batch, not once per hold. A selling rule needs the products locked
@@ -20,15 +20,13 @@ ledger movements and ``inventory.changed`` events.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from omnigraph.domain import stock_rules as rules
 from omnigraph.domain.errors import DomainError
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.inventory import StockLevel
@@ -51,17 +49,14 @@ from omnigraph.services.reservation_views import (
     ReservationView,
     ReservedLine,
 )
-from omnigraph.services.stock_rules import SellingRules
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
 
-_ACTIVE = ReservationStatus.ACTIVE.value
-_BUCKET = InventoryBucket.RESERVED.value
-_REASON = MovementReason.RESERVATION.value
-_TOPIC = Topic.INVENTORY_CHANGED.value
-# A lost race on PostgreSQL sources again from fresh stock; the bound only stops a livelock.
-MAX_ATTEMPTS = 100
+ACTIVE = ReservationStatus.ACTIVE.value
+BUCKET = InventoryBucket.RESERVED.value
+REASON = MovementReason.RESERVATION.value
+TOPIC = Topic.INVENTORY_CHANGED.value
 
 
 class NotExpress(Exception):
@@ -76,10 +71,6 @@ class StaleLocations(Exception):
         self.location_ids = location_ids
 
 
-class _Contended(Exception):
-    """A concurrent buyer took the planned units between the read and the write."""
-
-
 @dataclass(frozen=True, slots=True)
 class ExpressHold:
     """A request checked against the catalogue, ready to be sourced and written."""
@@ -92,14 +83,8 @@ class ExpressHold:
     now: datetime
     expires_at: datetime
     rules: Sequence[EligibilityRule]
-
-    @property
-    def product_ids(self) -> list[int]:
-        return sorted(product.id for product in self.products.values())
-
-    @property
-    def categories(self) -> list[str]:
-        return sorted({product.category for product in self.products.values()})
+    product_ids: tuple[int, ...]
+    categories: tuple[str, ...]
 
     def source(
         self, stock_rows: Sequence[tuple[int, int, int]], catalog: CatalogCache
@@ -179,223 +164,59 @@ async def prepare(services: Services, request: ReservationRequest) -> ExpressHol
         destination = destination or pickup.point
     assert destination is not None  # placement_problems asked for one or the other
     now = services.clock()
+    facts = products.values()
     return ExpressHold(
         request=request,
         method=method,
         products=products,
         destination=destination,
-        fingerprint=request_fingerprint(
-            request.lines, method, request.destination, request.pickup_location_id
+        fingerprint=_fingerprint(
+            tuple(request.lines), method, request.destination, request.pickup_location_id
         ),
         now=now,
         expires_at=now + ttl,
         rules=services.sourcing_rules,
+        product_ids=tuple(sorted(product.id for product in facts)),
+        categories=tuple(sorted({product.category for product in facts})),
     )
+
+
+# A flash sale is many carts asking for the same thing: hash each distinct request once.
+_fingerprint = functools.lru_cache(maxsize=4096)(request_fingerprint)
 
 
 def change_of(line: ReservedLine, before: StockLevel, after: StockLevel) -> dict[str, Any]:
     """The ``inventory.changed`` payload of holding ``line``."""
-    return change_payload(line.location_id, line.product_id, line.sku, before, after, _REASON)
+    return change_payload(line.location_id, line.product_id, line.sku, before, after, REASON)
 
 
-def _payload(line: ReservedLine, after: StockLevel) -> dict[str, Any]:
-    before = dataclasses.replace(after, reserved=after.reserved - line.quantity)
-    return change_of(line, before, after)
+@functools.lru_cache(maxsize=4096)
+def _json_string(text: str) -> str:
+    return json.dumps(text)
+
+
+def change_text(line: ReservedLine, before_available: int, after: StockLevel) -> str:
+    """``json.dumps(change_of(line, before, after))``, without building the dict: one of these
+    is written for every held line."""
+    return (
+        f'{{"locationId": {line.location_id}, "productId": {line.product_id},'
+        f' "sku": {_json_string(line.sku)}, "reason": "{REASON}",'
+        f' "availableBefore": {before_available}, "available": {after.available},'
+        f' "onHand": {after.on_hand}, "committed": {after.committed},'
+        f' "reserved": {after.reserved}, "safetyStock": {after.safety_stock},'
+        f' "damaged": {after.damaged}, "incoming": {after.incoming}}}'
+    )
 
 
 def hold_external_id(reservation_id: int) -> str:
     return f"reservation:{reservation_id}:hold"
 
 
-# -- SQLite: one job of the writer thread ---------------------------------------------------
-
-
-def _marks(count: int) -> str:
-    return ", ".join("?" * count)
-
-
-def _sqlite_time(moment: datetime) -> str:
-    # The text SQLAlchemy's SQLite DateTime stores, so both paths' rows compare and sort alike.
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-_AVAILABLE = "on_hand - committed - reserved - safety_stock - damaged"
-_SQLITE_EXPOSURE = (
-    "SELECT r.id, r.percent, r.cap, r.product_id, r.category FROM channel_exposure_rules r"
-    " JOIN channels c ON c.id = r.channel_id WHERE c.code = ?"
-)
-_SQLITE_PROTECTED = (
-    "SELECT id, quantity, tiers, product_id, category FROM protected_stock_rules"
-    " WHERE product_id IN ({ids}) OR category IN ({cats})"
-)
-_SQLITE_TIER = "SELECT tier FROM customers WHERE email = ?"
-# Through the (status, expires_at) index: due holds are few, while the lines of a hot SKU
-# grow with every checkout. The status is a literal so SQLite may use partial indexes.
-_SQLITE_DUE = (
-    f"SELECT 1 FROM reservations r WHERE r.status = '{_ACTIVE}' AND r.expires_at <= ?"
-    " AND EXISTS (SELECT 1 FROM reservation_lines l WHERE l.reservation_id = r.id"
-    " AND l.product_id IN ({ids})) LIMIT 1"
-)
-_SQLITE_STOCK = (
-    f"SELECT location_id, product_id, {_AVAILABLE} FROM inventory_levels"
-    f" WHERE product_id IN ({{ids}}) AND {_AVAILABLE} > 0"
-)
-_SQLITE_INSERT_HOLD = (
-    "INSERT INTO reservations (cart_id, status, delivery_method, pickup_location_id,"
-    " destination_latitude, destination_longitude, request_fingerprint, expires_at,"
-    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_SQLITE_INSERT_LINE = (
-    "INSERT INTO reservation_lines (reservation_id, location_id, product_id, quantity)"
-    " VALUES (?, ?, ?, ?)"
-)
-_SQLITE_RESERVE = (
-    "UPDATE inventory_levels SET reserved = reserved + ?, updated_at = ?"
-    f" WHERE location_id = ? AND product_id = ? AND ? <= {_AVAILABLE}"
-    " RETURNING id, on_hand, committed, reserved, safety_stock, damaged, incoming"
-)
-_SQLITE_INSERT_MOVEMENT = (
-    "INSERT INTO inventory_movements (location_id, product_id, bucket, delta, reason, actor,"
-    " source, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, 'omnigraph', ?, ?)"
-)
-_SQLITE_INSERT_EVENT = (
-    "INSERT INTO outbox_events (topic, aggregate_type, aggregate_id, payload, actor,"
-    " occurred_at) VALUES (?, 'inventory_level', ?, ?, ?, ?)"
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Held:
     view: ReservationView
+    # The last outbox event of the batch that wrote the hold (0 when it wrote none).
     last_event_id: int
-
-
-def _sqlite_selling_rules(db: sqlite3.Connection, hold: ExpressHold) -> SellingRules:
-    """The channel's exposure rules and the protections of the hold's products."""
-    channel = hold.request.channel
-    exposure = (
-        [
-            rules.ExposureRule(rid, channel, percent, cap, product_id, category)
-            for rid, percent, cap, product_id, category in db.execute(_SQLITE_EXPOSURE, (channel,))
-        ]
-        if channel is not None
-        else []
-    )
-    ids, categories = hold.product_ids, hold.categories
-    query = _SQLITE_PROTECTED.format(ids=_marks(len(ids)), cats=_marks(len(categories)))
-    protected = [
-        rules.ProtectedStockRule(
-            rid,
-            quantity,
-            frozenset(rules.CustomerTier(tier) for tier in json.loads(tiers)),
-            product_id,
-            category,
-        )
-        for rid, quantity, tiers, product_id, category in db.execute(query, (*ids, *categories))
-    ]
-    return SellingRules(exposure, protected)
-
-
-def _check_sellable(
-    db: sqlite3.Connection,
-    hold: ExpressHold,
-    limits: SellingRules,
-    stock_rows: Sequence[tuple[int, int, int]],
-) -> None:
-    """Refuse lines beyond what the channel may sell to this customer (as ``check_sellable``)."""
-    email = hold.request.customer_email
-    found = db.execute(_SQLITE_TIER, (email.strip().lower(),)).fetchone() if email else None
-    tier = rules.CustomerTier(found[0]) if found and found[0] else rules.CustomerTier.STANDARD
-    sku_of = {product.id: sku for sku, product in hold.products.items()}
-    network: dict[str, int] = {}
-    for _location_id, product_id, available in stock_rows:
-        sku = sku_of[product_id]
-        network[sku] = network.get(sku, 0) + int(available)
-    facts = {sku: (p.id, p.category) for sku, p in hold.products.items()}
-    problems = limits.problems(hold.request.channel, tier, hold.request.lines, facts, network)
-    if problems:
-        raise DomainError(problems)
-
-
-def sqlite_job(hold: ExpressHold, catalog: CatalogCache) -> Callable[[sqlite3.Connection], Held]:
-    """The hold as one writer-thread job: checks, stock read, plan and writes."""
-    request = hold.request
-    ids = hold.product_ids
-    now = _sqlite_time(hold.now)
-
-    def job(db: sqlite3.Connection) -> Held:
-        due = _SQLITE_DUE.format(ids=_marks(len(ids)))
-        if db.execute(due, (now, *ids)).fetchone():
-            raise NotExpress
-        rows = db.execute(_SQLITE_STOCK.format(ids=_marks(len(ids))), ids).fetchall()
-        # The writer thread is the only writer, so rules checked here cannot be raced.
-        limits = _sqlite_selling_rules(db, hold)
-        if limits.any:
-            _check_sellable(db, hold, limits, rows)
-        lines = hold.source(rows, catalog)
-        destination = request.destination
-        try:
-            inserted = db.execute(
-                _SQLITE_INSERT_HOLD,
-                (
-                    request.cart_id,
-                    _ACTIVE,
-                    hold.method.value,
-                    request.pickup_location_id,
-                    destination.latitude if destination else None,
-                    destination.longitude if destination else None,
-                    hold.fingerprint,
-                    _sqlite_time(hold.expires_at),
-                    now,
-                    now,
-                ),
-            )
-        except sqlite3.IntegrityError as error:
-            # The cart already has an active hold (the partial unique index): to be replaced
-            # or extended, which the general path does.
-            raise NotExpress from error
-        reservation_id = inserted.lastrowid
-        assert reservation_id is not None
-        external_id = hold_external_id(reservation_id)
-        last_event_id = 0
-        for line in lines:
-            db.execute(
-                _SQLITE_INSERT_LINE,
-                (reservation_id, line.location_id, line.product_id, line.quantity),
-            )
-            level = db.execute(
-                _SQLITE_RESERVE,
-                (line.quantity, now, line.location_id, line.product_id, line.quantity),
-            ).fetchone()
-            if level is None:  # the writer thread is the only writer: the read still holds
-                raise RuntimeError("stock changed inside the writer's own transaction")
-            db.execute(
-                _SQLITE_INSERT_MOVEMENT,
-                (
-                    line.location_id,
-                    line.product_id,
-                    _BUCKET,
-                    line.quantity,
-                    _REASON,
-                    request.actor,
-                    external_id,
-                    now,
-                ),
-            )
-            payload = _payload(line, StockLevel(*level[1:]))
-            last_event_id = (
-                db.execute(
-                    _SQLITE_INSERT_EVENT,
-                    (_TOPIC, level[0], json.dumps(payload), request.actor, now),
-                ).lastrowid
-                or last_event_id
-            )
-        return Held(hold.view(reservation_id, lines), last_event_id)
-
-    return job
-
-
-# -- PostgreSQL: batches of holds (``express_holds_postgres``) ------------------------------
 
 
 async def hold_on_postgres(services: Services, hold: ExpressHold) -> Held:
@@ -407,12 +228,14 @@ async def hold_on_postgres(services: Services, hold: ExpressHold) -> Held:
 
 
 async def hold_on_sqlite(services: Services, hold: ExpressHold) -> Held:
+    from omnigraph.services.express_holds_sqlite import write_holds
+
     writer = services.db.sqlite_writer
     try:
-        return await writer.run(sqlite_job(hold, services.catalog))
+        return await writer.run_batched(write_holds, (hold, services.catalog))
     except StaleLocations as stale:
         await services.catalog.load_locations(stale.location_ids)
-        return await writer.run(sqlite_job(hold, services.catalog))
+        return await writer.run_batched(write_holds, (hold, services.catalog))
 
 
 async def reserve(services: Services, request: ReservationRequest) -> ReservationView:
@@ -422,6 +245,7 @@ async def reserve(services: Services, request: ReservationRequest) -> Reservatio
         held = await hold_on_sqlite(services, hold)
     else:
         held = await hold_on_postgres(services, hold)
-    if held.last_event_id:
+    # The holds of one batch share its last event: the first of them to resume announces it.
+    if held.last_event_id > services.broker.latest_id:
         await services.broker.announce(held.last_event_id)
     return held.view
