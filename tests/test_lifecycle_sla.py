@@ -123,7 +123,8 @@ async def test_a_missed_release_is_announced_once_listed_and_the_customer_told(
         assert (await harness.graphql(LATE, {name: value}))["lateOrders"] == []
     assert (await harness.graphql(LATE, {"locationIds": [str(network.loop)]}))["lateOrders"]
 
-    # Released at last, then not delivered by the promised day: a second milestone.
+    # Released at last, then neither shipped nor delivered by the promised day: the
+    # ship-by (the deliver-by less the transit) and the deliver-by are missed too.
     await done(harness, RELEASE, orderId=order["id"])
     promised = date.fromisoformat(
         (
@@ -136,8 +137,8 @@ async def test_a_missed_release_is_announced_once_listed_and_the_customer_told(
     harness.services.clock = lambda: end_of(promised)
     await monitor.run_once()
     late = (await harness.graphql(LATE))["lateOrders"]
-    assert sorted(row["milestone"] for row in late) == ["DELIVER_BY", "RELEASE_BY"]
-    assert len(await delay_messages(harness)) == 2
+    assert sorted(row["milestone"] for row in late) == ["DELIVER_BY", "RELEASE_BY", "SHIP_BY"]
+    assert len(await delay_messages(harness)) == 3
 
     await harness.graphql(
         """mutation($input: CancelOrderInput!) {

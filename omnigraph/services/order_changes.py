@@ -43,6 +43,7 @@ from omnigraph.services.network import network_available, products_by_sku, stock
 from omnigraph.services.order_sourcing import pickup_of, quote_request, validate_request
 from omnigraph.services.promise import MethodQuote
 from omnigraph.services.resourcing import StockMoved
+from omnigraph.services.sla import promised_ship_by
 from omnigraph.services.sourcing import load_inputs
 from omnigraph.services.sourcing_trace import replace_decision
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
@@ -314,4 +315,5 @@ def _apply_order_fields(
     order.total_minor = totals.total.minor
     order.promised_earliest = quote.window.earliest
     order.promised_latest = quote.window.latest
+    order.ship_by = promised_ship_by(quote, quote.window.latest, now)
     order.updated_at = now

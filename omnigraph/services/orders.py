@@ -53,6 +53,7 @@ from omnigraph.services.resourcing import (
     open_transfers,
     plan_store_supply,
 )
+from omnigraph.services.sla import promised_ship_by
 from omnigraph.services.sourcing import load_inputs
 from omnigraph.services.sourcing_trace import DecisionPart, decision_row
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
@@ -257,6 +258,7 @@ async def _persist(
         request_fingerprint=fingerprint(request),
         external_reference=request.external_reference,
         remorse_ends_at=now + timedelta(minutes=channel.remorse_minutes),
+        ship_by=promised_ship_by(own, own.window.latest, now) if own is not None else None,
         created_at=now,
         updated_at=now,
     )

@@ -38,6 +38,7 @@ from omnigraph.services.inventory import StockCommit, commit_stock
 from omnigraph.services.network import StockedLocation, stocked_locations, to_candidates
 from omnigraph.services.promise import MethodQuote, quote_method
 from omnigraph.services.release import release_fulfilment
+from omnigraph.services.sla import promised_ship_by
 from omnigraph.services.sourcing import SourcingInputs, load_inputs
 from omnigraph.services.sourcing_trace import replace_decision
 from omnigraph.services.timeline import Subject, record_change
@@ -174,6 +175,11 @@ async def reroute(
         # The order's explanation shows where the re-routed units went and why; planned
         # SKU by SKU, that is the first SKU's plan.
         await replace_decision(session, order.id, plans[0].decision, now)
+    if plans and not method.is_collection:
+        # The new locations' transit may be longer: the goods must leave by the tightest.
+        dues = [promised_ship_by(plan, order.promised_latest, now) for plan in plans]
+        known = [due for due in (*dues, order.ship_by) if due is not None]
+        order.ship_by = min(known) if known else None
     kind = FulfillmentKind.PICKUP if method.is_collection else FulfillmentKind.SHIP
     for plan in plans:
         for allocation in plan.plan.allocations:

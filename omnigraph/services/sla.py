@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import String, and_, cast, exists, literal, or_, select
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from omnigraph.db.models import Channel, FulfillmentOrder, Notification, Order, SlaBreach
 from omnigraph.domain.orders import order_number
-from omnigraph.domain.sla import Milestone, OrderClock, missed
+from omnigraph.domain.sla import Dispatch, Milestone, OrderClock, missed, ship_by
 from omnigraph.domain.vocabulary import (
     DeliveryMethod,
     FulfillmentKind,
@@ -32,6 +32,7 @@ from omnigraph.services.timeline import Subject, record_change
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
+    from omnigraph.services.promise import MethodQuote
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ _FINAL = (OrderStatus.COMPLETED.value, OrderStatus.CANCELLED.value)
 _DEAD = (FulfillmentStatus.REJECTED.value, FulfillmentStatus.CANCELLED.value)
 _WHAT = {
     Milestone.RELEASE_BY: "is taking longer than planned to be sent to our store or warehouse",
+    Milestone.SHIP_BY: "has not left our store or warehouse yet",
     Milestone.READY_BY: "is not ready for pickup yet",
     Milestone.DELIVER_BY: "has not been delivered yet",
 }
@@ -52,6 +54,16 @@ class Breach:
     order_id: int
     milestone: Milestone
     due_at: datetime
+
+
+def promised_ship_by(quote: MethodQuote, deliver_by: date | None, now: datetime) -> datetime | None:
+    """The ship-by of a delivery sourced by ``quote`` at ``now`` and promised for
+    ``deliver_by``: each package leaves on its location's dispatch day, as promised."""
+    packages = [
+        Dispatch(package.source.candidate.schedule.dispatch_day(now), package.window)
+        for package in quote.decision.packages
+    ]
+    return ship_by(quote.method, deliver_by, packages)
 
 
 def _grace(services: Services) -> timedelta:
@@ -70,6 +82,7 @@ async def check_sla(services: Services) -> list[Breach]:
                     Order.status.not_in(_FINAL),
                     or_(
                         Order.remorse_ends_at <= now - _grace(services),
+                        Order.ship_by <= now,
                         Order.promised_latest < now.date(),
                     ),
                 )
@@ -102,6 +115,7 @@ async def check_sla(services: Services) -> list[Breach]:
             order.remorse_ends_at,
             order.promised_latest,
             statuses[order.id],
+            order.ship_by,
         )
         for milestone, due in missed(clock, now, _grace(services)).items():
             if (order.id, milestone.value) not in recorded:

@@ -218,6 +218,11 @@ class Order(relay.Node):
     total: Money
     promised: PromisedWindow | None
     remorse_ends_at: datetime.datetime | None
+    ship_by: datetime.datetime | None = strawberry.field(
+        description="When the goods must leave for the promised delivery (the SHIP_BY "
+        "milestone): the deliver-by less the transit the promise assumed. Null for "
+        "collections and for orders captured before it was kept."
+    )
     cancel_reason: str | None
     external_reference: str | None
     created_at: datetime.datetime
@@ -264,6 +269,7 @@ class Order(relay.Node):
             total=Money.minor(row.total_minor, row.currency),
             promised=promised,
             remorse_ends_at=row.remorse_ends_at,
+            ship_by=row.ship_by,
             cancel_reason=row.cancel_reason,
             external_reference=row.external_reference,
             created_at=row.created_at,

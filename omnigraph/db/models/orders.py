@@ -60,6 +60,9 @@ class Order(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the goods must leave for the promised delivery (None for collections). Last:
+    # a column added by a migration comes after the others.
+    ship_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrderLine(Base):
