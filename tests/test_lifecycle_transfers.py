@@ -17,6 +17,7 @@ from tests.lifecycle import (
     TRACK,
     act,
     codes,
+    decided_at,
     done,
     pick_and_pack,
     place,
@@ -81,6 +82,8 @@ async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_
     assert details["kind"] == "TRANSFER"
     assert details["transfer"]["destination"]["code"] == "ST-OAKPARK"
     arrival = details["transfer"]["expectedArrival"]
+    # The order's explanation now shows the transfer's plan, under the order's method.
+    assert await decided_at(harness, order["id"]) == ("PICKUP", ["DC-JOLIET"])
     view = await read_order(harness, order["id"])
     assert view["backorders"] == []
     promised = (

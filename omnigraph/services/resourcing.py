@@ -40,7 +40,7 @@ from omnigraph.services.promise import MethodQuote, quote_method
 from omnigraph.services.release import release_fulfilment
 from omnigraph.services.sla import promised_ship_by
 from omnigraph.services.sourcing import SourcingInputs, load_inputs
-from omnigraph.services.sourcing_trace import replace_decision
+from omnigraph.services.sourcing_trace import DecisionPart, replace_decision
 from omnigraph.services.timeline import Subject, record_change
 from omnigraph.services.unit_of_work import UnitOfWork
 
@@ -104,7 +104,8 @@ async def reroute(
     its store cannot supply is first sent there from another location (a TRANSFER
     fulfilment order; the order's ready-by date moves to the expected arrival). Raises
     ``StockMoved`` when a commit loses a race (the caller runs the use case again through
-    ``retrying``). The re-route's sourcing decision replaces the order's stored one.
+    ``retrying``). The re-route's sourcing decisions (the whole set's, or one per SKU and
+    transfer, merged) replace the order's stored one.
     """
     session = uow.session
     wanted = {line_id: qty for line_id, qty in units.items() if qty > 0}
@@ -162,19 +163,20 @@ async def reroute(
     by_sku = {sku: wanted[line.id] for sku, line in line_of_sku.items()}
     whole = await quote(by_sku)
     plans: list[MethodQuote] = []
+    # The order's explanation shows where the re-routed units went and why: the whole
+    # set's decision, or each SKU's (and each transfer's) under its name.
+    parts: list[DecisionPart] = []
     if isinstance(whole, MethodQuote):
         plans.append(whole)
+        parts.append(DecisionPart(whole.decision))
     else:
         for sku, qty in sorted(by_sku.items()):
             single = await quote({sku: qty})
             if isinstance(single, MethodQuote):
                 plans.append(single)
+                parts.append(DecisionPart(single.decision, sku))
             else:
                 outcome.backordered[line_of_sku[sku].id] = qty
-    if plans:
-        # The order's explanation shows where the re-routed units went and why; planned
-        # SKU by SKU, that is the first SKU's plan.
-        await replace_decision(session, order.id, plans[0].decision, now)
     if plans and not method.is_collection:
         # The new locations' transit may be longer: the goods must leave by the tightest.
         dues = [promised_ship_by(plan, order.promised_latest, now) for plan in plans]
@@ -220,7 +222,10 @@ async def reroute(
                 )
             outcome.fulfilments.extend(moved)
             move_ready_by(uow, order, pickup, sent.window.latest)
+            parts.append(DecisionPart(sent.decision, f"{sku} by transfer to {pickup.code}"))
             del outcome.backordered[line.id]
+    if parts:
+        await replace_decision(session, order.id, parts, now, method=order.delivery_method)
     for line_id, qty in sorted(outcome.backordered.items()):
         await _backorder(uow, order, line_id, qty, reason)
     return outcome

@@ -210,11 +210,14 @@ async def replace_decision(
     order_id: int,
     decision: SourcingDecision | Sequence[DecisionPart],
     now: datetime,
+    *,
+    method: str | None = None,
 ) -> OrderSourcingDecision:
-    """Keep the newest decision for an order that was sourced again (a change, a re-route)."""
+    """Keep the newest decision for an order that was sourced again (a change, a re-route);
+    several parts are merged into one (``merged_trace``)."""
     await session.execute(
         delete(OrderSourcingDecision).where(OrderSourcingDecision.order_id == order_id)
     )
-    row = decision_row(order_id, decision, now)
+    row = decision_row(order_id, decision, now, method=method)
     session.add(row)
     return row
