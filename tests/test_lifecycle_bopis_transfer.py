@@ -39,6 +39,18 @@ from tests.test_notifications import FakeMessenger, MessengerPlugin
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 PROMISED = "query($id: ID!) { node(id: $id) { ... on Order { promised { earliest latest } } } }"
 LATE = "{ lateOrders { order { number } milestone } }"
+CHANGE = """
+mutation($input: ChangeOrderInput!) {
+  changeOrder(input: $input) {
+    order {
+      promised { earliest latest }
+      fulfillmentOrders { kind status location { code } lines { quantity } }
+    }
+    replayed
+    userErrors { field code message }
+  }
+}
+"""
 
 
 @pytest.fixture
@@ -235,3 +247,50 @@ async def test_a_pickup_no_location_can_supply_is_refused_and_changes_nothing(
     assert codes(refused) == ["INSUFFICIENT_STOCK"]
     assert refused["userErrors"][0]["field"] == ["input", "lines"]
     assert await snapshot(harness) == before
+
+
+async def test_a_change_inside_the_window_can_be_supplied_by_transfer_and_undone(
+    harness: Harness, network: Network
+) -> None:
+    harness.services.clock = lambda: NOW
+    order = await read_order(
+        harness,
+        (await harness.graphql(CREATE, {"input": lamps_at_oak_park(2)}))["createOrder"]["order"][
+            "id"
+        ],
+    )
+    [own] = order["fulfillmentOrders"]
+    assert own["kind"] == "PICKUP"
+    ready_day = (await harness.graphql(PROMISED, {"id": order["id"]}))["node"]["promised"]
+
+    # One more lamp than the store holds: the change sends it from the DC.
+    more = await done(
+        harness, CHANGE, orderId=order["id"], lines=[{"sku": "LAMP-003", "quantity": 3}]
+    )
+    live = {
+        (fo["kind"], fo["location"]["code"], fo["lines"][0]["quantity"])
+        for fo in more["order"]["fulfillmentOrders"]
+        if fo["status"] == "OPEN"
+    }
+    assert live == {("PICKUP", "ST-OAKPARK", 2), ("TRANSFER", "DC-JOLIET", 1)}
+    assert await levels(harness, network.oak_park) == (2, 2, 0)
+    assert await levels(harness, network.dc) == (10, 1, 0)
+    promised = more["order"]["promised"]
+    assert promised["latest"] > ready_day["latest"]
+    method, where = await decided_at(harness, order["id"])
+    assert (method, sorted(where)) == ("PICKUP", ["DC-JOLIET", "ST-OAKPARK"])
+
+    # Back to one lamp: the transfer is cancelled and the DC's lamp given back.
+    fewer = await done(
+        harness, CHANGE, orderId=order["id"], lines=[{"sku": "LAMP-003", "quantity": 1}]
+    )
+    live = {
+        (fo["kind"], fo["location"]["code"], fo["lines"][0]["quantity"])
+        for fo in fewer["order"]["fulfillmentOrders"]
+        if fo["status"] == "OPEN"
+    }
+    assert live == {("PICKUP", "ST-OAKPARK", 1)}
+    assert await levels(harness, network.dc) == (10, 0, 0)
+    assert await levels(harness, network.oak_park) == (2, 1, 0)
+    assert fewer["order"]["promised"] == ready_day
+    assert await ledger_discrepancies(harness.services) == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -47,6 +47,14 @@ from omnigraph.services.sla import promised_ship_by
 from omnigraph.services.sourcing import load_inputs
 from omnigraph.services.sourcing_trace import replace_decision
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
+from omnigraph.services.store_supply import (
+    STORE_SHORT,
+    StoreSupply,
+    decision_parts,
+    own_plan,
+    plan_store_supply,
+    send_to_store,
+)
 from omnigraph.services.timeline import Subject, record_change
 from omnigraph.services.transitions import locked_order
 from omnigraph.services.unit_of_work import UnitOfWork
@@ -201,6 +209,7 @@ async def _attempt(
             products,
             network_available(stocked),
         )
+        inputs = await load_inputs(session, services, stocked, products, now)
         quote = await quote_request(
             services,
             request,
@@ -209,17 +218,45 @@ async def _attempt(
             pickup,
             now,
             currency=order.currency,
-            inputs=await load_inputs(session, services, stocked, products, now),
+            inputs=inputs,
         )
-        if isinstance(quote, PlanRefusal):
+        sourced: MethodQuote | StoreSupply | None = None
+        if isinstance(quote, MethodQuote):
+            sourced = quote
+        elif pickup is not None and quote.reason in STORE_SHORT:
+            # As at capture: the store's missing units may be sent there by transfer.
+            sourced = await plan_store_supply(
+                services,
+                request.method,
+                pickup,
+                {line.sku: line.quantity for line in request.lines},
+                products,
+                stocked,
+                now,
+                currency=order.currency,
+                channel=channel.code,
+                inputs=inputs,
+            )
+        if sourced is None:
+            assert isinstance(quote, PlanRefusal)
             raise refusal_error(quote)
+        own = own_plan(sourced)
         by_sku = await _relined(uow, order, lines, request, products)
-        _apply_order_fields(order, request, quote, products, now)
-        await open_planned(uow, order.id, quote.plan, by_sku, why)
-        if not await commit_stock(uow, planned_commits(quote.plan, products), order.id):
+        _apply_order_fields(order, request, own, products, now)
+        if own is not None:
+            await open_planned(uow, order.id, own.plan, by_sku, why)
+        sent = await send_to_store(uow, order, sourced, pickup, by_sku, products)
+        commits = [*(planned_commits(own.plan, products) if own is not None else []), *sent.commits]
+        if not await commit_stock(uow, commits, order.id):
             raise StockMoved
         # The order's explanation is the plan now in force, not the one made at capture.
-        await replace_decision(session, order.id, quote.decision, now)
+        await replace_decision(
+            session,
+            order.id,
+            decision_parts(sourced, pickup),
+            now,
+            method=order.delivery_method,
+        )
         record_change(
             uow,
             order_id=order.id,
@@ -246,10 +283,11 @@ async def _attempt(
                     "currencyCode": order.currency,
                 },
                 "promised": {
-                    "earliest": quote.window.earliest.isoformat(),
-                    "latest": quote.window.latest.isoformat(),
+                    "earliest": _day(order.promised_earliest),
+                    "latest": _day(order.promised_latest),
                 },
-                "locationIds": list(quote.plan.location_ids),
+                "locationIds": list(own.plan.location_ids) if own is not None else [],
+                **({"transfers": sent.facts} if sent.facts else {}),
             },
             order_id=order.id,
         )
@@ -301,19 +339,25 @@ async def _relined(
 def _apply_order_fields(
     order: Order,
     request: OrderRequest,
-    quote: MethodQuote,
+    quote: MethodQuote | None,
     products: dict[str, Product],
     now: datetime,
 ) -> None:
+    """The changed request's fields, totals and promise; ``quote`` None when every unit
+    comes by transfer (no shipping charge; ``send_to_store`` sets the ready-by)."""
     priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
-    totals = order_totals(priced, quote.price)
+    totals = order_totals(priced, quote.price if quote is not None else Money.zero(order.currency))
     order.delivery_method = request.method.value
     order.pickup_location_id = request.pickup_location_id
     set_address(order, request.shipping_address)
     order.subtotal_minor = totals.subtotal.minor
     order.shipping_minor = totals.shipping.minor
     order.total_minor = totals.total.minor
-    order.promised_earliest = quote.window.earliest
-    order.promised_latest = quote.window.latest
-    order.ship_by = promised_ship_by(quote, quote.window.latest, now)
+    order.promised_earliest = quote.window.earliest if quote is not None else None
+    order.promised_latest = quote.window.latest if quote is not None else None
+    order.ship_by = promised_ship_by(quote, quote.window.latest, now) if quote is not None else None
     order.updated_at = now
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -32,7 +32,7 @@ from omnigraph.domain.orders import (
     order_totals,
     price_lines,
 )
-from omnigraph.domain.promise import PlanRefusal, Unavailable, refusal_error
+from omnigraph.domain.promise import PlanRefusal, refusal_error
 from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
 from omnigraph.services import reservations
@@ -47,16 +47,18 @@ from omnigraph.services.reservation_conversion import (
     convert_hold,
     held_for_order,
 )
-from omnigraph.services.resourcing import (
-    StoreSupply,
-    move_ready_by,
-    open_transfers,
-    plan_store_supply,
-)
 from omnigraph.services.sla import promised_ship_by
 from omnigraph.services.sourcing import load_inputs
-from omnigraph.services.sourcing_trace import DecisionPart, decision_row
+from omnigraph.services.sourcing_trace import decision_row
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
+from omnigraph.services.store_supply import (
+    STORE_SHORT,
+    StoreSupply,
+    decision_parts,
+    own_plan,
+    plan_store_supply,
+    send_to_store,
+)
 from omnigraph.services.timeline import Subject, record_cancelled, record_capture, record_change
 from omnigraph.services.transitions import locked_order
 from omnigraph.services.unit_of_work import UnitOfWork
@@ -71,11 +73,6 @@ if TYPE_CHECKING:
 SOURCING_ATTEMPTS = 100
 # How an order's planned stock is held: committed from available, or converted from a hold.
 StockHold = Callable[[UnitOfWork, Sequence[StockCommit], int], Awaitable[bool]]
-
-
-# Why a collection's quote fails when its store lacks units: short, or not a candidate at
-# all because it holds none of the cart (validation already checked its capabilities).
-_STORE_SHORT = (Unavailable.INSUFFICIENT_STOCK, Unavailable.NO_CAPABLE_LOCATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +173,7 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         sourced: MethodQuote | StoreSupply | None = None
         if isinstance(quote, MethodQuote):
             sourced = quote
-        elif held is None and pickup is not None and quote.reason in _STORE_SHORT:
+        elif held is None and pickup is not None and quote.reason in STORE_SHORT:
             # The store lacks some units (or has none): another location may send them.
             sourced = await plan_store_supply(
                 services,
@@ -236,8 +233,7 @@ async def _persist(
     store: Location | None = None,
 ) -> Order:
     session = uow.session
-    own = sourced.pickup if isinstance(sourced, StoreSupply) else sourced
-    transfers = sourced.transfers if isinstance(sourced, StoreSupply) else ()
+    own = own_plan(sourced)
     priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
     currency = priced[0].unit_price.currency
     totals = order_totals(priced, own.price if own is not None else Money.zero(currency))
@@ -265,11 +261,7 @@ async def _persist(
     set_address(order, request.shipping_address)
     session.add(order)
     await session.flush()
-    parts = [DecisionPart(own.decision)] if own is not None else []
-    parts.extend(
-        DecisionPart(transfer.decision, f"transfer to {store.code}" if store else None)
-        for transfer in transfers
-    )
+    parts = decision_parts(sourced, store)
     session.add(decision_row(order.id, parts, now, method=request.method.value))
     lines = {
         line.sku: OrderLine(
@@ -286,24 +278,8 @@ async def _persist(
         await open_planned(uow, order.id, own.plan, lines, reason=None) if own is not None else []
     )
     record_capture(uow, order, fulfilments, reason=f"captured on {channel.code}")
-    commits = planned_commits(own.plan, products) if own is not None else []
-    moved: list[dict[str, object]] = []
-    for transfer in transfers:
-        assert store is not None  # only a collection is supplied by transfer
-        why = f"transfer to {store.code} for collection"
-        for fulfilment in await open_transfers(uow, order.id, store, transfer, lines, why):
-            moved.append(
-                {
-                    "fulfillmentOrderId": fulfilment.id,
-                    "fromLocationId": fulfilment.location_id,
-                    "toLocationId": store.id,
-                    "expectedArrival": transfer.window.latest.isoformat(),
-                }
-            )
-        commits.extend(planned_commits(transfer.plan, products))
-    if isinstance(sourced, StoreSupply):
-        assert store is not None
-        move_ready_by(uow, order, store, sourced.arrival)
+    sent = await send_to_store(uow, order, sourced, store, lines, products)
+    commits = [*(planned_commits(own.plan, products) if own is not None else []), *sent.commits]
     if not await hold(uow, commits, order.id):
         raise _StockMoved
     uow.record(
@@ -319,7 +295,7 @@ async def _persist(
             "total": {"amount": str(totals.total.amount), "currencyCode": totals.total.currency},
             "lines": [{"sku": line.sku, "quantity": line.quantity} for line in priced],
             "locationIds": list(own.plan.location_ids) if own is not None else [],
-            **({"transfers": moved} if moved else {}),
+            **({"transfers": sent.facts} if sent.facts else {}),
         },
         order_id=order.id,
     )

@@ -4,16 +4,14 @@ The units are sourced with the same engine as capture (``services.promise.quote_
 from every location with available stock except the ones excluded, committed there, and
 released at once as new fulfilment orders; units no location has are backordered.
 
-A collection store short of units is sent them by a store transfer (``plan_transfer``,
-``open_transfers``), at capture (``plan_store_supply``) as in a re-route, and the order's
-ready-by waits for the transfer's arrival (``move_ready_by``).
+A pickup store short of units is first sent them by a store transfer
+(``services.store_supply``), as at capture.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
@@ -27,7 +25,6 @@ from omnigraph.db.models import (
     Order,
     OrderLine,
     Product,
-    Transfer,
 )
 from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.geo import GeoPoint
@@ -35,12 +32,13 @@ from omnigraph.domain.promise import PlanRefusal
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentKind
 from omnigraph.services.fulfilment_orders import open_fulfilment
 from omnigraph.services.inventory import StockCommit, commit_stock
-from omnigraph.services.network import StockedLocation, stocked_locations, to_candidates
+from omnigraph.services.network import stocked_locations, to_candidates
 from omnigraph.services.promise import MethodQuote, quote_method
 from omnigraph.services.release import release_fulfilment
 from omnigraph.services.sla import promised_ship_by
-from omnigraph.services.sourcing import SourcingInputs, load_inputs
+from omnigraph.services.sourcing import load_inputs
 from omnigraph.services.sourcing_trace import DecisionPart, replace_decision
+from omnigraph.services.store_supply import move_ready_by, open_transfers, plan_transfer
 from omnigraph.services.timeline import Subject, record_change
 from omnigraph.services.unit_of_work import UnitOfWork
 
@@ -229,187 +227,6 @@ async def reroute(
     for line_id, qty in sorted(outcome.backordered.items()):
         await _backorder(uow, order, line_id, qty, reason)
     return outcome
-
-
-async def plan_transfer(
-    services: Services,
-    store: Location,
-    quantities: Mapping[str, int],
-    products: Mapping[str, Product],
-    stocked: Sequence[StockedLocation],
-    now: datetime,
-    *,
-    currency: str,
-    channel: str,
-    inputs: SourcingInputs | None,
-) -> MethodQuote | PlanRefusal:
-    """How ``quantities`` (SKU -> units) reach ``store`` from the other stocked locations:
-    planned like a standard shipment to the store's address, now, without backorders.
-    The quote's latest day is the transfer's expected arrival."""
-    destination = point_of(store)
-    sources = [item for item in stocked if item.location.id != store.id]
-    return await quote_method(
-        services,
-        DeliveryMethod.SHIP_STANDARD,
-        dict(quantities),
-        products,
-        to_candidates(sources, destination),
-        {item.location.id: item.location for item in sources},
-        destination,
-        store.postal_code,
-        now,
-        currency=currency,
-        channel=channel,
-        inputs=inputs,
-        backorders=False,
-    )
-
-
-@dataclass(frozen=True)
-class StoreSupply:
-    """A collection its store can only partly serve: the store's own units (``pickup``,
-    None when it has none of them) and the transfers bringing it the rest."""
-
-    pickup: MethodQuote | None
-    transfers: tuple[MethodQuote, ...]
-
-    @property
-    def arrival(self) -> date:
-        """When the last transfer reaches the store."""
-        return max(quote.window.latest for quote in self.transfers)
-
-
-async def plan_store_supply(
-    services: Services,
-    method: DeliveryMethod,
-    store: Location,
-    lines: Mapping[str, int],
-    products: Mapping[str, Product],
-    stocked: Sequence[StockedLocation],
-    now: datetime,
-    *,
-    currency: str,
-    channel: str,
-    inputs: SourcingInputs | None,
-) -> StoreSupply | None:
-    """Serve a collection at ``store`` with what it has and transfers for the rest.
-
-    The store's own units are sourced for ``method`` as capture would; the units it lacks
-    are planned with ``plan_transfer``, all together or else SKU by SKU. None when some
-    units can be neither collected at the store nor sent there.
-    """
-    destination = point_of(store)
-    own_stock = next((item.available for item in stocked if item.location.id == store.id), {})
-    own = {sku: min(qty, own_stock.get(sku, 0)) for sku, qty in lines.items() if own_stock.get(sku)}
-    pickup: MethodQuote | None = None
-    if own:
-        quoted = await quote_method(
-            services,
-            method,
-            own,
-            products,
-            to_candidates(stocked, destination),
-            {item.location.id: item.location for item in stocked},
-            destination,
-            store.postal_code,
-            now,
-            pickup_location_id=store.id,
-            currency=currency,
-            channel=channel,
-            inputs=inputs,
-            backorders=False,
-        )
-        # A store whose rules keep its units back (a minimum stock) gets them all sent.
-        pickup = quoted if isinstance(quoted, MethodQuote) else None
-    kept = pickup.plan.allocations[0].quantities if pickup is not None else {}
-    missing = {sku: qty - kept.get(sku, 0) for sku, qty in lines.items()}
-    missing = {sku: qty for sku, qty in missing.items() if qty > 0}
-    if not missing:
-        return None  # the store has it all: not a transfer's business
-
-    async def plan(quantities: Mapping[str, int]) -> MethodQuote | PlanRefusal:
-        return await plan_transfer(
-            services,
-            store,
-            quantities,
-            products,
-            stocked,
-            now,
-            currency=currency,
-            channel=channel,
-            inputs=inputs,
-        )
-
-    whole = await plan(missing)
-    if isinstance(whole, MethodQuote):
-        return StoreSupply(pickup, (whole,))
-    transfers: list[MethodQuote] = []
-    for sku, qty in sorted(missing.items()):
-        single = await plan({sku: qty})
-        if not isinstance(single, MethodQuote):
-            return None
-        transfers.append(single)
-    return StoreSupply(pickup, tuple(transfers))
-
-
-async def open_transfers(
-    uow: UnitOfWork,
-    order_id: int,
-    store: Location,
-    quote: MethodQuote,
-    lines: Mapping[str, OrderLine],
-    reason: str,
-) -> list[FulfillmentOrder]:
-    """One OPEN TRANSFER fulfilment order per sending location of ``quote`` (from
-    ``plan_transfer``), each with its ``Transfer`` row to ``store``. Holding the stock at
-    the sending locations is the caller's step, as for ``open_fulfilment``."""
-    arrival = quote.window.latest
-    created: list[FulfillmentOrder] = []
-    for allocation in quote.plan.allocations:
-        fulfilment = await open_fulfilment(
-            uow,
-            order_id,
-            FulfillmentKind.TRANSFER,
-            allocation.candidate.location_id,
-            round(allocation.candidate.distance_km, 3),
-            allocation.quantities,
-            lines,
-            reason,
-            {"transferTo": store.id, "expectedArrival": arrival.isoformat()},
-        )
-        uow.session.add(
-            Transfer(
-                fulfillment_order_id=fulfilment.id,
-                destination_location_id=store.id,
-                expected_arrival=arrival,
-            )
-        )
-        created.append(fulfilment)
-    return created
-
-
-def move_ready_by(uow: UnitOfWork, order: Order, store: Location, arrival: date) -> None:
-    """The order is ready no earlier than a transfer reaches ``store``: move its promised
-    ready-by to ``arrival`` (with a timeline entry) unless it is already that late."""
-    if order.promised_latest is not None and order.promised_latest >= arrival:
-        return
-    before = {
-        "earliest": order.promised_earliest.isoformat() if order.promised_earliest else None,
-        "latest": order.promised_latest.isoformat() if order.promised_latest else None,
-    }
-    order.promised_earliest = max(order.promised_earliest or arrival, arrival)
-    order.promised_latest = arrival
-    record_change(
-        uow,
-        order_id=order.id,
-        subject=Subject.ORDER,
-        subject_id=order.id,
-        before=order.status,
-        after=order.status,
-        reason=f"ready-by moved: a transfer reaches {store.code} by {arrival.isoformat()}",
-        details={"promisedBefore": before, "promisedLatest": arrival.isoformat()},
-        publish=False,
-    )
 
 
 async def new_fulfilment(
