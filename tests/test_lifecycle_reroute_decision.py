@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from omnigraph.db.models import SourcingMethodRule
@@ -53,6 +54,7 @@ async def test_a_rejection_re_sourced_sku_by_sku_explains_every_sku(harness: Har
     assert await decided_at(harness, order["id"]) == ("SHIP_STANDARD", ["ST-LOOP"])
     await done(harness, RELEASE, orderId=order["id"])
     [fo] = order["fulfillmentOrders"]
+    ship_by_before = await _ship_by(harness, order["id"])
 
     rejected = await done(harness, REJECT, fulfillmentOrderId=fo["id"], reason="closed early")
     moved = {
@@ -62,6 +64,8 @@ async def test_a_rejection_re_sourced_sku_by_sku_explains_every_sku(harness: Har
     assert moved == {"DC-JOLIET": [("TEE-001", 2)], "ST-EVANSTON": [("MUG-002", 1)]}
     assert await stock(harness, DC, TEE) == (10, 2, 0)
     assert await stock(harness, EVANSTON, MUG) == (5, 1, 0)
+    # The new locations must ship no later than the promise still allows.
+    assert await _ship_by(harness, order["id"]) <= ship_by_before
 
     decision = (await harness.graphql(EXPLAINED, {"id": order["id"]}))["node"]["sourcingDecision"]
     assert decision["method"] == "SHIP_STANDARD"
@@ -78,3 +82,10 @@ async def test_a_rejection_re_sourced_sku_by_sku_explains_every_sku(harness: Har
     assert any(line.startswith("MUG-002: ") for line in decision["narrative"])
     assert any(line.startswith("TEE-001: ") for line in decision["narrative"])
     assert {"DC-JOLIET", "ST-EVANSTON"} <= {c["code"] for c in decision["candidates"]}
+
+
+async def _ship_by(harness: Harness, order_id: str) -> datetime:
+    query = "query($id: ID!) { node(id: $id) { ... on Order { shipBy } } }"
+    return datetime.fromisoformat(
+        (await harness.graphql(query, {"id": order_id}))["node"]["shipBy"]
+    )
