@@ -266,3 +266,192 @@ async def test_concurrent_holds_never_take_protected_stock(services: Services) -
     assert sum(held) == sellable
     assert await network_available(services, "MUG-002") == protected
     assert await ledger_discrepancies(services) == []
+
+
+async def max_ids(services: Services) -> dict[str, int]:
+    async with services.db.read_session() as session:
+        return {
+            "hold": await session.scalar(select(func.coalesce(func.max(Reservation.id), 0))) or 0,
+            "movement": await session.scalar(
+                select(func.coalesce(func.max(InventoryMovement.id), 0))
+            )
+            or 0,
+            "event": await session.scalar(select(func.coalesce(func.max(OutboxEvent.id), 0))) or 0,
+        }
+
+
+async def holds_written_since(services: Services, since: dict[str, int]) -> dict[str, Any]:
+    """Every hold, line, RESERVATION movement and event written after ``since``, in the order
+    written, each hold named by its place in that order instead of its id."""
+    async with services.db.read_session() as session:
+        holds = list(
+            await session.scalars(
+                select(Reservation).where(Reservation.id > since["hold"]).order_by(Reservation.id)
+            )
+        )
+        rank = {hold.id: n for n, hold in enumerate(holds)}
+        lines = (
+            await session.execute(
+                select(
+                    ReservationLine.reservation_id,
+                    ReservationLine.location_id,
+                    ReservationLine.product_id,
+                    ReservationLine.quantity,
+                )
+                .where(ReservationLine.reservation_id.in_(rank))
+                .order_by(ReservationLine.id)
+            )
+        ).all()
+        movements = (
+            await session.execute(
+                select(
+                    InventoryMovement.external_id,
+                    InventoryMovement.location_id,
+                    InventoryMovement.product_id,
+                    InventoryMovement.bucket,
+                    InventoryMovement.delta,
+                    InventoryMovement.actor,
+                    InventoryMovement.source,
+                    InventoryMovement.created_at,
+                )
+                .where(
+                    InventoryMovement.id > since["movement"],
+                    InventoryMovement.reason == "RESERVATION",
+                )
+                .order_by(InventoryMovement.id)
+            )
+        ).all()
+        events = [
+            (e.topic, e.aggregate_type, e.aggregate_id, e.actor, e.occurred_at, e.payload)
+            for e in await session.scalars(
+                select(OutboxEvent).where(OutboxEvent.id > since["event"]).order_by(OutboxEvent.id)
+            )
+            if e.payload.get("reason") == "RESERVATION"
+        ]
+    return {
+        "holds": [
+            (
+                h.cart_id,
+                h.status,
+                h.delivery_method,
+                h.request_fingerprint,
+                h.expires_at,
+                h.created_at,
+                h.destination_latitude,
+                h.destination_longitude,
+            )
+            for h in holds
+        ],
+        # A hold's own lines are in no particular order (the general path writes them in plan
+        # order, its levels in location order).
+        "lines": sorted((rank[rid], *rest) for rid, *rest in lines),
+        "movements": [
+            (rank[int(external_id.split(":")[1])], *rest) for external_id, *rest in movements
+        ],
+        "events": events,
+    }
+
+
+async def test_a_batch_of_holds_writes_what_the_holds_one_by_one_write(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # MUG-002: 40 at the DC, 1 at the Loop store. Thirteen holds of 3 leave the DC one; a
+    # hold of 2 then takes it and the Loop's last one; the holds after it find nothing left.
+    quantities = [3] * 13 + [2, 1, 1, 4]
+    batches: list[int] = []
+    if services.db.is_sqlite:
+        from omnigraph.services import express_holds_sqlite
+
+        write_holds = express_holds_sqlite.write_holds
+
+        def counting(db: Any, items: list[Any]) -> Any:
+            batches.append(len(items))
+            return write_holds(db, items)
+
+        monkeypatch.setattr(express_holds_sqlite, "write_holds", counting)
+
+    async def hold(n: int, quantity: int) -> Any:
+        try:
+            outcome = await reservations.reserve_inventory(
+                services, request(f"cart-{n}", quantity, sku="MUG-002")
+            )
+        except DomainError as error:
+            return error.code
+        return outcome.reservation
+
+    # A warm catalogue: no hold waits for a product or location load, so all queue in order.
+    await services.catalog.products(["MUG-002"])
+    await services.catalog.load_locations()
+    since = await max_ids(services)
+    with monkeypatch.context() as patch:
+        no_general_path(patch)
+        together = await asyncio.gather(*(hold(n, q) for n, q in enumerate(quantities)))
+    assert together[-3:] == [ErrorCode.INSUFFICIENT_STOCK] * 3
+    held = [view for view in together if not isinstance(view, ErrorCode)]
+    assert sorted(line.location_id for line in held[13].lines) == [1, 2]  # split DC + Loop
+    assert await network_available(services, "MUG-002") == 0
+    assert await ledger_discrepancies(services) == []
+    if services.db.is_sqlite:
+        assert max(batches) > 1  # the holds were written as batches, not one by one
+    express = await holds_written_since(services, since)
+    for view in held:
+        await reservations.release_reservation(services, view.id)
+
+    since = await max_ids(services)
+    one_by_one = []
+    with monkeypatch.context() as patch:
+        no_express_path(patch)
+        for n, quantity in enumerate(quantities):
+            one_by_one.append(await hold(n, quantity))
+    general = await holds_written_since(services, since)
+    assert [getattr(v, "code", v) for v in one_by_one][-3:] == [ErrorCode.INSUFFICIENT_STOCK] * 3
+    assert [[line.quantity for line in v.lines] for v in held] == [
+        [line.quantity for line in v.lines] for v in one_by_one if not isinstance(v, ErrorCode)
+    ]
+    assert express == general
+    assert len(express["events"]) == len(express["lines"]) == 15
+    assert await ledger_discrepancies(services) == []
+
+
+async def test_one_failing_hold_does_not_fail_its_batch(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not services.db.is_sqlite:
+        pytest.skip("the SQLite writer's batches")
+    from omnigraph.services import express_holds_sqlite
+
+    real_view = express_reservations.ExpressHold.view
+
+    def broken_for_cart_b(hold: Any, reservation_id: int, lines: Any) -> Any:
+        if hold.request.cart_id == "cart-b":  # after the batch's writes: all of them undone
+            raise RuntimeError("boom")
+        return real_view(hold, reservation_id, lines)
+
+    batches: list[int] = []
+    write_holds = express_holds_sqlite.write_holds
+
+    def counting(db: Any, items: list[Any]) -> Any:
+        batches.append(len(items))
+        return write_holds(db, items)
+
+    monkeypatch.setattr(express_reservations.ExpressHold, "view", broken_for_cart_b)
+    monkeypatch.setattr(express_holds_sqlite, "write_holds", counting)
+    no_general_path(monkeypatch)
+    await services.catalog.products(["TEE-001"])
+    await services.catalog.load_locations()
+    before = await snapshot(services)
+    results = await asyncio.gather(
+        reservations.reserve_inventory(services, request("cart-a")),
+        reservations.reserve_inventory(services, request("cart-b")),
+        reservations.reserve_inventory(services, request("cart-c")),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], RuntimeError)
+    assert not isinstance(results[0], BaseException) and not isinstance(results[2], BaseException)
+    after = await snapshot(services)
+    # The batch of three failed; run again one by one, cart-a and cart-c were held and
+    # cart-b wrote nothing.
+    assert batches == [3, 1, 1, 1]
+    assert after["holds"] - before["holds"] == 2
+    assert after["reserved"] - before["reserved"] == 4
+    assert await ledger_discrepancies(services) == []

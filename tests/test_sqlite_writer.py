@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from omnigraph.db import sqlite_writer
 from omnigraph.db.sqlite_writer import SQLiteWriter
 
 
@@ -76,3 +77,102 @@ async def test_a_closed_writer_refuses_work(writer: SQLiteWriter) -> None:
     with pytest.raises(RuntimeError):
         await writer.run(insert(8))
     assert stored(writer) == [7]
+
+
+def insert_all(db: sqlite3.Connection, numbers: list[int]) -> list[int | Exception]:
+    """A batch function: one statement for every item, except the odd ones out it refuses."""
+    wanted = [n for n in numbers if n != 13]
+    db.executemany("INSERT INTO t (n) VALUES (?)", [(n,) for n in wanted])
+    return [ValueError("unlucky") if n == 13 else n for n in numbers]
+
+
+async def test_items_of_a_batch_function_are_written_together_and_answered_alone(
+    writer: SQLiteWriter,
+) -> None:
+    calls: list[list[int]] = []
+
+    def batch(db: sqlite3.Connection, numbers: list[int]) -> list[int | Exception]:
+        calls.append(numbers)
+        return insert_all(db, numbers)
+
+    numbers = [1, 2, 13, 4, 5]
+    results = await asyncio.gather(
+        *(writer.run_batched(batch, n) for n in numbers), return_exceptions=True
+    )
+    assert results[:2] == [1, 2] and results[3:] == [4, 5]
+    assert isinstance(results[2], ValueError)
+    assert calls == [numbers]  # queued together: one call for all of them, in queue order
+    assert stored(writer) == [1, 2, 4, 5]
+    await writer.close()
+
+
+async def test_a_batch_function_that_raises_is_run_again_item_by_item(
+    writer: SQLiteWriter,
+) -> None:
+    calls: list[list[int]] = []
+
+    def batch(db: sqlite3.Connection, numbers: list[int]) -> list[int | Exception]:
+        calls.append(numbers)
+        return insert_all(db, numbers)  # -1 violates the CHECK: the whole statement fails
+
+    numbers = [3, -1, 6]
+    results = await asyncio.gather(
+        *(writer.run_batched(batch, n) for n in numbers), return_exceptions=True
+    )
+    assert results[0] == 3 and results[2] == 6
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert calls == [[3, -1, 6], [3], [-1], [6]]
+    assert stored(writer) == [3, 6]  # nothing of the failed attempt survived
+    await writer.close()
+
+
+async def test_plain_jobs_and_batched_items_keep_their_queue_order(writer: SQLiteWriter) -> None:
+    seen: list[object] = []
+
+    def batch(db: sqlite3.Connection, numbers: list[int]) -> list[int | Exception]:
+        seen.append(tuple(numbers))
+        return insert_all(db, numbers)
+
+    def plain(n: int) -> Callable[[sqlite3.Connection], int]:
+        def job(db: sqlite3.Connection) -> int:
+            seen.append(n)
+            return insert(n)(db)
+
+        return job
+
+    await asyncio.gather(
+        writer.run_batched(batch, 1),
+        writer.run_batched(batch, 2),
+        writer.run(plain(3)),
+        writer.run_batched(batch, 4),
+    )
+    assert seen == [(1, 2), 3, (4,)]
+    await writer.close()
+
+
+def wal_frames(path: str) -> int:
+    with sqlite3.connect(path) as connection:
+        busy, frames, _copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0
+    return int(frames)
+
+
+async def test_the_wal_is_checkpointed_and_started_over_beside_the_writer(
+    writer: SQLiteWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_writer, "CHECKPOINT_SECONDS", 0.0)
+    with sqlite3.connect(writer._path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+    commits = 300
+    for n in range(1, commits + 1):
+        await writer.run(insert(n))
+        running = writer._checkpointer._running
+        if running is not None:
+            # A checkpoint's sync may take longer than many commits on a busy disk; waiting
+            # for each makes the count below independent of the disk's speed.
+            await asyncio.wrap_future(running)
+    # Every commit appends at least one frame; without checkpoints that start the WAL over
+    # (the writer's connection does not checkpoint by itself) there would be 300 or more.
+    assert wal_frames(writer._path) < 10
+    assert stored(writer) == list(range(1, commits + 1))
+    await writer.close()

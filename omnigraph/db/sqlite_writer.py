@@ -16,14 +16,21 @@ bad item still fails by itself.
 
 A batch holds the database's ``write_gate`` (see ``Database``), so these jobs and the
 ordinary units of work of this process take turns instead of fighting over SQLite's lock.
+
+The writer's connection does not checkpoint the WAL itself: a checkpoint copies thousands of
+pages into the database file and syncs it, and on the writer's path that would stall every
+batch queued behind it. A second thread with its own connection runs a PASSIVE checkpoint
+(which works beside readers and the writer) at most every ``CHECKPOINT_SECONDS`` while the
+writer commits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,6 +41,8 @@ Job = Callable[[sqlite3.Connection], Any]
 BatchJob = Callable[[sqlite3.Connection, list[Any]], Sequence[Any]]
 # A bound on one transaction's size, so one burst cannot starve the other writers for long.
 MAX_BATCH = 256
+# How often, at most, the WAL is checkpointed while the writer commits.
+CHECKPOINT_SECONDS = 0.1
 
 
 @dataclass(slots=True)
@@ -59,6 +68,52 @@ def _connect(path: str) -> sqlite3.Connection:
     connection.execute("PRAGMA foreign_keys=ON")
     connection.execute("PRAGMA busy_timeout=10000")
     return connection
+
+
+class _Checkpointer:
+    """PASSIVE checkpoints of the WAL in a thread of their own, one at a time."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="omnigraph-wal")
+        self._connection: sqlite3.Connection | None = None
+        self._running: Future[None] | None = None
+        self._last = float("-inf")
+
+    def nudge(self, writer: sqlite3.Connection) -> None:
+        """After the writer's commit: finish a checkpoint that ran since the last commit,
+        or start one unless one runs or one started recently."""
+        if self._running is not None:
+            if not self._running.done():
+                return
+            self._running = None
+            # What was committed while it ran, copied by the writer itself: with nothing
+            # committed in between, its next transaction starts the WAL from the beginning
+            # again (a checkpoint beside the writer never sees the WAL whole, so never could).
+            writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            return
+        now = time.monotonic()
+        if now - self._last < CHECKPOINT_SECONDS:
+            return
+        self._last = now
+        self._running = self._thread.submit(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        if self._connection is None:
+            self._connection = sqlite3.connect(self._path, check_same_thread=False)
+            self._connection.execute("PRAGMA busy_timeout=10000")
+        # A checkpoint that cannot finish (a reader still on old pages) leaves the rest to
+        # the next one; nothing is lost either way.
+        self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def close(self) -> None:
+        self._thread.submit(self._close_connection).result()
+        self._thread.shutdown(wait=True)
+
+    def _close_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def _run_job(connection: sqlite3.Connection, job: Job) -> Any:
@@ -146,6 +201,7 @@ class SQLiteWriter:
         self._task: asyncio.Task[None] | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="omnigraph-writer")
         self._connection: sqlite3.Connection | None = None
+        self._checkpointer = _Checkpointer(path)
         self._closed = False
 
     async def run(self, job: Callable[[sqlite3.Connection], T]) -> T:
@@ -195,7 +251,10 @@ class SQLiteWriter:
         # Only the writer thread runs this, so the connection needs no lock.
         if self._connection is None:
             self._connection = _connect(self._path)
-        return _run_batch(self._connection, batch)
+            self._connection.execute("PRAGMA wal_autocheckpoint=0")  # _Checkpointer's job
+        results = _run_batch(self._connection, batch)
+        self._checkpointer.nudge(self._connection)
+        return results
 
     async def close(self) -> None:
         self._closed = True
@@ -204,6 +263,7 @@ class SQLiteWriter:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._thread, self._close_connection)
         self._thread.shutdown(wait=True)
+        await loop.run_in_executor(None, self._checkpointer.close)
 
     def _close_connection(self) -> None:
         if self._connection is not None:
