@@ -294,3 +294,26 @@ async def test_a_change_inside_the_window_can_be_supplied_by_transfer_and_undone
     assert await levels(harness, network.oak_park) == (2, 1, 0)
     assert fewer["order"]["promised"] == ready_day
     assert await ledger_discrepancies(harness.services) == []
+
+
+async def test_a_pickup_staged_at_the_store_is_not_ready_while_its_transfer_is_late(
+    harness: Harness, network: Network
+) -> None:
+    harness.services.clock = lambda: NOW
+    created = (await harness.graphql(CREATE, {"input": lamps_at_oak_park(3)}))["createOrder"]
+    order = await read_order(harness, created["order"]["id"])
+    by_kind = {fo["kind"]: fo for fo in order["fulfillmentOrders"]}
+    await done(harness, RELEASE, orderId=order["id"])
+    # The store stages its own two lamps at once; the DC's lamp never arrives in time.
+    await pick_and_pack(harness, by_kind["PICKUP"]["id"], "LAMP-003", 2)
+    await done(harness, READY, fulfillmentOrderId=by_kind["PICKUP"]["id"])
+    promised = (await harness.graphql(PROMISED, {"id": order["id"]}))["node"]["promised"]
+    harness.services.clock = lambda: end_of(date.fromisoformat(promised["latest"]))
+    before = await last_event_id(harness)
+    await harness.app.state.sla_monitor.run_once()
+    [breach] = await events_since(harness, before, ["sla.breached"])
+    assert breach.payload["milestone"] == "READY_BY"
+    late = (await harness.graphql(LATE))["lateOrders"]
+    assert [(row["order"]["number"], row["milestone"]) for row in late] == [
+        (order["number"], "READY_BY")
+    ]

@@ -41,7 +41,8 @@ class OrderClock:
     method: DeliveryMethod
     remorse_ends_at: datetime | None
     promised_latest: date | None
-    # Statuses of its live customer fulfilment orders (not rejected, cancelled or transfers).
+    # Statuses of its live fulfilment orders (not rejected or cancelled): the customer's,
+    # and the transfers still on their way to a collection store (never staged).
     fulfilments: Collection[FulfillmentStatus] = ()
     ship_by: datetime | None = None
 

@@ -96,7 +96,12 @@ async def check_sla(services: Services) -> list[Breach]:
                 select(FulfillmentOrder.order_id, FulfillmentOrder.status).where(
                     FulfillmentOrder.order_id.in_(list(statuses)),
                     FulfillmentOrder.status.not_in(_DEAD),
-                    FulfillmentOrder.kind != FulfillmentKind.TRANSFER.value,
+                    # A transfer still on its way keeps a collection from being ready;
+                    # once received, its units are on a pickup fulfilment order.
+                    or_(
+                        FulfillmentOrder.kind != FulfillmentKind.TRANSFER.value,
+                        FulfillmentOrder.status != FulfillmentStatus.DELIVERED.value,
+                    ),
                 )
             ):
                 statuses[order_id].append(FulfillmentStatus(status))
