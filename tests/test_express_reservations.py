@@ -4,6 +4,7 @@ that both paths write the same hold, levels, ledger and events."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,10 +22,12 @@ from omnigraph.db.models import (
 )
 from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.inventory import StockLevel
 from omnigraph.domain.orders import LineRequest
 from omnigraph.domain.stock_rules import CustomerTier
 from omnigraph.services import express_reservations, reservations
 from omnigraph.services.core import Services
+from omnigraph.services.reservation_views import ReservedLine
 from omnigraph.services.reservations import ReservationRequest
 from omnigraph.services.stock_rules import (
     ProtectedRuleInput,
@@ -455,3 +458,12 @@ async def test_one_failing_hold_does_not_fail_its_batch(
     assert after["holds"] - before["holds"] == 2
     assert after["reserved"] - before["reserved"] == 4
     assert await ledger_discrepancies(services) == []
+
+
+def test_the_event_text_of_a_hold_is_its_payload_as_json() -> None:
+    line = ReservedLine(7, 42, 'TEE "crew" \u00e9-001', 3)
+    before = StockLevel(on_hand=10, committed=1, reserved=2, safety_stock=1, damaged=0, incoming=5)
+    after = StockLevel(on_hand=10, committed=1, reserved=5, safety_stock=1, damaged=0, incoming=5)
+    text = express_reservations.change_text(line, before.available, after)
+    assert text == json.dumps(express_reservations.change_of(line, before, after))
+    assert json.loads(text)["availableBefore"] == 6 and json.loads(text)["available"] == 3

@@ -94,12 +94,19 @@ class CatalogCache:
     async def products(self, skus: Iterable[str]) -> dict[str, ProductFacts]:
         """The known products among ``skus`` (unknown SKUs are simply absent)."""
         self._expire_if_old()
-        wanted = set(skus)
-        missing = wanted - self._products.keys()
+        cached = self._products
+        found: dict[str, ProductFacts] = {}
+        missing: set[str] = set()
+        for sku in skus:
+            product = cached.get(sku)
+            if product is None:
+                missing.add(sku)
+            else:
+                found[sku] = product
         if missing:
             for pid, sku, category in await self._load_products(sorted(missing)):
-                self._products[sku] = ProductFacts(pid, sku, category)
-        return {sku: self._products[sku] for sku in wanted if sku in self._products}
+                found[sku] = cached[sku] = ProductFacts(pid, sku, category)
+        return found
 
     async def _load_products(self, skus: list[str]) -> Sequence[tuple[int, str, str]]:
         # Through the hot paths' own connections: a miss costs a prepared statement, not an

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +37,7 @@ from omnigraph.services.express_reservations import (
     Held,
     NotExpress,
     StaleLocations,
-    change_of,
+    change_text,
 )
 from omnigraph.services.reservation_views import ReservedLine
 
@@ -277,7 +276,7 @@ def _take(
         before = level.stock
         level.stock = dataclasses.replace(before, reserved=before.reserved + line.quantity)
         plan.level_deltas[level.id] = plan.level_deltas.get(level.id, 0) + line.quantity
-        plan.events.append((level.id, json.dumps(change_of(line, before, level.stock))))
+        plan.events.append((level.id, change_text(line, before.available, level.stock)))
 
 
 def _arguments(plan: _Plan) -> Sequence[Any]:

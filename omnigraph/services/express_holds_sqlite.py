@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 
 from omnigraph.domain import stock_rules as rules
 from omnigraph.domain.errors import DomainError
-from omnigraph.domain.inventory import StockLevel
 from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.express_reservations import (
     ACTIVE,
@@ -115,31 +114,36 @@ def sqlite_time(moment: datetime) -> str:
 
 @dataclass(slots=True)
 class _Level:
-    """A stocked level as the holds of the batch so far left it."""
+    """A stocked level as the holds of the batch so far left it (``LevelNumbers``)."""
 
     id: int
     location_id: int
     product_id: int
-    stock: StockLevel
-    available: int
+    on_hand: int
+    committed: int
+    reserved: int
+    safety_stock: int
+    damaged: int
+    incoming: int
+    available: int = 0
     taken: int = 0
     updated_at: str = ""
 
-    def take(self, quantity: int, now: str) -> tuple[int, StockLevel]:
-        """Hold ``quantity`` more; returns (available before, the level after)."""
-        before = self.stock
-        self.stock = StockLevel(
-            before.on_hand,
-            before.committed,
-            before.reserved + quantity,
-            before.safety_stock,
-            before.damaged,
-            before.incoming,
-        )
-        available, self.available = self.available, self.stock.available
+    def __post_init__(self) -> None:
+        self.available = self._available()
+
+    def _available(self) -> int:
+        raw = self.on_hand - self.committed - self.reserved - self.safety_stock - self.damaged
+        return max(0, raw)
+
+    def take(self, quantity: int, now: str) -> int:
+        """Hold ``quantity`` more; returns what was available before."""
+        before = self.available
+        self.reserved += quantity
+        self.available = self._available()
         self.taken += quantity
         self.updated_at = now
-        return available, self.stock
+        return before
 
 
 class _Plans:
@@ -160,14 +164,9 @@ class _Plans:
     def lines(
         self, hold: ExpressHold, catalog: CatalogCache, rows: Sequence[tuple[int, int, int]]
     ) -> list[ReservedLine]:
-        request = hold.request
-        key = (
-            tuple(request.lines),
-            hold.method,
-            hold.destination,
-            request.pickup_location_id,
-            id(catalog),
-        )
+        # The fingerprint names the lines, method, pickup location and destination (to a
+        # metre); the destination itself is the one planned from.
+        key = (hold.fingerprint, hold.destination, id(catalog))
         last = self._last.get(key) if not hold.rules else None
         if last is not None and all(
             self._levels[(line.location_id, line.product_id)].available >= line.quantity
@@ -279,8 +278,7 @@ def write_holds(db: sqlite3.Connection, items: list[Item]) -> list[Answer]:
     levels: dict[tuple[int, int], _Level] = {}
     of_product: dict[int, list[_Level]] = {}
     for row in db.execute(_LEVELS.format(ids=ids), product_ids):
-        stock = StockLevel(*row[3:])
-        level = _Level(row[0], row[1], row[2], stock, stock.available)
+        level = _Level(*row)
         levels[(level.location_id, level.product_id)] = level
         of_product.setdefault(level.product_id, []).append(level)
     limits = _Rules.read(db, holds, product_ids)
@@ -314,8 +312,8 @@ def write_holds(db: sqlite3.Connection, items: list[Item]) -> list[Answer]:
         holding.add(request.cart_id)
         for line in lines:
             level = levels[(line.location_id, line.product_id)]
-            available, after = level.take(line.quantity, now)
-            events.append((level.id, change_text(line, available, after), request.actor, now))
+            available = level.take(line.quantity, now)
+            events.append((level.id, change_text(line, available, level), request.actor, now))
         written.append(_Written(len(answers), hold, now, lines))
         answers.append(None)
     if not written:

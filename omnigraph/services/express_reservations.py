@@ -24,13 +24,13 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from omnigraph.domain.errors import DomainError
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.inventory import StockLevel
-from omnigraph.domain.orders import line_problems
+from omnigraph.domain.orders import LineRequest, line_problems
 from omnigraph.domain.promise import EligibilityRule, PlanRefusal, plan_fulfilment, refusal_error
 from omnigraph.domain.reservations import (
     ReservationStatus,
@@ -71,7 +71,8 @@ class StaleLocations(Exception):
         self.location_ids = location_ids
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: made for every hold, and a frozen dataclass pays a call per field to be built.
+@dataclass(slots=True)
 class ExpressHold:
     """A request checked against the catalogue, ready to be sourced and written."""
 
@@ -133,24 +134,47 @@ class ExpressHold:
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _shape(
+    lines: tuple[LineRequest, ...],
+    asked_method: DeliveryMethod | None,
+    destination: GeoPoint | None,
+    pickup_location_id: int | None,
+    ttl_seconds: int | None,
+) -> tuple[DeliveryMethod, str, timedelta] | None:
+    """The method, fingerprint and lifetime of a request of known SKUs, or None when the
+    request is invalid. A flash sale is many carts asking for the same thing: each distinct
+    request is checked and hashed once."""
+    method = reservation_method(asked_method, pickup_location_id)
+    known = dict.fromkeys(line.sku for line in lines)
+    if line_problems(lines, known) or placement_problems(method, destination, pickup_location_id):
+        return None
+    try:
+        ttl = reservation_ttl(ttl_seconds)
+    except DomainError:
+        return None
+    fingerprint = request_fingerprint(lines, method, destination, pickup_location_id)
+    return method, fingerprint, ttl
+
+
 async def prepare(services: Services, request: ReservationRequest) -> ExpressHold:
     """Check the request against the cached catalogue; ``NotExpress`` for anything the
     general path must look at (including every invalid request: it words the errors)."""
     catalog = services.catalog
     skus = [line.sku for line in request.lines]
     products = await catalog.products(skus)
-    method = reservation_method(request.method, request.pickup_location_id)
-    if (
-        len(products) != len(set(skus))
-        or cart_id_problems(request.cart_id)
-        or line_problems(request.lines, products)
-        or placement_problems(method, request.destination, request.pickup_location_id)
-    ):
+    if len(products) != len(set(skus)) or cart_id_problems(request.cart_id):
         raise NotExpress
-    try:
-        ttl = reservation_ttl(request.ttl_seconds)
-    except DomainError as error:
-        raise NotExpress from error
+    shape = _shape(
+        tuple(request.lines),
+        request.method,
+        request.destination,
+        request.pickup_location_id,
+        request.ttl_seconds,
+    )
+    if shape is None:
+        raise NotExpress
+    method, fingerprint, ttl = shape
     if request.channel is not None and not await catalog.channel_exists(request.channel):
         raise NotExpress
     destination = request.destination
@@ -170,19 +194,13 @@ async def prepare(services: Services, request: ReservationRequest) -> ExpressHol
         method=method,
         products=products,
         destination=destination,
-        fingerprint=_fingerprint(
-            tuple(request.lines), method, request.destination, request.pickup_location_id
-        ),
+        fingerprint=fingerprint,
         now=now,
         expires_at=now + ttl,
         rules=services.sourcing_rules,
         product_ids=tuple(sorted(product.id for product in facts)),
         categories=tuple(sorted({product.category for product in facts})),
     )
-
-
-# A flash sale is many carts asking for the same thing: hash each distinct request once.
-_fingerprint = functools.lru_cache(maxsize=4096)(request_fingerprint)
 
 
 def change_of(line: ReservedLine, before: StockLevel, after: StockLevel) -> dict[str, Any]:
@@ -195,7 +213,26 @@ def _json_string(text: str) -> str:
     return json.dumps(text)
 
 
-def change_text(line: ReservedLine, before_available: int, after: StockLevel) -> str:
+class LevelNumbers(Protocol):
+    """A level's quantities as ``StockLevel`` names them (the batches keep their own)."""
+
+    @property
+    def available(self) -> int: ...
+    @property
+    def on_hand(self) -> int: ...
+    @property
+    def committed(self) -> int: ...
+    @property
+    def reserved(self) -> int: ...
+    @property
+    def safety_stock(self) -> int: ...
+    @property
+    def damaged(self) -> int: ...
+    @property
+    def incoming(self) -> int: ...
+
+
+def change_text(line: ReservedLine, before_available: int, after: LevelNumbers) -> str:
     """``json.dumps(change_of(line, before, after))``, without building the dict: one of these
     is written for every held line."""
     return (
@@ -212,7 +249,7 @@ def hold_external_id(reservation_id: int) -> str:
     return f"reservation:{reservation_id}:hold"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Held:
     view: ReservationView
     # The last outbox event of the batch that wrote the hold (0 when it wrote none).
@@ -228,14 +265,12 @@ async def hold_on_postgres(services: Services, hold: ExpressHold) -> Held:
 
 
 async def hold_on_sqlite(services: Services, hold: ExpressHold) -> Held:
-    from omnigraph.services.express_holds_sqlite import write_holds
-
     writer = services.db.sqlite_writer
     try:
-        return await writer.run_batched(write_holds, (hold, services.catalog))
+        return await writer.run_batched(express_holds_sqlite.write_holds, (hold, services.catalog))
     except StaleLocations as stale:
         await services.catalog.load_locations(stale.location_ids)
-        return await writer.run_batched(write_holds, (hold, services.catalog))
+        return await writer.run_batched(express_holds_sqlite.write_holds, (hold, services.catalog))
 
 
 async def reserve(services: Services, request: ReservationRequest) -> ReservationView:
@@ -249,3 +284,8 @@ async def reserve(services: Services, request: ReservationRequest) -> Reservatio
     if held.last_event_id > services.broker.latest_id:
         await services.broker.announce(held.last_event_id)
     return held.view
+
+
+# At the end: the batches use what this module defines (an import inside ``hold_on_sqlite``
+# would cost every hold the import machinery).
+from omnigraph.services import express_holds_sqlite  # noqa: E402

@@ -1,4 +1,9 @@
-"""What a checkout hold is asked for and what callers see of one."""
+"""What a checkout hold is asked for and what callers see of one.
+
+The request and the view are made for every hold, so they are plain (not frozen) slotted
+dataclasses: a frozen one pays an ``object.__setattr__`` call per field to be built. Treat
+them as values all the same.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services.inventory import StockCommit
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReservationRequest:
     cart_id: str
     lines: Sequence[LineRequest]
@@ -44,7 +49,7 @@ class ReservedLine:
         return HeldLine(self.location_id, self.sku, self.quantity)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReservationView:
     """A reservation as callers see it; ``status`` already counts a due hold as EXPIRED."""
 
