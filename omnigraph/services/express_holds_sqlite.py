@@ -146,6 +146,18 @@ class _Level:
         return before
 
 
+def _stock_rows(
+    hold: ExpressHold, of_product: dict[int, list[_Level]]
+) -> list[tuple[int, int, int]]:
+    """(location id, product id, available) of the hold's stocked levels, as they are now."""
+    return [
+        (level.location_id, level.product_id, level.available)
+        for pid in hold.product_ids
+        for level in of_product.get(pid, ())
+        if level.available > 0
+    ]
+
+
 class _Plans:
     """The batch's sourcing: the planner, or what it planned for the same request just before.
 
@@ -162,7 +174,7 @@ class _Plans:
         self._last: dict[tuple[object, ...], list[ReservedLine]] = {}
 
     def lines(
-        self, hold: ExpressHold, catalog: CatalogCache, rows: Sequence[tuple[int, int, int]]
+        self, hold: ExpressHold, catalog: CatalogCache, of_product: dict[int, list[_Level]]
     ) -> list[ReservedLine]:
         # The fingerprint names the lines, method, pickup location and destination (to a
         # metre); the destination itself is the one planned from.
@@ -173,7 +185,7 @@ class _Plans:
             for line in last
         ):
             return last
-        lines = hold.source(rows, catalog)
+        lines = hold.source(_stock_rows(hold, of_product), catalog)
         if not hold.rules and len({line.location_id for line in lines}) == 1:
             self._last[key] = lines
         return lines
@@ -186,6 +198,7 @@ class _Rules:
     exposure: dict[str, list[rules.ExposureRule]]
     protected: list[rules.ProtectedStockRule]
     tiers: dict[str, rules.CustomerTier]
+    exist: bool  # any rule at all: most batches meet none
 
     @classmethod
     def read(
@@ -213,7 +226,7 @@ class _Rules:
                 query, (*product_ids, *categories)
             )
         ]
-        return cls(exposure, protected, {})
+        return cls(exposure, protected, {}, bool(exposure or protected))
 
     def of(self, hold: ExpressHold) -> SellingRules:
         """The rules the hold's channel and products meet."""
@@ -288,24 +301,20 @@ def write_holds(db: sqlite3.Connection, items: list[Item]) -> list[Answer]:
     events: list[tuple[int, str, str | None, str]] = []
     for (hold, catalog), now in zip(items, times, strict=True):
         request = hold.request
-        if request.cart_id in holding or any(
-            pid in due and due[pid] <= now for pid in hold.product_ids
+        if request.cart_id in holding or (
+            due and any(pid in due and due[pid] <= now for pid in hold.product_ids)
         ):
             # The cart's hold is replaced or extended, a due hold is expired first: both the
             # general path's job.
             answers.append(NotExpress())
             continue
-        rows = [
-            (level.location_id, level.product_id, level.available)
-            for pid in hold.product_ids
-            for level in of_product.get(pid, ())
-            if level.available > 0
-        ]
         try:
-            selling = limits.of(hold)
-            if selling.any:
-                _check_sellable(hold, selling, limits.tier(db, request.customer_email), rows)
-            lines = plans.lines(hold, catalog, rows)
+            if limits.exist:
+                selling = limits.of(hold)
+                if selling.any:
+                    tier = limits.tier(db, request.customer_email)
+                    _check_sellable(hold, selling, tier, _stock_rows(hold, of_product))
+            lines = plans.lines(hold, catalog, of_product)
         except (DomainError, StaleLocations) as refused:  # this hold alone
             answers.append(refused)
             continue
