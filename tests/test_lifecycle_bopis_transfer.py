@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from omnigraph import testing
+from omnigraph.api.ids import decode_id
 from omnigraph.domain.sla import end_of
 from omnigraph.settings import Settings
 from omnigraph.testing import Harness
@@ -28,10 +29,12 @@ from tests.lifecycle import (
     events_since,
     last_event_id,
     pick_and_pack,
+    place,
     read_order,
     snapshot,
 )
 from tests.test_api_orders import CREATE, order_input
+from tests.test_lifecycle_cancellation import CANCEL_LINES
 from tests.test_lifecycle_transfers import RECEIVE, TRANSFER, levels
 from tests.test_notifications import FakeMessenger, MessengerPlugin
 
@@ -73,6 +76,10 @@ def lamps_at_oak_park(quantity: int, **extra: Any) -> dict[str, Any]:
         lines=[{"sku": "LAMP-003", "quantity": quantity}],
         **extra,
     )
+
+
+def fo_key(global_id: str) -> int:
+    return decode_id(global_id, "FulfillmentOrder", ("id",))
 
 
 async def subjects(harness: Harness, mail: FakeMessenger) -> list[str]:
@@ -141,8 +148,31 @@ async def test_a_pickup_short_at_its_store_is_captured_with_a_transfer_and_colle
     assert [row["milestone"] for row in (await harness.graphql(LATE))["lateOrders"]] == []
     harness.services.clock = lambda: NOW
 
-    # The DC picks, packs and ships the transfer; the customer is not told about its parcel.
+    # The store stages its own two lamps at once; the customer is not told yet, and the
+    # counter cannot hand them over: the third lamp is still on its way.
     sent_before = len(mail.sent)
+    await pick_and_pack(harness, pickup["id"], "LAMP-003", 2)
+    mark = await last_event_id(harness)
+    staged = await done(harness, READY, fulfillmentOrderId=pickup["id"])
+    assert staged["fulfillmentOrder"]["status"] == "READY_FOR_PICKUP"
+    [waiting] = await events_since(harness, mark, ["fulfillment.status_changed"])
+    assert waiting.payload["to"] == "READY_FOR_PICKUP"
+    assert waiting.payload["waitingFor"] == [fo_key(transfer["id"])]
+    assert "pickupCode" not in waiting.payload
+    assert len(await subjects(harness, mail)) == sent_before
+    before = await snapshot(harness)
+    early = await act(
+        harness,
+        HAND_OVER,
+        fulfillmentOrderId=pickup["id"],
+        orderNumber=number,
+        customerName="Ada Lovelace",
+    )
+    assert codes(early) == ["INVALID_TRANSITION"]
+    assert early["userErrors"][0]["field"] == ["input", "fulfillmentOrderId"]
+    assert await snapshot(harness) == before
+
+    # The DC picks, packs and ships the transfer; the customer is not told about its parcel.
     await pick_and_pack(harness, transfer["id"], "LAMP-003", 1)
     shipped = await done(harness, SHIP, fulfillmentOrderId=transfer["id"])
     assert shipped["fulfillmentOrder"]["status"] == "SHIPPED"
@@ -158,7 +188,8 @@ async def test_a_pickup_short_at_its_store_is_captured_with_a_transfer_and_colle
     )
     assert len(await subjects(harness, mail)) == sent_before
 
-    # The store receives it: on hand there, held on a released pickup fulfilment order.
+    # The store receives it: on hand there, held on a released pickup fulfilment order
+    # whose pick list holds just the lamp that arrived.
     received = await done(harness, RECEIVE, fulfillmentOrderId=transfer["id"])
     assert received["fulfillmentOrder"]["status"] == "DELIVERED"
     [arrived] = received["rerouted"]
@@ -168,22 +199,31 @@ async def test_a_pickup_short_at_its_store_is_captured_with_a_transfer_and_colle
         "ST-OAKPARK",
     )
     assert await levels(harness, network.oak_park) == (3, 3, 0)
+    assert len(await subjects(harness, mail)) == sent_before
 
-    # The store stages both and hands everything over.
-    for fo_id, quantity in ((pickup["id"], 2), (arrived["id"], 1)):
-        await pick_and_pack(harness, fo_id, "LAMP-003", quantity)
-        await done(harness, READY, fulfillmentOrderId=fo_id)
+    # Staging the arrived lamp makes the whole order ready: one message, one code.
+    await pick_and_pack(harness, arrived["id"], "LAMP-003", 1)
+    mark = await last_event_id(harness)
+    await done(harness, READY, fulfillmentOrderId=arrived["id"])
+    [announced] = await events_since(harness, mark, ["fulfillment.status_changed"])
+    code = announced.payload["pickupCode"]
+    assert announced.payload["fulfillmentOrderIds"] == [
+        fo_key(pickup["id"]),
+        fo_key(arrived["id"]),
+    ]
     ready = [s for s in await subjects(harness, mail) if "ready for pickup" in s]
-    assert ready and all(number in s for s in ready)
-    for fo_id in (pickup["id"], arrived["id"]):
-        handed = await done(
-            harness,
-            HAND_OVER,
-            fulfillmentOrderId=fo_id,
-            orderNumber=number,
-            customerName="Ada Lovelace",
-        )
+    assert ready == [f"Your order {number} is ready for pickup"]
+    [message] = mail.sent[sent_before:]
+    assert code in message.body and "Oak Park" in message.body
+
+    # One hand-over with that code gives the customer all three lamps.
+    handed = await done(harness, HAND_OVER, fulfillmentOrderId=pickup["id"], pickupCode=code)
     assert handed["order"]["status"] == "COMPLETED"
+    view = await read_order(harness, order["id"])
+    statuses = {fo["id"]: fo["status"] for fo in view["fulfillmentOrders"]}
+    assert statuses[pickup["id"]] == statuses[arrived["id"]] == "PICKED_UP"
+    again = await done(harness, HAND_OVER, fulfillmentOrderId=arrived["id"], pickupCode=code)
+    assert again["replayed"] is True
     assert await levels(harness, network.oak_park) == (0, 0, 0)
     assert await levels(harness, network.dc) == (9, 0, 0)
     assert not any("shipped" in s or "delivered" in s for s in await subjects(harness, mail))
@@ -317,3 +357,51 @@ async def test_a_pickup_staged_at_the_store_is_not_ready_while_its_transfer_is_l
     assert [(row["order"]["number"], row["milestone"]) for row in late] == [
         (order["number"], "READY_BY")
     ]
+
+
+async def test_staged_units_are_announced_once_the_lamp_they_waited_for_is_cancelled(
+    shop: tuple[Harness, Network, FakeMessenger],
+) -> None:
+    harness, network, mail = shop
+    order = await place(harness, lamps_at_oak_park(3))
+    by_kind = {fo["kind"]: fo for fo in order["fulfillmentOrders"]}
+    await done(harness, RELEASE, orderId=order["id"])
+    await pick_and_pack(harness, by_kind["PICKUP"]["id"], "LAMP-003", 2)
+    await done(harness, READY, fulfillmentOrderId=by_kind["PICKUP"]["id"])
+    sent_before = len(await subjects(harness, mail))
+
+    # The customer settles for the two lamps the store has: the DC's transfer is
+    # cancelled, its lamp given back, and the collection is ready at once.
+    mark = await last_event_id(harness)
+    kept = await done(
+        harness,
+        CANCEL_LINES,
+        orderId=order["id"],
+        lines=[{"lineNumber": 1, "keepQuantity": 2}],
+        reason="customer call",
+    )
+    assert kept["order"]["status"] == "IN_PROGRESS"
+    assert await levels(harness, network.dc) == (10, 0, 0)
+    changes = await events_since(harness, mark, ["fulfillment.status_changed"])
+    assert [(e.payload["kind"], e.payload["to"]) for e in changes] == [
+        ("TRANSFER", "CANCELLED"),
+        ("PICKUP", "READY_FOR_PICKUP"),
+    ]
+    code = changes[-1].payload["pickupCode"]
+    assert changes[-1].payload["fulfillmentOrderIds"] == [fo_key(by_kind["PICKUP"]["id"])]
+    view = await read_order(harness, order["id"])
+    assert any(
+        (e["reason"] or "").startswith("ready for pickup, nothing left to wait for")
+        for e in view["timeline"]
+    )
+    assert (await subjects(harness, mail))[sent_before:] == [
+        f"Your order {order['number']} is ready for pickup"
+    ]
+    assert code in mail.sent[-1].body
+
+    handed = await done(
+        harness, HAND_OVER, fulfillmentOrderId=by_kind["PICKUP"]["id"], pickupCode=code
+    )
+    assert handed["order"]["status"] == "COMPLETED"
+    assert await levels(harness, network.oak_park) == (0, 0, 0)
+    assert await ledger_discrepancies(harness.services) == []

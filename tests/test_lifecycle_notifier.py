@@ -138,6 +138,8 @@ def test_returns_and_refunds_have_their_messages_and_other_events_none() -> None
     for quiet in (
         event("return.status_changed", to="AUTHORIZED"),
         event("fulfillment.status_changed", to="PACKED"),
+        # Staged, but the rest of the order is still on its way: no code, no message yet.
+        event("fulfillment.status_changed", to="READY_FOR_PICKUP", waitingFor=[12]),
         event("shipment.status_changed", to="IN_TRANSIT"),
         event("order.created"),
     ):

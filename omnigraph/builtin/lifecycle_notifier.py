@@ -82,7 +82,8 @@ def template_for(event: Event) -> Template | None:
     if event.topic == Topic.SHIPMENT_CREATED:
         return SHIPPED
     if event.topic == Topic.FULFILLMENT_STATUS_CHANGED and to == "READY_FOR_PICKUP":
-        return READY
+        # Staged units still waiting for the rest of the order carry no pickup code yet.
+        return READY if event.payload.get("pickupCode") else None
     if event.topic == Topic.SHIPMENT_STATUS_CHANGED:
         return {"OUT_FOR_DELIVERY": OUT_FOR_DELIVERY, "DELIVERED": DELIVERED}.get(str(to))
     if event.topic == Topic.RETURN_STATUS_CHANGED:

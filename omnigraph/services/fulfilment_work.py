@@ -22,9 +22,11 @@ from omnigraph.db.models import (
     FulfillmentOrderLine,
     Handover,
     Location,
+    Order,
     OrderLine,
     Package,
     Product,
+    Transfer,
 )
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.fulfilment import pack, pick_outcome, verify_handover
@@ -35,6 +37,7 @@ from omnigraph.services.fulfilment_stock import sell
 from omnigraph.services.inventory import StockCommit, release_stock
 from omnigraph.services.pick_lists import pick_list, state_of
 from omnigraph.services.resourcing import reroute, retrying
+from omnigraph.services.timeline import Subject, record_change
 from omnigraph.services.transitions import locked_fulfilment, move_fulfilment, roll_up
 from omnigraph.services.unit_of_work import UnitOfWork
 from omnigraph.services.work_outcome import WorkOutcome
@@ -110,6 +113,7 @@ async def reject(
             moved = await reroute(
                 services, uow, order, units, refused | {fulfilment.location_id}, why
             )
+            await announce_collections(uow, order, why)
             await roll_up(uow, order, why)
             await uow.commit()
             return WorkOutcome(
@@ -216,8 +220,12 @@ def new_pickup_code() -> str:
 async def ready_for_pickup(
     services: Services, fulfilment_id: int, actor: str | None = None
 ) -> WorkOutcome:
-    """A packed pickup or curbside order is staged: PACKED -> READY_FOR_PICKUP, with a
-    pickup code for the customer (in the event, for the notifier)."""
+    """A packed pickup or curbside order is staged: PACKED -> READY_FOR_PICKUP.
+
+    When that makes the order's whole collection at the store staged, the collection is
+    announced (one pickup code, in the event for the notifier); otherwise the staged
+    units wait for the rest (``waitingFor`` in the event) and the customer hears nothing.
+    """
     async with services.unit_of_work(actor=actor) as uow:
         fulfilment, order = await locked_fulfilment(uow, fulfilment_id)
         if fulfilment.status == F.READY_FOR_PICKUP:
@@ -229,27 +237,130 @@ async def ready_for_pickup(
                 f"a {fulfilment.kind} fulfilment order is shipped, not collected",
             )
         _check(fulfilment, F.READY_FOR_PICKUP)
-        code = new_pickup_code()
-        uow.session.add(
-            Handover(fulfillment_order_id=fulfilment.id, pickup_code=code, created_at=uow.now())
-        )
-        location = await uow.session.get(Location, fulfilment.location_id)
-        assert location is not None
-        # What the customer needs to come: the code, where, and until when it is held.
-        details = {
-            "pickupCode": code,
-            "locationName": location.name,
-            "address": ", ".join(
-                part
-                for part in (location.address_line1, location.city, location.postal_code)
-                if part
-            ),
-            "collectBy": (uow.now() + PICKUP_HOLD).date().isoformat(),
-        }
-        move_fulfilment(uow, fulfilment, F.READY_FOR_PICKUP, "ready for pickup", details=details)
+        staged, waiting = await _collection(uow, order.id, fulfilment.location_id, fulfilment)
+        if waiting:
+            reason = "staged; the rest of the order is not at the store yet"
+            details: dict[str, object] = {"waitingFor": waiting}
+        else:
+            reason = "ready for pickup"
+            details = await _announce(uow, staged)
+        move_fulfilment(uow, fulfilment, F.READY_FOR_PICKUP, reason, details=details)
         await roll_up(uow, order, "ready for pickup")
         await uow.commit()
         return WorkOutcome(fulfilment, order)
+
+
+# One collection per order and store. Units a transfer brings are picked from a pickup
+# fulfilment order of their own (so each pick list holds exactly the units on the shelf
+# when it is worked), but the customer comes once: staging one of them waits while
+# another is still being prepared or a transfer to the store is on its way, and the last
+# one staged announces them all, with one pickup code that hands them all over. Backorders
+# do not hold a collection back: nobody knows when they will arrive.
+_NOT_COLLECTED = (F.REJECTED.value, F.CANCELLED.value, F.PICKED_UP.value)
+
+
+async def _collection(
+    uow: UnitOfWork, order_id: int, location_id: int, staging: FulfillmentOrder | None = None
+) -> tuple[list[FulfillmentOrder], list[int]]:
+    """The order's staged pickup fulfilment orders at a store not yet announced (with
+    ``staging``, being staged now), and the ids of those the collection still waits for:
+    pickup fulfilment orders there not staged yet and transfers on their way there."""
+    staging_id = staging.id if staging is not None else None
+    pickups = list(
+        await uow.session.scalars(
+            select(FulfillmentOrder)
+            .where(
+                FulfillmentOrder.order_id == order_id,
+                FulfillmentOrder.location_id == location_id,
+                FulfillmentOrder.kind == FulfillmentKind.PICKUP.value,
+                FulfillmentOrder.status.not_in(_NOT_COLLECTED),
+            )
+            .order_by(FulfillmentOrder.id)
+        )
+    )
+    announced = set(
+        await uow.session.scalars(
+            select(Handover.fulfillment_order_id).where(
+                Handover.fulfillment_order_id.in_([f.id for f in pickups])
+            )
+        )
+    )
+    staged = [
+        f
+        for f in pickups
+        if f.id not in announced and (f.id == staging_id or f.status == F.READY_FOR_PICKUP)
+    ]
+    waiting = [f.id for f in pickups if f.id != staging_id and f.status != F.READY_FOR_PICKUP]
+    waiting.extend(
+        await uow.session.scalars(
+            select(FulfillmentOrder.id)
+            .join(Transfer, Transfer.fulfillment_order_id == FulfillmentOrder.id)
+            .where(
+                FulfillmentOrder.order_id == order_id,
+                Transfer.destination_location_id == location_id,
+                FulfillmentOrder.status.not_in(
+                    (F.REJECTED.value, F.CANCELLED.value, F.DELIVERED.value)
+                ),
+            )
+            .order_by(FulfillmentOrder.id)
+        )
+    )
+    return staged, waiting
+
+
+async def _announce(uow: UnitOfWork, staged: Sequence[FulfillmentOrder]) -> dict[str, object]:
+    """Give the staged fulfilment orders of a complete collection one pickup code; what
+    the customer needs to come (for the event): the code, where, and until when."""
+    code = new_pickup_code()
+    for fulfilment in staged:
+        uow.session.add(
+            Handover(fulfillment_order_id=fulfilment.id, pickup_code=code, created_at=uow.now())
+        )
+    location = await uow.session.get(Location, staged[0].location_id)
+    assert location is not None
+    return {
+        "pickupCode": code,
+        "fulfillmentOrderIds": [fulfilment.id for fulfilment in staged],
+        "locationName": location.name,
+        "address": ", ".join(
+            part for part in (location.address_line1, location.city, location.postal_code) if part
+        ),
+        "collectBy": (uow.now() + PICKUP_HOLD).date().isoformat(),
+    }
+
+
+async def announce_collections(uow: UnitOfWork, order: Order, reason: str) -> None:
+    """Announce each of the order's collections that nothing holds back any more (the
+    units it waited for were cancelled or went elsewhere): an event on its last staged
+    fulfilment order, READY_FOR_PICKUP again, carrying the pickup code."""
+    await uow.session.flush()
+    stores = set(
+        await uow.session.scalars(
+            select(FulfillmentOrder.location_id).where(
+                FulfillmentOrder.order_id == order.id,
+                FulfillmentOrder.status == F.READY_FOR_PICKUP.value,
+            )
+        )
+    )
+    for location_id in sorted(stores):
+        staged, waiting = await _collection(uow, order.id, location_id)
+        if not staged or waiting:
+            continue
+        last = staged[-1]
+        record_change(
+            uow,
+            order_id=order.id,
+            subject=Subject.FULFILLMENT_ORDER,
+            subject_id=last.id,
+            before=last.status,
+            after=last.status,
+            reason=f"ready for pickup, nothing left to wait for ({reason})",
+            details={
+                "locationId": location_id,
+                "kind": last.kind,
+                **await _announce(uow, staged),
+            },
+        )
 
 
 async def hand_over(
@@ -261,16 +372,25 @@ async def hand_over(
     customer_name: str | None,
     actor: str | None = None,
 ) -> WorkOutcome:
-    """Hand a staged order to the customer after checking the pickup code, or the order
-    number with the customer's name: READY_FOR_PICKUP -> PICKED_UP; the units are sold."""
+    """Hand a staged collection to the customer after checking the pickup code, or the
+    order number with the customer's name: every fulfilment order announced with this
+    one moves READY_FOR_PICKUP -> PICKED_UP and its units are sold. Staged units still
+    waiting for the rest of the order are refused (INVALID_TRANSITION)."""
     async with services.unit_of_work(actor=actor) as uow:
         fulfilment, order = await locked_fulfilment(uow, fulfilment_id)
         if fulfilment.status == F.PICKED_UP:
             return WorkOutcome(fulfilment, order, replayed=True)
         _check(fulfilment, F.PICKED_UP)
         handover = await uow.session.get(Handover, fulfilment.id)
+        if handover is None:
+            raise DomainError.single(
+                _FIELD,
+                ErrorCode.INVALID_TRANSITION,
+                "the order is not ready for pickup yet: the rest of it is still on its way "
+                "to the store or being prepared",
+            )
         customer = await uow.session.get(Customer, order.customer_id)
-        assert handover is not None and customer is not None
+        assert customer is not None
         proof = verify_handover(
             order_number(order.id),
             customer.name,
@@ -279,16 +399,31 @@ async def hand_over(
             presented_name=customer_name,
             presented_code=pickup_code,
         )
-        await sell(uow, await stock_lines(uow, fulfilment), f"picked up, {order_number(order.id)}")
-        handover.proof = proof.value
-        handover.handed_over_at = uow.now()
-        move_fulfilment(
-            uow,
-            fulfilment,
-            F.PICKED_UP,
-            "handed over to the customer",
-            details={"proof": proof.value},
+        together = await uow.session.execute(
+            select(FulfillmentOrder, Handover)
+            .join(Handover, Handover.fulfillment_order_id == FulfillmentOrder.id)
+            .where(
+                FulfillmentOrder.order_id == order.id,
+                FulfillmentOrder.location_id == fulfilment.location_id,
+                FulfillmentOrder.status == F.READY_FOR_PICKUP.value,
+                Handover.pickup_code == handover.pickup_code,
+                Handover.handed_over_at.is_(None),
+            )
+            .order_by(FulfillmentOrder.id)
         )
+        for collected, its_handover in together.all():
+            await sell(
+                uow, await stock_lines(uow, collected), f"picked up, {order_number(order.id)}"
+            )
+            its_handover.proof = proof.value
+            its_handover.handed_over_at = uow.now()
+            move_fulfilment(
+                uow,
+                collected,
+                F.PICKED_UP,
+                "handed over to the customer",
+                details={"proof": proof.value},
+            )
         await roll_up(uow, order, "picked up by the customer")
         await uow.commit()
         return WorkOutcome(fulfilment, order)

@@ -27,6 +27,7 @@ from omnigraph.domain.lifecycle import check_order_cancellable
 from omnigraph.domain.orders import order_number
 from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
+from omnigraph.services.fulfilment_work import announce_collections
 from omnigraph.services.inventory import StockCommit, release_stock
 from omnigraph.services.pick_lists import pick_lists
 from omnigraph.services.timeline import Subject, record_cancelled, record_change
@@ -112,6 +113,7 @@ async def cancel_lines(
             fulfilment = await uow.session.get(FulfillmentOrder, fulfilment_id)
             assert fulfilment is not None
             move_fulfilment(uow, fulfilment, F.CANCELLED, reason or "every unit cancelled")
+        await announce_collections(uow, order, reason or "lines cancelled")
         record_change(
             uow,
             order_id=order.id,

@@ -18,6 +18,7 @@ from omnigraph.domain.fulfilment import ShortReason, scan, short_pick
 from omnigraph.domain.orders import order_number
 from omnigraph.domain.vocabulary import FulfillmentStatus
 from omnigraph.services.fulfilment_stock import short
+from omnigraph.services.fulfilment_work import announce_collections
 from omnigraph.services.inventory import StockCommit
 from omnigraph.services.pick_lists import SCAN, SHORT, PickListLine, pick_list, state_of
 from omnigraph.services.resourcing import reroute, retrying
@@ -156,6 +157,7 @@ async def short_pick_line(
             )
             if line.quantity == missing and len(lines) == 1:
                 move_fulfilment(uow, fulfilment, F.CANCELLED, "every unit was short")
+            await announce_collections(uow, order, why)
             await roll_up(uow, order, why)
             await uow.commit()
             return WorkOutcome(

@@ -4,7 +4,9 @@ pickup goes ahead there.
 A transfer is a TRANSFER fulfilment order (see ``services.resourcing``): picked, packed and
 shipped at the sending location like any other (``shipFulfillmentOrder`` sends it to the
 receiving store, where the units count as incoming). Receiving it puts them on hand, holds
-them for the order and releases a pickup fulfilment order at the store.
+them for the order and releases a pickup fulfilment order at the store, picked from its
+own pick list; the customer still collects once (one message, one pickup code), when the
+order's last pickup fulfilment order there is staged (``services.fulfilment_work``).
 """
 
 from __future__ import annotations
