@@ -11,11 +11,14 @@ from sqlalchemy import func, select
 from omnigraph.db.models import (
     InventoryLevel,
     InventoryMovement,
+    Notification,
     OutboxEvent,
     TimelineEntry,
 )
+from omnigraph.messaging import MessageChannel
 from omnigraph.testing import Harness
 from tests.test_api_orders import CREATE, order_input
+from tests.test_notifications import FakeMessenger
 
 ORDER = """
 query($id: ID!) {
@@ -208,3 +211,41 @@ async def last_event_id(harness: Harness) -> int:
 
 def codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["userErrors"]]
+
+
+class Notices:
+    """What the customer is told, step by step: the messages the notifiers record.
+
+    ``start`` (before the order is placed: the notifiers receive events from their first
+    run on) gives the app a fake e-mail messenger; ``new`` delivers the pending events and
+    returns the templates of the messages recorded since its last call, oldest first, each
+    of them sent. ``mail`` holds what was sent, for the texts.
+    """
+
+    def __init__(self, harness: Harness, mail: FakeMessenger) -> None:
+        self.harness = harness
+        self.mail = mail
+        self.seen = 0
+
+    @classmethod
+    async def start(cls, harness: Harness) -> Notices:
+        mail = FakeMessenger()
+        harness.services.messengers[MessageChannel.EMAIL] = mail
+        notices = cls(harness, mail)
+        await notices.new()
+        return notices
+
+    async def new(self) -> list[str]:
+        await self.harness.app.state.dispatcher.run_once()
+        async with self.harness.services.db.read_session() as session:
+            rows = list(
+                await session.scalars(
+                    select(Notification)
+                    .where(Notification.id > self.seen)
+                    .order_by(Notification.id)
+                )
+            )
+        if rows:
+            self.seen = rows[-1].id
+        assert all(row.state == "SENT" for row in rows), [(r.template, r.state) for r in rows]
+        return [row.template for row in rows]

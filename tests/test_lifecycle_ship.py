@@ -16,6 +16,7 @@ from tests.lifecycle import (
     SCAN,
     SHIP,
     TRACK,
+    Notices,
     act,
     codes,
     done,
@@ -75,9 +76,11 @@ async def pick_all(harness: Harness, fo: dict[str, object]) -> dict[str, object]
 async def test_a_split_order_is_released_picked_shipped_tracked_and_completed(
     harness: Harness, split_network: Network
 ) -> None:
+    notices = await Notices.start(harness)
     lines = [{"sku": "MUG-002", "quantity": 1}, {"sku": "LAMP-003", "quantity": 1}]
     order = await place(harness, order_input(lines=lines))
     assert order["status"] == "PENDING"
+    assert await notices.new() == ["order_confirmation"]
     fos = order["fulfillmentOrders"]
     assert len(fos) == 2 and len({fo["location"]["code"] for fo in fos}) == 2
     assert [fo["status"] for fo in fos] == ["OPEN", "OPEN"]
@@ -96,6 +99,7 @@ async def test_a_split_order_is_released_picked_shipped_tracked_and_completed(
     assert sorted(line["sku"] for pick in pick_lists for line in pick) == ["LAMP-003", "MUG-002"]
     again = await done(harness, RELEASE, orderId=order["id"])
     assert again["replayed"] is True
+    assert await notices.new() == []
 
     view = await read_order(harness, order["id"])
     order_steps = [
@@ -126,6 +130,8 @@ async def test_a_split_order_is_released_picked_shipped_tracked_and_completed(
     )
     assert packed["fulfillmentOrder"]["status"] == "PACKED"
     assert packed["order"]["status"] == "IN_PROGRESS"
+    assert await notices.new() == []
+    before = await last_event_id(harness)
     shipped = await done(harness, SHIP, fulfillmentOrderId=first["id"])
     assert shipped["fulfillmentOrder"]["status"] == "SHIPPED"
     assert shipped["order"]["status"] == "PARTIALLY_FULFILLED"
@@ -136,11 +142,21 @@ async def test_a_split_order_is_released_picked_shipped_tracked_and_completed(
     assert packed["fulfillmentOrder"]["packages"][0]["shipmentId"] is None
     on_hand, committed, _ = await stock(harness, loc1, PRODUCT[sku1])
     assert (on_hand, committed) == (before_stock[0] - 1, before_stock[1] - 1)
-    # Shipping again buys nothing new.
+    [created] = await events_since(harness, before, ["shipment.created"])
+    assert created.payload["trackingNumber"] == shipment["trackingNumber"]
+    topics = [e.topic for e in await events_since(harness, before)]
+    assert topics.count("order.status_changed") == 1  # IN_PROGRESS -> PARTIALLY_FULFILLED
+    assert await notices.new() == ["shipped"]
+    assert shipment["trackingNumber"] in notices.mail.sent[-1].body
+    # Shipping again buys nothing new and tells nobody.
     replay = await done(harness, SHIP, fulfillmentOrderId=first["id"])
     assert replay["replayed"] is True
     assert [s["trackingNumber"] for s in replay["shipments"]] == [shipment["trackingNumber"]]
+    assert await notices.new() == []
 
+    loc2 = location_id(second)
+    sku2 = second["lines"][0]["product"]["sku"]
+    second_stock = await stock(harness, loc2, PRODUCT[sku2])
     await pick_all(harness, second)
     await done(
         harness,
@@ -150,22 +166,31 @@ async def test_a_split_order_is_released_picked_shipped_tracked_and_completed(
     )
     last = await done(harness, SHIP, fulfillmentOrderId=second["id"])
     assert last["order"]["status"] == "FULFILLED"
-    assert location_id(second) == loc2
+    on_hand, committed, _ = await stock(harness, loc2, PRODUCT[sku2])
+    assert (on_hand, committed) == (second_stock[0] - 1, second_stock[1] - 1)
+    assert await notices.new() == ["shipped"]
 
     # Tracking moves the parcels; the last delivery completes the order.
     track1 = shipment["trackingNumber"]
     track2 = last["shipments"][0]["trackingNumber"]
     when = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    before = await last_event_id(harness)
     step = await done(
         harness, TRACK, trackingNumber=track1, status="IN_TRANSIT", occurredAt=when.isoformat()
     )
     assert step["shipment"]["status"] == "IN_TRANSIT"
+    [moved] = await events_since(harness, before, ["shipment.status_changed"])
+    assert (moved.payload["from"], moved.payload["to"]) == ("LABEL_CREATED", "IN_TRANSIT")
+    assert await notices.new() == []
     repeat = await done(
         harness, TRACK, trackingNumber=track1, status="IN_TRANSIT", occurredAt=when.isoformat()
     )
     assert repeat["replayed"] is True
     assert len(repeat["shipment"]["trackingEvents"]) == 1
-    for status, hour in (("OUT_FOR_DELIVERY", 10), ("DELIVERED", 12)):
+    for status, hour, told in (
+        ("OUT_FOR_DELIVERY", 10, "out_for_delivery"),
+        ("DELIVERED", 12, "delivered"),
+    ):
         step = await done(
             harness,
             TRACK,
@@ -173,6 +198,7 @@ async def test_a_split_order_is_released_picked_shipped_tracked_and_completed(
             status=status,
             occurredAt=when.replace(hour=hour).isoformat(),
         )
+        assert await notices.new() == [told]
     assert step["order"]["status"] == "FULFILLED"
     refused = await act(
         harness,
@@ -191,6 +217,8 @@ async def test_a_split_order_is_released_picked_shipped_tracked_and_completed(
         occurredAt=when.replace(hour=15).isoformat(),
     )
     assert final["order"]["status"] == "COMPLETED"
+    assert await notices.new() == ["delivered"]
+    assert track2 in notices.mail.sent[-1].body
 
     view = await read_order(harness, order["id"])
     assert [fo["status"] for fo in view["fulfillmentOrders"]] == ["DELIVERED", "DELIVERED"]
