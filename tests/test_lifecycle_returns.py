@@ -15,6 +15,7 @@ from tests.lifecycle import (
     SCAN,
     SHIP,
     TRACK,
+    Notices,
     act,
     codes,
     done,
@@ -93,7 +94,9 @@ async def test_a_return_in_store_restocks_and_refunds_and_the_rest_refunds_shipp
         assert store is not None
         store.capabilities = [*store.capabilities, "RETURNS"]
         await uow.commit()
+    notices = await Notices.start(harness)
     order = await delivered_order(harness)
+    assert await notices.new() == ["order_confirmation", "shipped", "delivered"]
 
     before = await last_event_id(harness)
     opened = await done(
@@ -136,10 +139,14 @@ async def test_a_return_in_store_restocks_and_refunds_and_the_rest_refunds_shipp
     )
     assert codes(early) == ["INVALID_TRANSITION"]
     assert await snapshot(harness) == unchanged
+    assert await notices.new() == []  # authorised, nothing back yet
 
+    evanston_tees = await stock(harness, network.evanston, TEE)
     received = await done(harness, RECEIVE, returnId=rma["id"], locationId=str(network.evanston))
     assert received["return"]["status"] == "RECEIVED"
     assert received["return"]["locationCode"] == "ST-EVANSTON"
+    assert await stock(harness, network.evanston, TEE) == evanston_tees  # not inspected yet
+    assert await notices.new() == ["return_received"]
     missing = await act(harness, INSPECT, returnId=rma["id"], lines=[])
     assert codes(missing) == ["REQUIRED"]
     refunded = await done(
@@ -150,11 +157,14 @@ async def test_a_return_in_store_restocks_and_refunds_and_the_rest_refunds_shipp
     assert first["refund"]["amount"] == "25.00"
     assert first["shippingRefund"]["amount"] == "0.00"
     assert await stock(harness, network.evanston, TEE) == (9, 0, 0)
+    assert await notices.new() == ["refund_issued"]
+    assert "refunded 25.00 USD" in notices.mail.sent[-1].body
     again = await done(
         harness, INSPECT, returnId=rma["id"], lines=[{"lineNumber": 1, "disposition": "RESTOCK"}]
     )
     assert again["replayed"] is True
     assert await stock(harness, network.evanston, TEE) == (9, 0, 0)
+    assert await notices.new() == []
 
     # The rest comes back to the DC: a damaged tee and a mug for the vendor; the last units
     # bring the shipping with them.
@@ -187,6 +197,7 @@ async def test_a_return_in_store_restocks_and_refunds_and_the_rest_refunds_shipp
     assert second["shippingRefund"]["amount"] == totals["shipping"]["amount"]
     refunds = [Decimal(r["refund"]["amount"]) for r in totals["returns"]]
     assert sum(refunds) == Decimal(totals["total"]["amount"])
+    assert await notices.new() == ["return_received", "refund_issued"]
 
     nothing_left = await act(
         harness, REQUEST, orderId=order["id"], lines=[{"lineNumber": 2, "quantity": 1}]
