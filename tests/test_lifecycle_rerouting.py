@@ -16,6 +16,8 @@ from tests.lifecycle import (
     SCAN,
     SHIP,
     SHORT,
+    TRACK,
+    Notices,
     act,
     codes,
     decided_at,
@@ -45,7 +47,9 @@ async def released_tee_order(harness: Harness, quantity: int = 2) -> dict[str, o
 async def test_a_rejected_fulfilment_order_is_re_sourced_elsewhere(
     harness: Harness, network: Network
 ) -> None:
+    notices = await Notices.start(harness)
     order = await released_tee_order(harness)
+    assert await notices.new() == ["order_confirmation"]
     [fo] = order["fulfillmentOrders"]
     assert fo["location"]["code"] == "ST-LOOP"
     assert await stock(harness, network.loop, TEE) == (3, 2, 0)
@@ -69,6 +73,7 @@ async def test_a_rejected_fulfilment_order_is_re_sourced_elsewhere(
     topics = [e.topic for e in await events_since(harness, before)]
     assert "fulfillment.created" in topics and "fulfillment.released" in topics
     assert topics.count("fulfillment.status_changed") == 2  # REJECTED, and the new RELEASED
+    assert await notices.new() == []  # the customer's parcel is simply sent from elsewhere
 
     again = await done(harness, REJECT, fulfillmentOrderId=fo["id"])
     assert again["replayed"] is True and again["rerouted"] == []
@@ -79,9 +84,22 @@ async def test_a_rejected_fulfilment_order_is_re_sourced_elsewhere(
     assert rejection["reason"] == "rejected by the location: register queue too long"
     assert rejection["fromStatus"] == "RELEASED"
     # The new location works the order to the end.
+    held = await stock(harness, elsewhere, TEE)
     await pick_and_pack(harness, moved["id"], "TEE-001", 2)
     shipped = await done(harness, SHIP, fulfillmentOrderId=moved["id"])
     assert shipped["order"]["status"] == "FULFILLED"
+    assert await stock(harness, elsewhere, TEE) == (held[0] - 2, held[1] - 2, 0)
+    assert await stock(harness, network.loop, TEE) == (3, 0, 0)
+    assert await notices.new() == ["shipped"]
+    delivered = await done(
+        harness,
+        TRACK,
+        trackingNumber=shipped["shipments"][0]["trackingNumber"],
+        status="DELIVERED",
+        occurredAt="2026-11-25T12:00:00+00:00",
+    )
+    assert delivered["order"]["status"] == "COMPLETED"
+    assert await notices.new() == ["delivered"]
     assert await ledger_discrepancies(harness.services) == []
 
 
@@ -106,10 +124,12 @@ async def test_a_rejected_collection_order_is_backordered(
 async def test_a_short_pick_adjusts_stock_and_re_routes_the_missing_units(
     harness: Harness, network: Network
 ) -> None:
+    notices = await Notices.start(harness)
     order = await released_tee_order(harness)
     [fo] = order["fulfillmentOrders"]
     await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
     await done(harness, SCAN, fulfillmentOrderId=fo["id"], barcode="TEE-001")
+    assert await notices.new() == ["order_confirmation"]
 
     unchanged = await snapshot(harness)
     too_many = await act(
@@ -123,9 +143,11 @@ async def test_a_short_pick_adjusts_stock_and_re_routes_the_missing_units(
     assert no_line["userErrors"][0]["field"] == ["input", "lineNumber"]
     assert await snapshot(harness) == unchanged
 
+    before = await last_event_id(harness)
     short = await done(
         harness, SHORT, fulfillmentOrderId=fo["id"], lineNumber=1, quantity=1, reason="MISSING"
     )
+    assert short["order"]["status"] == "IN_PROGRESS"
     # The missing unit left the Loop's stock and its fulfilment order.
     assert await stock(harness, network.loop, TEE) == (2, 1, 0)
     assert short["fulfillmentOrder"]["pickList"][0] == {
@@ -143,10 +165,37 @@ async def test_a_short_pick_adjusts_stock_and_re_routes_the_missing_units(
     assert (await stock(harness, CODES[moved["location"]["code"]], TEE))[1] == 1
     # The order explains where the re-sourced unit went.
     assert await decided_at(harness, order["id"]) == ("SHIP_STANDARD", [moved["location"]["code"]])
+    events = await events_since(harness, before)
+    [created] = [e for e in events if e.topic == "fulfillment.created"]
+    [released] = [e for e in events if e.topic == "fulfillment.released"]
+    assert created.payload["fulfillmentOrderId"] == released.payload["fulfillmentOrderId"]
+    assert [line["quantity"] for line in released.payload["pickList"]] == [1]
+    assert "order.backordered" not in [e.topic for e in events]
+    assert await notices.new() == []
 
+    # Both parcels leave and arrive: the order completes, each parcel told once.
     await pack_one_box(harness, fo["id"], 1)
     shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
     assert shipped["order"]["status"] == "PARTIALLY_FULFILLED"
+    assert await stock(harness, network.loop, TEE) == (1, 0, 0)
+    assert await notices.new() == ["shipped"]
+    elsewhere = CODES[moved["location"]["code"]]
+    held = await stock(harness, elsewhere, TEE)
+    await pick_and_pack(harness, moved["id"], "TEE-001")
+    rest = await done(harness, SHIP, fulfillmentOrderId=moved["id"])
+    assert rest["order"]["status"] == "FULFILLED"
+    assert await stock(harness, elsewhere, TEE) == (held[0] - 1, held[1] - 1, 0)
+    assert await notices.new() == ["shipped"]
+    for parcel in (shipped, rest):
+        delivered = await done(
+            harness,
+            TRACK,
+            trackingNumber=parcel["shipments"][0]["trackingNumber"],
+            status="DELIVERED",
+            occurredAt="2026-11-25T12:00:00+00:00",
+        )
+    assert delivered["order"]["status"] == "COMPLETED"
+    assert await notices.new() == ["delivered", "delivered"]
     assert await ledger_discrepancies(harness.services) == []
 
 
