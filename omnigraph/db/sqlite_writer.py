@@ -27,6 +27,7 @@ writer commits.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741 - an item of a batch function
 Job = Callable[[sqlite3.Connection], Any]
@@ -86,7 +88,10 @@ class _Checkpointer:
         if self._running is not None:
             if not self._running.done():
                 return
+            failed = self._running.exception()
             self._running = None
+            if failed is not None:
+                logger.error("a WAL checkpoint failed: %r", failed)
             # What was committed while it ran, copied by the writer itself: with nothing
             # committed in between, its next transaction starts the WAL from the beginning
             # again (a checkpoint beside the writer never sees the WAL whole, so never could).
@@ -254,7 +259,10 @@ class SQLiteWriter:
             self._connection = _connect(self._path)
             self._connection.execute("PRAGMA wal_autocheckpoint=0")  # _Checkpointer's job
         results = _run_batch(self._connection, batch)
-        self._checkpointer.nudge(self._connection)
+        try:
+            self._checkpointer.nudge(self._connection)
+        except Exception:  # the batch committed: its callers must hear so regardless
+            logger.exception("checkpointing the WAL failed; the next commit tries again")
         return results
 
     async def close(self) -> None:
