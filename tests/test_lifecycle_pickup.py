@@ -18,6 +18,7 @@ from tests.lifecycle import (
     HAND_OVER,
     READY,
     SHIP,
+    Notices,
     act,
     codes,
     done,
@@ -133,7 +134,9 @@ async def test_collection_orders_are_staged_and_handed_over_after_verification(
 ) -> None:
     placed = await done(harness, SET_BIN, locationId=str(network.loop), sku="TEE-001", bin="A3-12")
     assert placed["bin"] == "A3-12"
+    notices = await Notices.start(harness)
     order = await place(harness, collect(network, method))
+    assert await notices.new() == ["order_confirmation"]
     [fo] = order["fulfillmentOrders"]
     assert fo["kind"] == "PICKUP" and fo["location"]["code"] == "ST-LOOP"
     assert fo["pickList"][0]["bin"] == "A3-12"
@@ -145,6 +148,7 @@ async def test_collection_orders_are_staged_and_handed_over_after_verification(
     # A collection order is never shipped.
     refused = await act(harness, SHIP, fulfillmentOrderId=fo["id"])
     assert codes(refused) == ["INVALID_TRANSITION"]
+    assert await notices.new() == []
 
     before = await last_event_id(harness)
     ready = await done(harness, READY, fulfillmentOrderId=fo["id"])
@@ -153,6 +157,9 @@ async def test_collection_orders_are_staged_and_handed_over_after_verification(
     [staged] = await events_since(harness, before, ["fulfillment.status_changed"])
     code = staged.payload["pickupCode"]
     assert len(code) == 6
+    assert await notices.new() == ["ready_for_pickup"]
+    assert code in notices.mail.sent[-1].body
+    assert "Chicago Store, 2 Test Ave" in notices.mail.sent[-1].body
 
     # Wrong proof: refused, and nothing moves.
     unchanged = await snapshot(harness)
@@ -172,10 +179,14 @@ async def test_collection_orders_are_staged_and_handed_over_after_verification(
         if method == "PICKUP"
         else {"orderNumber": order["number"].lower(), "customerName": "  ada LOVELACE "}
     )
+    before = await last_event_id(harness)
     handed = await done(harness, HAND_OVER, fulfillmentOrderId=fo["id"], **proof)
     assert handed["fulfillmentOrder"]["status"] == "PICKED_UP"
     assert handed["order"]["status"] == "COMPLETED"
     assert await stock(harness, network.loop, TEE) == (2, 0, 0)
+    changes = await events_since(harness, before, ["order.status_changed"])
+    assert [e.payload["to"] for e in changes] == ["FULFILLED", "COMPLETED"]
+    assert await notices.new() == []  # collected at the counter: nothing more to tell
     replay = await done(harness, HAND_OVER, fulfillmentOrderId=fo["id"], pickupCode="x")
     assert replay["replayed"] is True
     assert await stock(harness, network.loop, TEE) == (2, 0, 0)
