@@ -9,6 +9,8 @@ from tests.lifecycle import (
     RELEASE,
     SCAN,
     SHIP,
+    TRACK,
+    Notices,
     act,
     codes,
     done,
@@ -97,7 +99,9 @@ async def test_lines_are_cut_down_idempotently_and_the_stock_is_given_back(
 
 
 async def test_picked_units_stay_and_the_rest_ship(harness: Harness, network: Network) -> None:
+    notices = await Notices.start(harness)
     order = await place(harness, cart())
+    assert await notices.new() == ["order_confirmation"]
     await done(harness, RELEASE, orderId=order["id"])
     [fo] = order["fulfillmentOrders"]
     await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
@@ -111,20 +115,50 @@ async def test_picked_units_stay_and_the_rest_ship(harness: Harness, network: Ne
     assert "already picked" in refused["userErrors"][0]["message"]
     assert await snapshot(harness) == unchanged
 
-    await done(
+    before = await last_event_id(harness)
+    cut = await done(
         harness,
         CANCEL_LINES,
         orderId=order["id"],
         lines=[{"lineNumber": 1, "keepQuantity": 1}, {"lineNumber": 2, "keepQuantity": 0}],
+        reason="customer call",
     )
+    assert cut["order"]["status"] == "IN_PROGRESS"
+    assert [line["quantityCancelled"] for line in cut["order"]["lines"]] == [1, 1]
     assert await stock(harness, network.loop, TEE) == (3, 1, 0)
     assert await stock(harness, network.loop, MUG) == (1, 0, 0)
+    [event] = await events_since(harness, before, ["order.lines_cancelled"])
+    assert event.payload["lines"] == [
+        {"lineNumber": 1, "quantity": 1},
+        {"lineNumber": 2, "quantity": 1},
+    ]
+    assert event.payload["reason"] == "customer call"
+    view = await read_order(harness, order["id"])
+    [working] = view["fulfillmentOrders"]
+    assert working["status"] == "PICKING"
+    assert [(p["sku"], p["quantity"], p["picked"]) for p in working["pickList"]] == [
+        ("TEE-001", 1, 1)
+    ]
+    assert await notices.new() == []
+
+    # The kept tee ships and arrives: the order completes with the cancelled units left out.
     await pack_one_box(harness, fo["id"], 1)
     shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
     assert shipped["order"]["status"] == "FULFILLED"
+    assert await stock(harness, network.loop, TEE) == (2, 0, 0)
+    assert await notices.new() == ["shipped"]
     after_ship = await act(
         harness, CANCEL_LINES, orderId=order["id"], lines=[{"lineNumber": 1, "keepQuantity": 0}]
     )
     assert codes(after_ship) == ["INVALID_TRANSITION"]
     assert after_ship["userErrors"][0]["field"] == ["input", "orderId"]
+    delivered = await done(
+        harness,
+        TRACK,
+        trackingNumber=shipped["shipments"][0]["trackingNumber"],
+        status="DELIVERED",
+        occurredAt="2026-11-25T12:00:00+00:00",
+    )
+    assert delivered["order"]["status"] == "COMPLETED"
+    assert await notices.new() == ["delivered"]
     assert await ledger_discrepancies(harness.services) == []
