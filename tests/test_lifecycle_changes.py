@@ -7,13 +7,16 @@ from datetime import UTC, datetime, timedelta
 from omnigraph.testing import Harness
 from tests.factories import Network, ledger_discrepancies
 from tests.lifecycle import (
+    READY,
     RELEASE,
+    Notices,
     act,
     codes,
     decided_at,
     done,
     events_since,
     last_event_id,
+    pick_and_pack,
     place,
     read_order,
     snapshot,
@@ -46,9 +49,11 @@ async def test_a_change_inside_the_window_re_sources_and_re_prices(
     harness: Harness, network: Network
 ) -> None:
     harness.services.clock = lambda: NOW
+    notices = await Notices.start(harness)
     order = await place(harness, order_input())
     assert await stock(harness, network.loop, TEE) == (3, 2, 0)
     assert await decided_at(harness, order["id"]) == ("SHIP_STANDARD", ["ST-LOOP"])
+    assert await notices.new() == ["order_confirmation"]
 
     before = await last_event_id(harness)
     changed = await done(
@@ -111,6 +116,25 @@ async def test_a_change_inside_the_window_re_sources_and_re_prices(
         "changed inside the remorse window",
     ]
     assert changes[-1]["details"]["after"]["method"] == "PICKUP"
+    assert len(await events_since(harness, before, ["order.changed"])) == 2
+    assert await notices.new() == []  # changes answer with the new promise; no new message
+
+    # Released, the changed order goes to Evanston with the changed cart, and is collected.
+    before = await last_event_id(harness)
+    await done(harness, RELEASE, orderId=order["id"])
+    [released] = await events_since(harness, before, ["fulfillment.released"])
+    assert released.payload["locationId"] == network.evanston
+    assert [(p["sku"], p["quantity"]) for p in released.payload["pickList"]] == [("TEE-001", 2)]
+    working = [
+        fo
+        for fo in (await read_order(harness, order["id"]))["fulfillmentOrders"]
+        if fo["status"] == "RELEASED"
+    ]
+    assert [fo["location"]["code"] for fo in working] == ["ST-EVANSTON"]
+    await pick_and_pack(harness, working[0]["id"], "TEE-001", 2)
+    await done(harness, READY, fulfillmentOrderId=working[0]["id"])
+    assert await notices.new() == ["ready_for_pickup"]
+    assert "Evanston" in notices.mail.sent[-1].body
     assert await ledger_discrepancies(harness.services) == []
 
 
