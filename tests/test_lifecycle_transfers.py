@@ -15,10 +15,13 @@ from tests.lifecycle import (
     SHIP,
     SHORT,
     TRACK,
+    Notices,
     act,
     codes,
     decided_at,
     done,
+    events_since,
+    last_event_id,
     pick_and_pack,
     place,
     place_pickup,
@@ -60,7 +63,9 @@ async def levels(harness: Harness, location_id: int) -> tuple[int, int, int]:
 async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_ahead(
     harness: Harness, network: Network
 ) -> None:
+    notices = await Notices.start(harness)
     order = await place_pickup(harness, network.oak_park)
+    assert await notices.new() == ["order_confirmation"]
     promised_before = (
         await harness.graphql(
             "query($id: ID!) { node(id: $id) { ... on Order { promised { latest } } } }",
@@ -70,10 +75,15 @@ async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_
     await done(harness, RELEASE, orderId=order["id"])
     [fo] = order["fulfillmentOrders"]
     await done(harness, ACCEPT, fulfillmentOrderId=fo["id"])
+    before = await last_event_id(harness)
     short = await done(
         harness, SHORT, fulfillmentOrderId=fo["id"], lineNumber=1, quantity=2, reason="MISSING"
     )
     assert short["fulfillmentOrder"]["status"] == "CANCELLED"
+    assert short["order"]["status"] == "IN_PROGRESS"
+    events = await events_since(harness, before)
+    assert [e.payload["kind"] for e in events if e.topic == "fulfillment.released"] == ["TRANSFER"]
+    assert "order.backordered" not in [e.topic for e in events]
     [moved] = short["rerouted"]
     assert moved["status"] == "RELEASED" and moved["location"]["code"] == "DC-JOLIET"
     assert await levels(harness, network.oak_park) == (0, 0, 0)
@@ -116,6 +126,7 @@ async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_
         occurredAt="2026-11-24T10:00:00+00:00",
     )
     assert (await harness.graphql(TRANSFER, {"id": moved["id"]}))["node"]["status"] == "SHIPPED"
+    assert await notices.new() == []  # the store's parcel, not the customer's
 
     received = await done(harness, RECEIVE, fulfillmentOrderId=moved["id"])
     assert received["fulfillmentOrder"]["status"] == "DELIVERED"
@@ -133,6 +144,7 @@ async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_
     # And the customer collects as usual.
     await pick_and_pack(harness, pickup["id"], "LAMP-003", 2)
     await done(harness, READY, fulfillmentOrderId=pickup["id"])
+    assert await notices.new() == ["ready_for_pickup"]
     handed = await done(
         harness,
         HAND_OVER,
@@ -142,6 +154,7 @@ async def test_a_short_pickup_store_is_supplied_by_transfer_and_the_pickup_goes_
     )
     assert handed["order"]["status"] == "COMPLETED"
     assert await levels(harness, network.oak_park) == (0, 0, 0)
+    assert await notices.new() == []
     assert await ledger_discrepancies(harness.services) == []
 
 
