@@ -467,3 +467,19 @@ def test_the_event_text_of_a_hold_is_its_payload_as_json() -> None:
     text = express_reservations.change_text(line, before.available, after)
     assert text == json.dumps(express_reservations.change_of(line, before, after))
     assert json.loads(text)["availableBefore"] == 6 and json.loads(text)["available"] == 3
+
+
+async def test_a_cart_asking_for_more_than_is_free_gets_its_own_held_units_counted(
+    services: Services,
+) -> None:
+    free = await network_available(services, "TEE-001")
+    first = await reservations.reserve_inventory(services, request("cart-big", free - 2))
+    # Only 2 are free now; the cart's own hold gives back the rest when it is replaced.
+    with pytest.raises(express_reservations.NotExpress):
+        await express_reservations.reserve(services, request("cart-big", free))
+    bigger = await reservations.reserve_inventory(services, request("cart-big", free))
+    assert sum(line.quantity for line in bigger.reservation.lines) == free
+    old = (await reservations.get_reservations(services, [first.reservation.id]))[0]
+    assert old is not None and old.status.value == "RELEASED"
+    assert await network_available(services, "TEE-001") == 0
+    assert await ledger_discrepancies(services) == []
