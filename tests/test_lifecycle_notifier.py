@@ -34,15 +34,16 @@ from tests.test_notifications import FakeMessenger, MessengerPlugin
 @pytest.fixture
 async def notified(
     settings: Settings,
-) -> AsyncIterator[tuple[Harness, FakeMessenger, FakeMessenger]]:
+) -> AsyncIterator[tuple[Harness, FakeMessenger, FakeMessenger, FakeMessenger]]:
     mail = FakeMessenger()
     sms = FakeMessenger(name="fakesms", channel=MessageChannel.SMS)
+    push = FakeMessenger(name="fakepush", channel=MessageChannel.PUSH)
     quiet = settings.with_overrides(disabled_plugins=("omnigraph.notifier",))
-    plugins = [("fake_messaging", MessengerPlugin([mail, sms]))]
+    plugins = [("fake_messaging", MessengerPlugin([mail, sms, push]))]
     async with testing.harness(quiet, migrate=False, plugins=plugins) as harness:
         await build_network(harness.services)
         await harness.app.state.dispatcher.run_once()  # the notifier starts from now
-        yield harness, mail, sms
+        yield harness, mail, sms, push
 
 
 async def deliver(harness: Harness) -> None:
@@ -62,10 +63,10 @@ async def worked(harness: Harness, method: str) -> tuple[dict[str, Any], dict[st
     return order, fo
 
 
-async def test_ready_for_pickup_tells_the_customer_where_with_which_code_by_email_and_sms(
-    notified: tuple[Harness, FakeMessenger, FakeMessenger],
+async def test_ready_for_pickup_tells_the_customer_where_with_which_code_by_each_channel(
+    notified: tuple[Harness, FakeMessenger, FakeMessenger, FakeMessenger],
 ) -> None:
-    harness, mail, sms = notified
+    harness, mail, sms, push = notified
     order, fo = await worked(harness, "PICKUP")
     async with harness.services.unit_of_work() as uow:
         customer = await uow.session.scalar(select(Customer))
@@ -83,18 +84,24 @@ async def test_ready_for_pickup_tells_the_customer_where_with_which_code_by_emai
     [text] = sms.sent
     assert text.recipient == "+13125550100"
     assert order["number"] in text.body
+    pickup_code = text.body.split("Pickup code ")[1].split(",")[0]
+    [note] = push.sent
+    assert note.recipient == f"customer:{customer.id}"
+    assert note.subject == email.subject
+    assert (
+        note.body == f"Ready for pickup at Chicago Store: show code {pickup_code} at the counter."
+    )
 
     # Delivered again (a restarted dispatcher, a retry): nothing is sent twice.
     await deliver(harness)
-    assert len(mail.sent) == 1 and len(sms.sent) == 1
-    pickup_code = text.body.split("Pickup code ")[1].split(",")[0]
+    assert len(mail.sent) == 1 and len(sms.sent) == 1 and len(push.sent) == 1
     await done(harness, HAND_OVER, fulfillmentOrderId=fo["id"], pickupCode=pickup_code)
 
 
 async def test_shipped_out_for_delivery_and_delivered_each_send_one_email(
-    notified: tuple[Harness, FakeMessenger, FakeMessenger],
+    notified: tuple[Harness, FakeMessenger, FakeMessenger, FakeMessenger],
 ) -> None:
-    harness, mail, sms = notified
+    harness, mail, sms, push = notified
     order, fo = await worked(harness, "SHIP")
     shipped = await done(harness, SHIP, fulfillmentOrderId=fo["id"])
     number = shipped["shipments"][0]["trackingNumber"]
@@ -114,6 +121,11 @@ async def test_shipped_out_for_delivery_and_delivered_each_send_one_email(
     ]
     assert number in mail.sent[0].body and "tablerate" in mail.sent[0].body
     assert sms.sent == []  # no phone number on file
+    assert [m.body for m in push.sent] == [
+        f"Your order {order['number']} is on its way (tablerate {number}).",
+        f"Your order {order['number']} arrives today ({number}).",
+        f"Delivered: parcel {number} of order {order['number']}.",
+    ]
 
 
 def event(topic: str, **payload: Any) -> Event:
@@ -135,6 +147,7 @@ def test_returns_and_refunds_have_their_messages_and_other_events_none() -> None
     assert text["email"].startswith("Hello Ada,")
     assert "refunded 39.50 USD" in text["email"]
     assert text["sms"] == "OG100007: refund of 39.50 USD issued."
+    assert text["push"] == "Refund issued: 39.50 USD for order OG100007."
     for quiet in (
         event("return.status_changed", to="AUTHORIZED"),
         event("fulfillment.status_changed", to="PACKED"),

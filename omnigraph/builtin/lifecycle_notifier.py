@@ -3,8 +3,10 @@ collect-by date), shipped (carrier and tracking), out for delivery, delivered, r
 received and refund issued. A store transfer's parcels are not the customer's: their
 shipment events send nothing.
 
-Each is sent by e-mail, and by SMS too when the customer left a phone number, through the
-messengers plugins provide (``omnigraph_messengers``). The idempotency key is the event and
+Each is sent by e-mail, by SMS too when the customer left a phone number, and as a push
+notification when a PUSH messenger is installed, through the messengers plugins provide
+(``omnigraph_messengers``). A push is addressed to ``customer:<id>``: the push provider
+knows the customer's devices, omnigraph does not. The idempotency key is the event and
 the channel, so a redelivered event never sends twice. As with the order confirmation, a
 message with no messenger for its channel is recorded FAILED rather than pretended sent.
 (The delay message belongs to the SLA monitor, ``services.sla``.)
@@ -33,6 +35,7 @@ class Template:
     subject: str
     email: str
     sms: str
+    push: str
 
 
 READY = Template(
@@ -41,6 +44,7 @@ READY = Template(
     "Hello {name},\n\nYour order {number} is ready at {locationName}, {address}.\n"
     "Show this code at the counter: {pickupCode}\nWe keep it for you until {collectBy}.\n",
     "{number} is ready at {locationName}. Pickup code {pickupCode}, until {collectBy}.",
+    "Ready for pickup at {locationName}: show code {pickupCode} at the counter.",
 )
 SHIPPED = Template(
     "shipped",
@@ -48,6 +52,7 @@ SHIPPED = Template(
     "Hello {name},\n\nYour order {number} has shipped with {carrier} ({service}).\n"
     "Tracking number: {trackingNumber}\n",
     "{number} has shipped: {carrier} tracking {trackingNumber}.",
+    "Your order {number} is on its way ({carrier} {trackingNumber}).",
 )
 OUT_FOR_DELIVERY = Template(
     "out_for_delivery",
@@ -55,24 +60,28 @@ OUT_FOR_DELIVERY = Template(
     "Hello {name},\n\nYour order {number} is out for delivery today.\n"
     "Tracking number: {trackingNumber}\n",
     "{number} is out for delivery today (tracking {trackingNumber}).",
+    "Your order {number} arrives today ({trackingNumber}).",
 )
 DELIVERED = Template(
     "delivered",
     "Your order {number} was delivered",
     "Hello {name},\n\nYour parcel {trackingNumber} of order {number} was delivered.\n",
     "{number}: parcel {trackingNumber} delivered.",
+    "Delivered: parcel {trackingNumber} of order {number}.",
 )
 RETURN_RECEIVED = Template(
     "return_received",
     "We received your return for order {number}",
     "Hello {name},\n\nWe received your return for order {number} and will inspect it now.\n",
     "We received your return for {number}.",
+    "Your return for {number} has arrived; we are inspecting it.",
 )
 REFUND_ISSUED = Template(
     "refund_issued",
     "Your refund for order {number}",
     "Hello {name},\n\nWe refunded {amount} {currencyCode} for your return on order {number}.\n",
     "{number}: refund of {amount} {currencyCode} issued.",
+    "Refund issued: {amount} {currencyCode} for order {number}.",
 )
 
 
@@ -92,7 +101,7 @@ def template_for(event: Event) -> Template | None:
 
 
 def render(template: Template, payload: Mapping[str, Any], name: str | None) -> dict[str, str]:
-    """Subject, e-mail body and SMS text; missing facts read as empty, never fail."""
+    """Subject, e-mail body, SMS and push texts; missing facts read as empty, never fail."""
     facts: dict[str, Any] = {key: "" for key in _FIELDS}
     facts.update({k: v for k, v in payload.items() if v is not None})
     facts.update(payload.get("refund") or {})
@@ -102,6 +111,7 @@ def render(template: Template, payload: Mapping[str, Any], name: str | None) -> 
         "subject": template.subject.format(**facts),
         "email": template.email.format(**facts),
         "sms": template.sms.format(**facts),
+        "push": template.push.format(**facts),
     }
 
 
@@ -148,6 +158,17 @@ async def _notify(event: Event, services: Services, template: Template) -> None:
             subject=None,
             body=text["sms"],
             idempotency_key=f"{event.topic}:{event.id}:{MessageChannel.SMS.value}",
+            order_id=order_id,
+        )
+    if MessageChannel.PUSH in services.messengers:
+        await send_notification(
+            services,
+            channel=MessageChannel.PUSH,
+            recipient=f"customer:{contact.customer_id}",
+            template=template.name,
+            subject=text["subject"],
+            body=text["push"],
+            idempotency_key=f"{event.topic}:{event.id}:{MessageChannel.PUSH.value}",
             order_id=order_id,
         )
 
