@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -40,14 +40,22 @@ class ProductFacts:
 
 @dataclass(frozen=True, slots=True)
 class LocationFacts:
+    """What sourcing, promises and holds read of a location, converted from its row once."""
+
     id: int
     code: str
     location_type: LocationType
     point: GeoPoint
     capabilities: frozenset[Capability]
     schedule: LocationSchedule
+    postal_code: str
+    timezone: str
+    pick_cost_minor: int
+    currency: str
+    # 0 (the column's default) means no daily capacity was configured.
+    daily_capacity: int
 
-    def candidate(self, destination: GeoPoint, stock: dict[str, int]) -> Candidate:
+    def candidate(self, destination: GeoPoint, stock: Mapping[str, int]) -> Candidate:
         return Candidate(
             location_id=self.id,
             code=self.code,
@@ -60,7 +68,8 @@ class LocationFacts:
         )
 
 
-def _location_facts(row: Location) -> LocationFacts:
+def location_facts(row: Location) -> LocationFacts:
+    """A location row's facts, as the cache keeps them."""
     return LocationFacts(
         id=row.id,
         code=row.code,
@@ -68,6 +77,11 @@ def _location_facts(row: Location) -> LocationFacts:
         point=point_of(row),
         capabilities=capabilities_of(row),
         schedule=schedule_of(row),
+        postal_code=row.postal_code,
+        timezone=row.timezone,
+        pick_cost_minor=row.pick_cost_minor,
+        currency=row.currency,
+        daily_capacity=row.daily_capacity,
     )
 
 
@@ -138,6 +152,16 @@ class CatalogCache:
         """A cached location, or None when it must be loaded first (``load_locations``)."""
         return self._locations.get(location_id)
 
+    async def locations(self, location_ids: Iterable[int]) -> dict[int, LocationFacts]:
+        """The facts of ``location_ids``, loading the ones not cached (unknown ids are absent)."""
+        self._expire_if_old()
+        wanted = set(location_ids)
+        missing = wanted - self._locations.keys()
+        if missing:
+            await self.load_locations(missing)
+        found = self._locations
+        return {lid: found[lid] for lid in wanted if lid in found}
+
     async def load_locations(self, location_ids: Iterable[int] | None = None) -> None:
         """Load the given locations (every location when ``None``) into the cache."""
         self._expire_if_old()
@@ -146,4 +170,4 @@ class CatalogCache:
             query = query.where(Location.id.in_(sorted(set(location_ids))))
         async with self._db.read_session() as session:
             for row in await session.scalars(query):
-                self._locations[row.id] = _location_facts(row)
+                self._locations[row.id] = location_facts(row)

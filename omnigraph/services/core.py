@@ -21,6 +21,7 @@ from omnigraph.events.broker import EventBroker
 from omnigraph.messaging import MessageChannel, Messenger
 from omnigraph.plugin_host import sourcing_contributions
 from omnigraph.services.catalog_cache import CatalogCache
+from omnigraph.services.sourcing import StoredRulesCache
 from omnigraph.services.unit_of_work import UnitOfWork
 from omnigraph.settings import Settings
 
@@ -61,6 +62,7 @@ class Services:
     sourcing_rules: list[EligibilityRule] = field(init=False)
     sourcing_terms: list[CostTerm] = field(init=False)
     catalog: CatalogCache = field(init=False)
+    stored_rules: StoredRulesCache = field(init=False)
     # Created on first use, on PostgreSQL only (see express_reservations).
     hold_batcher: HoldBatcher | None = field(init=False, default=None)
 
@@ -76,6 +78,7 @@ class Services:
         self.sourcing_rules = [item for item in contributed if is_filter(item)]
         self.sourcing_terms = [item for item in contributed if is_cost_term(item)]
         self.catalog = CatalogCache(self.db)
+        self.stored_rules = StoredRulesCache()
 
     def unit_of_work(self, actor: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.db, self.broker, actor=actor, clock=self.clock)

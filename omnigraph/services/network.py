@@ -9,10 +9,10 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnigraph.db.mapping import capabilities_of, location_type_of, point_of, schedule_of
-from omnigraph.db.models import InventoryLevel, Location, Product
-from omnigraph.domain.geo import GeoPoint, distance_km
+from omnigraph.db.models import InventoryLevel, Product
+from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.promise import Candidate
+from omnigraph.services.catalog_cache import CatalogCache, LocationFacts
 
 L = InventoryLevel
 AVAILABLE = L.on_hand - L.committed - L.reserved - L.safety_stock - L.damaged
@@ -28,7 +28,7 @@ class HeldUnits(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StockedLocation:
-    location: Location
+    location: LocationFacts
     available: Mapping[str, int]
 
 
@@ -41,39 +41,29 @@ async def products_by_sku(session: AsyncSession, skus: Iterable[str]) -> dict[st
 
 
 async def stocked_locations(
-    session: AsyncSession, products: Mapping[str, Product]
+    session: AsyncSession, products: Mapping[str, Product], catalog: CatalogCache
 ) -> list[StockedLocation]:
-    """Every location holding sellable stock of at least one of ``products``."""
+    """Every location holding sellable stock of at least one of ``products``.
+
+    Quantities are read now, in ``session``; the locations' facts come from ``catalog``.
+    """
     if not products:
         return []
     sku_by_id = {product.id: sku for sku, product in products.items()}
     rows = await session.execute(
-        select(Location, L.product_id, AVAILABLE)
-        .join(L, L.location_id == Location.id)
-        .where(L.product_id.in_(sku_by_id), AVAILABLE > 0)
+        select(L.location_id, L.product_id, AVAILABLE).where(
+            L.product_id.in_(sku_by_id), AVAILABLE > 0
+        )
     )
     stock: dict[int, dict[str, int]] = {}
-    locations: dict[int, Location] = {}
-    for location, product_id, available in rows:
-        locations[location.id] = location
-        stock.setdefault(location.id, {})[sku_by_id[product_id]] = int(available)
-    return [StockedLocation(locations[lid], stock[lid]) for lid in sorted(locations)]
+    for location_id, product_id, available in rows:
+        stock.setdefault(location_id, {})[sku_by_id[product_id]] = int(available)
+    facts = await catalog.locations(stock)
+    return [StockedLocation(facts[lid], stock[lid]) for lid in sorted(stock) if lid in facts]
 
 
 def to_candidates(stocked: Iterable[StockedLocation], destination: GeoPoint) -> list[Candidate]:
-    return [
-        Candidate(
-            location_id=item.location.id,
-            code=item.location.code,
-            location_type=location_type_of(item.location),
-            point=point_of(item.location),
-            capabilities=capabilities_of(item.location),
-            schedule=schedule_of(item.location),
-            distance_km=distance_km(destination, point_of(item.location)),
-            stock=item.available,
-        )
-        for item in stocked
-    ]
+    return [item.location.candidate(destination, item.available) for item in stocked]
 
 
 def network_available(

@@ -199,7 +199,7 @@ async def _attempt(
         # The order's held stock is given back first, so it may keep its own units.
         await cancel_fulfilments(uow, order.id, [FulfillmentStatus.OPEN], why)
         limits = await ruled_and_locked(uow, channel.code, products.values())
-        stocked = await stocked_locations(session, products)
+        stocked = await stocked_locations(session, products, services.catalog)
         await check_sellable(
             uow,
             limits,

@@ -143,9 +143,9 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         validate_request(request, channel, products, pickup)
         assert channel is not None  # validate_order refused an unknown channel
         limits = await ruled_and_locked(uow, request.channel, products.values())
-        stocked = await stocked_locations(session, products)
+        stocked = await stocked_locations(session, products, services.catalog)
         now = services.clock()
-        held = await _held_stock(uow, request, now)
+        held = await _held_stock(services, uow, request, now)
         # Units this customer holds count as available to them: the hold took them out of
         # everyone else's availability, not theirs.
         await check_sellable(
@@ -205,12 +205,20 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         return OrderOutcome(order)
 
 
-async def _held_stock(uow: UnitOfWork, request: OrderRequest, now: datetime) -> HeldStock | None:
+async def _held_stock(
+    services: Services, uow: UnitOfWork, request: OrderRequest, now: datetime
+) -> HeldStock | None:
     """The checked hold an order converts, or None for an order sourced from available."""
     if request.reservation_id is None:
         return None
     return await held_for_order(
-        uow, request.reservation_id, request.lines, request.method, request.pickup_location_id, now
+        uow,
+        request.reservation_id,
+        request.lines,
+        request.method,
+        request.pickup_location_id,
+        now,
+        services.catalog,
     )
 
 

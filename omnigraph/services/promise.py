@@ -11,8 +11,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from omnigraph.carriers import RateOffer, RateRequest
-from omnigraph.db.mapping import point_of
-from omnigraph.db.models import Location, Product
+from omnigraph.db.models import Product
 from omnigraph.db.models.sourcing import ALL_CHANNELS
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint
@@ -33,6 +32,7 @@ from omnigraph.domain.promise import (
 from omnigraph.domain.sourcing import (
     Explanation,
     NoPlan,
+    SourcingCandidate,
     SourcingDecision,
     SourcingRequest,
     SourcingRules,
@@ -46,6 +46,7 @@ from omnigraph.domain.sourcing import (
 from omnigraph.domain.stock_signal import StockSignal, stock_signal
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services.availability import stock_thresholds
+from omnigraph.services.catalog_cache import LocationFacts
 from omnigraph.services.network import products_by_sku, stocked_locations, to_candidates
 from omnigraph.services.sourcing import (
     SourcingInputs,
@@ -108,7 +109,7 @@ def weight_of(quantities: Mapping[str, int], products: Mapping[str, Product]) ->
 
 async def _cheapest_offer(
     services: Services,
-    origin: Location,
+    origin: LocationFacts,
     destination: GeoPoint,
     postal_code: str | None,
     weight: int,
@@ -116,7 +117,7 @@ async def _cheapest_offer(
     currency: str,
 ) -> RateOffer | None:
     request = RateRequest(
-        origin=point_of(origin),
+        origin=origin.point,
         origin_postal_code=origin.postal_code,
         destination=destination,
         destination_postal_code=postal_code,
@@ -141,7 +142,7 @@ async def quote_method(
     lines: Mapping[str, int],
     products: Mapping[str, Product],
     candidates: Sequence[Candidate],
-    locations: Mapping[int, Location],
+    locations: Mapping[int, LocationFacts],
     destination: GeoPoint,
     postal_code: str | None,
     now: datetime,
@@ -152,6 +153,7 @@ async def quote_method(
     inputs: SourcingInputs | None = None,
     requested_on: date | None = None,
     backorders: bool = True,
+    sources: Sequence[SourcingCandidate] | None = None,
 ) -> MethodQuote | PlanRefusal:
     """Source the cart with the sourcing engine, then price its packages with the carriers.
 
@@ -163,6 +165,8 @@ async def quote_method(
     if everything arrives by that date; without it, a method whose rules allow backorders
     may still wait, otherwise a shortfall is refused. ``backorders=False`` refuses any
     decision that would wait for supply (order capture does not hold backorders yet).
+    ``sources`` are ``candidates`` already combined with ``inputs`` (``sourcing_candidates``),
+    for callers quoting several methods for one cart.
     """
     inputs = inputs or SourcingInputs(SourcingRules(currency=currency))
     rules = inputs.rules
@@ -171,7 +175,8 @@ async def quote_method(
             return PlanRefusal(method, Unavailable.REQUESTED_DATE_NOT_MET, "same day means today")
         rules = rules_for_requested_date(rules, channel, method)
     plugins = plugin_sourcing(services)
-    sources = sourcing_candidates(candidates, locations, inputs, destination, currency)
+    if sources is None:
+        sources = sourcing_candidates(candidates, locations, inputs, destination, currency)
     request = SourcingRequest(
         channel=channel,
         method=method,
@@ -294,9 +299,10 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
     async with services.db.read_session() as session:
         products = await products_by_sku(session, (line.sku for line in request.lines))
         problems = line_problems(request.lines, products)
-        pickup: Location | None = None
+        pickup: LocationFacts | None = None
         if request.pickup_location_id is not None:
-            pickup = await session.get(Location, request.pickup_location_id)
+            found = await services.catalog.locations([request.pickup_location_id])
+            pickup = found.get(request.pickup_location_id)
             if pickup is None:
                 problems.append(
                     Problem(
@@ -319,13 +325,14 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
                 problems.extend(error.problems)
         if problems:
             raise DomainError(problems)
-        stocked = await stocked_locations(session, products)
+        stocked = await stocked_locations(session, products, services.catalog)
         inputs = await load_inputs(session, services, stocked, products, now)
-    destination = request.destination or point_of(pickup)  # type: ignore[arg-type]
+    destination = request.destination or pickup.point  # type: ignore[union-attr]
     candidates = to_candidates(stocked, destination)
     locations = {item.location.id: item.location for item in stocked}
-    lines = {line.sku: line.quantity for line in request.lines}
     currency = services.settings.default_currency
+    sources = sourcing_candidates(candidates, locations, inputs, destination, currency)
+    lines = {line.sku: line.quantity for line in request.lines}
     options: list[MethodQuote] = []
     unavailable: list[PlanRefusal] = []
     for method in methods:
@@ -350,6 +357,7 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
             channel=request.channel or ALL_CHANNELS,
             inputs=inputs,
             requested_on=request.requested_date,
+            sources=sources,
         )
         if isinstance(quote, PlanRefusal):
             unavailable.append(quote)

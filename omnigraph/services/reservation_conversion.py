@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from omnigraph.db.models import Location, Reservation
+from omnigraph.db.models import Reservation
 from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.orders import LineRequest
 from omnigraph.domain.promise import PlanRefusal
@@ -17,6 +17,7 @@ from omnigraph.domain.reservations import (
     held_matches_plan,
 )
 from omnigraph.domain.vocabulary import DeliveryMethod
+from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.inventory import StockCommit, convert_reserved_stock
 from omnigraph.services.network import StockedLocation
 from omnigraph.services.reservations import ReservedLine, end_external_id, end_hold, lines_of
@@ -41,6 +42,7 @@ async def held_for_order(
     method: DeliveryMethod,
     pickup_location_id: int | None,
     now: datetime,
+    catalog: CatalogCache,
 ) -> HeldStock:
     """The hold an order converts, checked: ACTIVE, not due, the same lines, a fitting place.
 
@@ -56,12 +58,8 @@ async def held_for_order(
     stock: dict[int, dict[str, int]] = {}
     for line in lines:
         stock.setdefault(line.location_id, {})[line.sku] = line.quantity
-    locations = {lid: await uow.session.get(Location, lid) for lid in sorted(stock)}
-    stocked = [
-        StockedLocation(location, stock[lid])
-        for lid, location in locations.items()
-        if location is not None
-    ]
+    locations = await catalog.locations(stock)
+    stocked = [StockedLocation(locations[lid], stock[lid]) for lid in sorted(locations)]
     return HeldStock(row.id, tuple(lines), stocked)
 
 

@@ -39,6 +39,7 @@ from omnigraph.domain.reservations import (
 )
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services import express_reservations
+from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.inventory import (
     reserve_stock,
     unreserve_stock,
@@ -299,17 +300,17 @@ def _validate(request: ReservationRequest, products: dict[str, Product]) -> Deli
 
 
 async def _with_returned(
-    session: AsyncSession, stocked: list[StockedLocation], returned: Sequence[ReservedLine]
+    catalog: CatalogCache, stocked: list[StockedLocation], returned: Sequence[ReservedLine]
 ) -> list[StockedLocation]:
     """The network's stock as it will be once the cart's previous hold is given back."""
     available = {item.location.id: dict(item.available) for item in stocked}
     locations = {item.location.id: item.location for item in stocked}
+    missing = {line.location_id for line in returned} - locations.keys()
+    if missing:
+        locations.update(await catalog.locations(missing))
     for line in returned:
         if line.location_id not in locations:
-            location = await session.get(Location, line.location_id)
-            if location is None:
-                continue
-            locations[line.location_id] = location
+            continue
         stock = available.setdefault(line.location_id, {})
         stock[line.sku] = stock.get(line.sku, 0) + line.quantity
     return [StockedLocation(locations[lid], available[lid]) for lid in sorted(locations)]
@@ -372,7 +373,9 @@ async def _attempt(services: Services, request: ReservationRequest) -> Reservati
             returned = (await lines_of(session, [previous.id]))[previous.id]
         limits = await ruled_and_locked(uow, request.channel, products.values())
         stocked = await _with_returned(
-            session, await stocked_locations(session, products), returned
+            services.catalog,
+            await stocked_locations(session, products, services.catalog),
+            returned,
         )
         await check_sellable(
             uow,

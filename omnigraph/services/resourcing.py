@@ -128,7 +128,7 @@ async def reroute(
     destination = _destination(order, pickup)
     stocked = [
         item
-        for item in await stocked_locations(session, products)
+        for item in await stocked_locations(session, products, services.catalog)
         if item.location.id not in set(exclude)
     ]
     locations = {item.location.id: item.location for item in stocked}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from omnigraph.db.mapping import capabilities_of, location_type_of, point_of, schedule_of
+from omnigraph.db.mapping import point_of
 from omnigraph.db.models import (
     Channel,
     FulfillmentOrder,
@@ -28,9 +28,8 @@ from omnigraph.db.models import (
     OrderLine,
     Product,
 )
-from omnigraph.domain.calendar import LocationSchedule
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
-from omnigraph.domain.geo import GeoPoint, distance_km
+from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.orders import order_number
 from omnigraph.domain.promise import Candidate
 from omnigraph.domain.rules_file import RulesDocument, parse_rules
@@ -49,6 +48,7 @@ from omnigraph.domain.sourcing.simulation import (
     summarise,
 )
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus
+from omnigraph.services.catalog_cache import LocationFacts, location_facts
 from omnigraph.services.network import StockedLocation, stocked_locations
 from omnigraph.services.sourcing import (
     SourcingInputs,
@@ -99,36 +99,18 @@ class SimulationReport:
 
 
 class _Network:
-    """Locations as candidates for any destination, with schedules built once."""
+    """Locations as candidates for any destination."""
 
-    def __init__(self, locations: Sequence[Location]) -> None:
-        self.rows = {row.id: row for row in locations}
-        self._schedules: dict[int, LocationSchedule] = {}
-        self._points = {row.id: point_of(row) for row in locations}
+    def __init__(self, locations: Sequence[LocationFacts]) -> None:
+        self.rows = {facts.id: facts for facts in locations}
 
     def candidates(
         self, ids: Sequence[int], stock: Mapping[int, Mapping[str, int]], destination: GeoPoint
     ) -> list[Candidate]:
-        found = []
-        for location_id in ids:
-            row = self.rows[location_id]
-            schedule = self._schedules.get(location_id)
-            if schedule is None:
-                schedule = self._schedules[location_id] = schedule_of(row)
-            point = self._points[location_id]
-            found.append(
-                Candidate(
-                    location_id=location_id,
-                    code=row.code,
-                    location_type=location_type_of(row),
-                    point=point,
-                    capabilities=capabilities_of(row),
-                    schedule=schedule,
-                    distance_km=distance_km(destination, point),
-                    stock=dict(stock.get(location_id, {})),
-                )
-            )
-        return found
+        return [
+            self.rows[location_id].candidate(destination, dict(stock.get(location_id, {})))
+            for location_id in ids
+        ]
 
 
 async def _orders_by_id(session: AsyncSession, order_ids: Sequence[int]) -> list[SimulatedOrder]:
@@ -281,7 +263,7 @@ async def simulate(
                 select(Product).where(Product.sku.in_(skus)) if skus else select(Product)
             )
         }
-        stocked = await stocked_locations(session, products)
+        stocked = await stocked_locations(session, products, services.catalog)
         held = await _held_by(session, request.order_ids) if request.order_ids else {}
         if not request.order_ids:
             orders = await _sample(
@@ -289,8 +271,11 @@ async def simulate(
             )
             products = {sku: products[sku] for order in orders for sku in order.lines}
         now = services.clock()
-        incoming, supply_rows = await incoming_supply(session, products)
-        everywhere = list(await session.scalars(select(Location).order_by(Location.id)))
+        incoming, supply_rows = await incoming_supply(session, products, services.catalog)
+        everywhere = [
+            location_facts(row)
+            for row in await session.scalars(select(Location).order_by(Location.id))
+        ]
         counts = await orders_today(session, everywhere, now)
     alternative_rules = sourcing_rules_from(
         alternative_doc.sourcing,

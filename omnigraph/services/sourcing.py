@@ -10,8 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from time import monotonic
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnigraph.db.models import (
     FulfillmentOrder,
     InventoryLevel,
-    Location,
     Product,
     SourcingExclusion,
     SourcingMarginRule,
@@ -41,11 +40,14 @@ from omnigraph.domain.sourcing import (
     SourcingRules,
 )
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, LocationType
+from omnigraph.services.catalog_cache import CatalogCache, LocationFacts
 from omnigraph.services.network import StockedLocation, to_candidates
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
 
+# How long a process trusts the stored sourcing rules it read (see ``StoredRulesCache``).
+RULES_MAX_AGE_SECONDS = 5.0
 # Fulfilment orders that no longer use a location's daily capacity.
 _NOT_COUNTED = (FulfillmentStatus.CANCELLED.value, FulfillmentStatus.REJECTED.value)
 
@@ -63,7 +65,7 @@ class SourcingInputs:
     rules: SourcingRules
     orders_today: Mapping[int, int] = field(default_factory=dict)
     incoming: Mapping[int, tuple[IncomingSupply, ...]] = field(default_factory=dict)
-    supply_locations: tuple[Location, ...] = ()
+    supply_locations: tuple[LocationFacts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,11 +144,48 @@ async def load_rules(session: AsyncSession, currency: str) -> SourcingRules:
     return SourcingRules(currency=currency, methods=methods, channels=channels, margin=margin)
 
 
-def _local_midnights(locations: Iterable[Location], now: datetime) -> dict[datetime, list[int]]:
+class StoredRulesCache:
+    """The stored sourcing rules, read at most every ``max_age`` seconds.
+
+    Every promise and capture needs the rules, and they change a few times a season. The
+    admin mutations and the rules file call ``invalidate`` after they commit, so changes
+    made through this process apply to the next decision; another process's changes are
+    seen within ``max_age``.
+    """
+
+    def __init__(self, max_age: float = RULES_MAX_AGE_SECONDS) -> None:
+        self._max_age = max_age
+        self._rules: SourcingRules | None = None
+        self._loaded_at = float("-inf")
+        self._generation = 0
+
+    def invalidate(self) -> None:
+        self._rules = None
+        self._generation += 1
+
+    async def get(self, session: AsyncSession, currency: str) -> SourcingRules:
+        now = monotonic()
+        cached = self._rules
+        if (
+            cached is not None
+            and cached.currency == currency
+            and now - self._loaded_at < (self._max_age)
+        ):
+            return cached
+        generation = self._generation
+        rules = await load_rules(session, currency)
+        if generation == self._generation:  # not invalidated while it loaded
+            self._rules, self._loaded_at = rules, now
+        return rules
+
+
+def _local_midnights(
+    locations: Iterable[LocationFacts], now: datetime
+) -> dict[datetime, list[int]]:
     """Locations grouped by the UTC instant their local day began."""
     grouped: dict[datetime, list[int]] = defaultdict(list)
     for location in locations:
-        zone = ZoneInfo(location.timezone)
+        zone = location.schedule.zone
         local_day = now.astimezone(zone).date()
         start = datetime.combine(local_day, time.min, tzinfo=zone).astimezone(UTC)
         grouped[start].append(location.id)
@@ -154,7 +193,7 @@ def _local_midnights(locations: Iterable[Location], now: datetime) -> dict[datet
 
 
 async def orders_today(
-    session: AsyncSession, locations: Iterable[Location], now: datetime
+    session: AsyncSession, locations: Iterable[LocationFacts], now: datetime
 ) -> dict[int, int]:
     """Fulfilment orders each location received since its local midnight, in one query.
 
@@ -179,28 +218,33 @@ async def orders_today(
 
 
 async def incoming_supply(
-    session: AsyncSession, products: Mapping[str, Product]
-) -> tuple[dict[int, tuple[IncomingSupply, ...]], dict[int, Location]]:
-    """Supply with an expected date per location, and those locations' rows."""
+    session: AsyncSession, products: Mapping[str, Product], catalog: CatalogCache
+) -> tuple[dict[int, tuple[IncomingSupply, ...]], dict[int, LocationFacts]]:
+    """Supply with an expected date per location, and those locations' facts."""
     if not products:
         return {}, {}
     sku_by_id = {product.id: sku for sku, product in products.items()}
     L = InventoryLevel
-    rows = await session.execute(
-        select(Location, L.product_id, L.incoming, L.incoming_expected_at)
-        .join(L, L.location_id == Location.id)
-        .where(L.product_id.in_(sku_by_id), L.incoming > 0, L.incoming_expected_at.is_not(None))
-        .order_by(Location.id, L.product_id)
-    )
+    rows = (
+        await session.execute(
+            select(L.location_id, L.product_id, L.incoming, L.incoming_expected_at)
+            .where(L.product_id.in_(sku_by_id), L.incoming > 0, L.incoming_expected_at.is_not(None))
+            .order_by(L.location_id, L.product_id)
+        )
+    ).all()
+    if not rows:
+        return {}, {}
+    locations = await catalog.locations(row[0] for row in rows)
     supply: dict[int, list[IncomingSupply]] = defaultdict(list)
-    locations: dict[int, Location] = {}
-    for location, product_id, quantity, expected_at in rows:
-        if expected_at is None:  # excluded by the query; narrows the type
+    for location_id, product_id, quantity, expected_at in rows:
+        location = locations.get(location_id)
+        if expected_at is None or location is None:  # excluded by the query / just deleted
             continue
-        locations[location.id] = location
-        expected = expected_at.astimezone(ZoneInfo(location.timezone)).date()
-        supply[location.id].append(IncomingSupply(sku_by_id[product_id], quantity, expected))
-    return {lid: tuple(items) for lid, items in supply.items()}, locations
+        expected = expected_at.astimezone(location.schedule.zone).date()
+        supply[location_id].append(IncomingSupply(sku_by_id[product_id], quantity, expected))
+    return {lid: tuple(items) for lid, items in supply.items()}, {
+        lid: locations[lid] for lid in supply
+    }
 
 
 async def load_inputs(
@@ -211,8 +255,8 @@ async def load_inputs(
     now: datetime,
 ) -> SourcingInputs:
     """Rules, today's order counts and incoming supply for a cart's candidate locations."""
-    rules = await load_rules(session, services.settings.default_currency)
-    incoming, supply_rows = await incoming_supply(session, products)
+    rules = await services.stored_rules.get(session, services.settings.default_currency)
+    incoming, supply_rows = await incoming_supply(session, products, services.catalog)
     stocked_ids = {item.location.id for item in stocked}
     extra = tuple(row for lid, row in sorted(supply_rows.items()) if lid not in stocked_ids)
     counted = [item.location for item in stocked] + list(extra)
@@ -221,7 +265,7 @@ async def load_inputs(
 
 def sourcing_candidates(
     candidates: Sequence[Candidate],
-    locations: Mapping[int, Location],
+    locations: Mapping[int, LocationFacts],
     inputs: SourcingInputs,
     destination: GeoPoint,
     currency: str,
@@ -234,15 +278,18 @@ def sourcing_candidates(
     )
     rows = {**{row.id: row for row in inputs.supply_locations}, **locations}
     found: list[SourcingCandidate] = []
+    labour: dict[int, PickLabour] = {}  # most locations share a few pick costs
     for candidate in [*candidates, *supply_only]:
         row = rows.get(candidate.location_id)
         pick = row.pick_cost_minor if row is not None and row.currency == currency else 0
         capacity = row.daily_capacity if row is not None else 0
+        if pick not in labour:
+            # A location's pick cost is per line picked (a walk to the bin).
+            labour[pick] = PickLabour(Money(pick, currency), Money.zero(currency))
         found.append(
             SourcingCandidate(
                 candidate,
-                # A location's pick cost is per line picked (a walk to the bin).
-                labour=PickLabour(Money(pick, currency), Money.zero(currency)),
+                labour=labour[pick],
                 orders_today=inputs.orders_today.get(candidate.location_id, 0),
                 # 0 (the column's default) means no capacity was configured.
                 daily_capacity=capacity if capacity > 0 else None,

@@ -129,6 +129,7 @@ async def set_method_rule(
         _fill(row, data, currency, services.clock())
         await session.flush()
         await uow.commit()
+        services.stored_rules.invalidate()
         return row
 
 
@@ -149,6 +150,7 @@ async def delete_method_rule(
                 ("method",), ErrorCode.NOT_FOUND, f"no {method.value} rule for {who}"
             )
         await uow.commit()
+        services.stored_rules.invalidate()
 
 
 async def set_exclusions(
@@ -178,6 +180,7 @@ async def set_exclusions(
             if row is not None:
                 await session.delete(row)
             await uow.commit()
+            services.stored_rules.invalidate()
             return None
         if row is None:
             row = SourcingExclusion(channel=channel)
@@ -187,6 +190,7 @@ async def set_exclusions(
         row.updated_at = services.clock()
         await session.flush()
         await uow.commit()
+        services.stored_rules.invalidate()
         return row
 
 
@@ -221,6 +225,7 @@ async def set_margin_rule(
         session.add(row)
         await session.flush()
         await uow.commit()
+        services.stored_rules.invalidate()
         return row
 
 
@@ -230,6 +235,7 @@ async def delete_margin_rule(services: Services, actor: str | None = None) -> No
         if not result.rowcount:  # type: ignore[attr-defined]
             raise DomainError.single((), ErrorCode.NOT_FOUND, "there is no margin rule")
         await uow.commit()
+        services.stored_rules.invalidate()
 
 
 async def sourcing_rule_set(services: Services) -> SourcingRuleSet:
@@ -372,4 +378,5 @@ async def import_sourcing_rules(
             )
         await session.flush()
         await uow.commit()
+        services.stored_rules.invalidate()
     return SourcingImport(len(sourcing), len(exclusions), checked_margin is not None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -248,6 +248,9 @@ def decide(
     are the plugins' eligibility rules and cost terms. Pure and deterministic: equal inputs
     give equal decisions. Raises ``DomainError`` when the request and the rules disagree on
     currency; returns ``NoPlan`` when the method cannot be offered.
+
+    Candidates are screened from a shortlist (``SourcingRules.nearest_usable``); when the
+    shortlist yields no plan, every candidate is screened before the method is refused.
     """
     if request.currency != rules.currency or rates.currency != rules.currency:
         raise DomainError.single(
@@ -255,12 +258,30 @@ def decide(
             ErrorCode.INVALID_CURRENCY,
             f"request, rates and rules must share one currency ({rules.currency})",
         )
+    decision = _decide(request, rules, rates, filters, cost_terms)
+    if isinstance(decision, NoPlan) and decision.explanation.unscreened:
+        unbounded = replace(rules, nearest_usable=None)
+        return _decide(request, unbounded, rates, filters, cost_terms)
+    return decision
+
+
+def _decide(
+    request: SourcingRequest,
+    rules: SourcingRules,
+    rates: RateTable,
+    filters: Sequence[EligibilityRule],
+    cost_terms: Sequence[CostTerm],
+) -> SourcingDecision | NoPlan:
     method = request.method
     policy = rules.policy_for(request.channel, method)
     context = CostContext(request.channel, method, request.currency)
     pricer = Pricer(rates, method, context, request.weights_grams, cost_terms)
-    screening = screen(request, policy, rules.channel(request.channel), filters, pricer)
-    explanation = Explanation(request.channel, method, screening.verdicts)
+    screening = screen(
+        request, policy, rules.channel(request.channel), filters, pricer, rules.nearest_usable
+    )
+    explanation = Explanation(
+        request.channel, method, screening.verdicts, unscreened=screening.unscreened
+    )
 
     def refuse(reason: NoPlanReason, detail: str) -> NoPlan:
         return NoPlan(method, reason, detail, explanation)
@@ -375,4 +396,5 @@ def _explain(
         PlanSummary.of(runner_up) if runner_up is not None else None,
         basis,
         result.stats if result is not None else None,
+        base.unscreened,
     )

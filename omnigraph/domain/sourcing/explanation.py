@@ -84,6 +84,8 @@ class Explanation:
     runner_up: PlanSummary | None = None
     basis: Basis | None = None
     stats: SearchStats | None = None
+    # Farther locations holding some of the cart, not screened: the nearest were enough.
+    unscreened: int = 0
 
     def reason_for(self, location_id: int) -> Reason | None:
         """The rejection code of a candidate (``None`` if it was eligible)."""
@@ -108,4 +110,8 @@ class Explanation:
             + (f" [{v.rule}]" if v.rule else "")
             for v in self.rejected
         )
+        if self.unscreened:
+            lines.append(
+                f"{self.unscreened} farther locations not screened: enough nearer ones qualify"
+            )
         return tuple(lines)

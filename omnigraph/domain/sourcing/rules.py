@@ -127,6 +127,11 @@ class MarginRule:
     over: LocationType = LocationType.STORE
 
 
+# How many usable candidates a decision screens before it looks only at farther locations
+# that could still matter (a 500-location network often stocks a popular cart at 400).
+NEAREST_USABLE = 60
+
+
 @dataclass(frozen=True, slots=True)
 class SourcingRules:
     """All sourcing rules: per-method defaults, per-channel overrides, the margin rule.
@@ -139,9 +144,17 @@ class SourcingRules:
     methods: Mapping[DeliveryMethod, MethodPolicy] = field(default_factory=dict)
     channels: Mapping[str, ChannelPolicy] = field(default_factory=dict)
     margin: MarginRule | None = None
+    # Candidates are screened nearest first; once this many are usable, only farther ones
+    # that hold the whole cart (or, for backorders, incoming supply) are screened. None
+    # screens every candidate. See ``eligibility.screen``.
+    nearest_usable: int | None = NEAREST_USABLE
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
+        if self.nearest_usable is not None and self.nearest_usable < 1:
+            problems.append(
+                Problem(("nearest_usable",), ErrorCode.INVALID, "nearest_usable must be >= 1")
+            )
         for method, policy in self.methods.items():
             problems += policy.problems(("methods", str(method)), method, self.currency)
         for channel, channel_policy in self.channels.items():

@@ -1,0 +1,127 @@
+"""The shortlist: a decision screens the nearest usable locations, and past them only the
+farther ones that could still improve on them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from omnigraph.domain.errors import DomainError
+from omnigraph.domain.money import Money
+from omnigraph.domain.sourcing import (
+    IncomingSupply,
+    MethodPolicy,
+    PickLabour,
+    SourcingDecision,
+    SourcingRules,
+)
+from omnigraph.domain.sourcing.eligibility import FARTHER_SCREENED
+from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
+from tests.test_sourcing_builders import decided, loc, refused, run
+
+SHIP = DeliveryMethod.SHIP_STANDARD
+
+
+def labour(per_line: int) -> PickLabour:
+    return PickLabour(Money(per_line, "USD"), Money.zero("USD"))
+
+
+def stores(count: int, stock: dict[str, int], *, first_km: float = 5.0) -> list:
+    """``count`` stores one kilometre apart from ``first_km``, each picking at 3.00 a line."""
+    first_id = 100 + int(first_km)
+    return [loc(first_id + i, first_km + i, stock, labour=labour(300)) for i in range(count)]
+
+
+def rules(nearest: int | None) -> SourcingRules:
+    return SourcingRules(nearest_usable=nearest)
+
+
+def screened(decision: SourcingDecision) -> set[int]:
+    return {v.location_id for v in decision.explanation.candidates}
+
+
+def test_farther_locations_that_cannot_improve_are_not_screened():
+    near = stores(10, {"A": 5})
+    far = stores(30, {"A": 5}, first_km=400)
+    decision = decided(run([*near, *far], {"A": 1}, rules=rules(10)))
+    assert screened(decision) == {c.location_id for c in near}
+    assert decision.explanation.unscreened == 30
+    assert "30 farther locations not screened" in decision.explanation.narrative()[-1]
+
+
+def test_screening_every_candidate_is_a_rule_choice():
+    candidates = [*stores(10, {"A": 5}), *stores(30, {"A": 5}, first_km=400)]
+    decision = decided(run(candidates, {"A": 1}, rules=rules(None)))
+    assert len(screened(decision)) == 40 and decision.explanation.unscreened == 0
+
+
+def test_a_far_location_holding_the_whole_cart_is_still_screened_and_saves_a_split():
+    near = [*stores(5, {"A": 1}), *stores(5, {"B": 1}, first_km=20)]
+    whole = loc(7, 900, {"A": 1, "B": 1}, labour=labour(300))
+    decision = decided(
+        run(
+            [*near, whole],
+            {"A": 1, "B": 1},
+            rules=SourcingRules(
+                methods={SHIP: MethodPolicy(split_penalty=Money(5_000, "USD"))}, nearest_usable=10
+            ),
+        )
+    )
+    assert 7 in screened(decision)
+    assert decision.location_ids == (7,)
+
+
+def test_a_far_location_with_cheaper_labour_is_still_screened_and_chosen():
+    near = stores(10, {"A": 1, "B": 1, "C": 1})
+    dc = loc(1, 1_200, {"A": 9, "B": 9, "C": 9}, kind=LocationType.DC, labour=labour(10))
+    decision = decided(run([*near, dc], {"A": 1, "B": 1, "C": 1}, rules=rules(10)))
+    assert 1 in screened(decision)
+    # Nine lines of store labour (3 x 3.00) cost more than the DC's farther zone.
+    assert decision.location_ids == (1,)
+
+
+def test_a_far_location_with_dearer_labour_is_passed_over():
+    near = stores(10, {"A": 1, "B": 1, "C": 1})
+    dear = loc(1, 1_200, {"A": 9, "B": 9, "C": 9}, kind=LocationType.DC, labour=labour(900))
+    decision = decided(run([*near, dear], {"A": 1, "B": 1, "C": 1}, rules=rules(10)))
+    assert 1 not in screened(decision)
+    assert decision.explanation.unscreened == 1
+
+
+def test_incoming_supply_beyond_the_shortlist_counts_for_backorders():
+    near = stores(3, {"A": 1})
+    supply = IncomingSupply("A", 10, date(2024, 5, 20))
+    far = loc(9, 800, {}, incoming=[supply])
+    backorders = SourcingRules(methods={SHIP: MethodPolicy(allow_backorder=True)}, nearest_usable=3)
+    decision = decided(run([*near, far], {"A": 5}, rules=backorders))
+    assert [b.location_id for b in decision.backorders] == [9]
+
+
+def test_when_the_shortlist_cannot_plan_every_candidate_is_screened():
+    # Plans may use one package and the nearest two hold one line each. Farther whole-cart
+    # holders are screened up to a budget, which ten that cannot ship use up: only a full
+    # screening finds the one that can.
+    near = [loc(10 + i, 5 + i, {"A": 1}) for i in range(2)]
+    cannot_ship = [
+        loc(50 + i, 100 + i, {"A": 1, "B": 1}, capabilities=()) for i in range(FARTHER_SCREENED)
+    ]
+    whole = loc(99, 2_000, {"A": 1, "B": 1})
+    one_box = SourcingRules(methods={SHIP: MethodPolicy(max_packages=1)}, nearest_usable=2)
+    decision = decided(run([*near, *cannot_ship, whole], {"A": 1, "B": 1}, rules=one_box))
+    assert decision.location_ids == (99,)
+    assert decision.explanation.unscreened == 0
+
+
+def test_a_plan_beyond_everyone_is_still_refused():
+    one_box = SourcingRules(methods={SHIP: MethodPolicy(max_packages=1)}, nearest_usable=1)
+    result = refused(
+        run([loc(1, 5, {"A": 1}), loc(2, 9, {"B": 1})], {"A": 1, "B": 1}, rules=one_box)
+    )
+    assert result.explanation.unscreened == 0
+
+
+def test_the_shortlist_must_hold_at_least_one_location():
+    with pytest.raises(DomainError) as error:
+        SourcingRules(nearest_usable=0)
+    assert error.value.problems[0].field == ("nearest_usable",)
