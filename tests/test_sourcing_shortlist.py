@@ -12,11 +12,12 @@ from omnigraph.domain.money import Money
 from omnigraph.domain.sourcing import (
     IncomingSupply,
     MethodPolicy,
+    NoPlanReason,
     PickLabour,
     SourcingDecision,
     SourcingRules,
 )
-from omnigraph.domain.sourcing.eligibility import FARTHER_SCREENED
+from omnigraph.domain.sourcing.eligibility import FARTHER_SCREENED, LISTED
 from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
 from tests.test_sourcing_builders import decided, loc, refused, run
 
@@ -125,3 +126,15 @@ def test_the_shortlist_must_hold_at_least_one_location():
     with pytest.raises(DomainError) as error:
         SourcingRules(nearest_usable=0)
     assert error.value.problems[0].field == ("nearest_usable",)
+
+
+def test_locations_beyond_the_methods_reach_are_counted_once_enough_are_listed():
+    near = [loc(10 + i, 1 + i / 100, {"A": 1}, capabilities=()) for i in range(LISTED)]
+    far = [loc(500 + i, 80 + i, {"A": 1}) for i in range(5)]
+    result = refused(run([*near, *far], {"A": 1}, method=DeliveryMethod.PICKUP))
+    assert len(result.explanation.candidates) == LISTED
+    assert result.explanation.beyond_reach == 5
+    assert result.reason is NoPlanReason.NO_CAPABLE_LOCATION
+    assert "5 more locations beyond the method's reach" in result.explanation.narrative()
+    listed_far = decided(run(far, {"A": 1}, method=DeliveryMethod.SHIP_STANDARD))
+    assert listed_far.explanation.beyond_reach == 0

@@ -31,6 +31,7 @@ from omnigraph.domain.promise import Candidate, EligibilityRule
 from omnigraph.domain.rating import RateTable, us_ground_and_express
 from omnigraph.domain.sourcing import (
     ChannelPolicy,
+    CheckedCandidates,
     CostTerm,
     IncomingSupply,
     MarginRule,
@@ -38,6 +39,7 @@ from omnigraph.domain.sourcing import (
     PickLabour,
     SourcingCandidate,
     SourcingRules,
+    check_candidates,
 )
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, LocationType
 from omnigraph.services.catalog_cache import CatalogCache, LocationFacts
@@ -269,8 +271,9 @@ def sourcing_candidates(
     inputs: SourcingInputs,
     destination: GeoPoint,
     currency: str,
-) -> list[SourcingCandidate]:
-    """Candidates with pick labour, capacity, today's orders and incoming supply."""
+) -> CheckedCandidates:
+    """Candidates with pick labour, capacity, today's orders and incoming supply, checked
+    once for every method they are quoted for."""
     known = {c.location_id for c in candidates}
     supply_only = to_candidates(
         (StockedLocation(row, {}) for row in inputs.supply_locations if row.id not in known),
@@ -296,4 +299,6 @@ def sourcing_candidates(
                 incoming=inputs.incoming.get(candidate.location_id, ()),
             )
         )
-    return found
+    # Nearest first, as every method screens them: each method's sort then costs little.
+    found.sort(key=lambda s: (s.distance_km, s.location_id))
+    return check_candidates(found, currency)

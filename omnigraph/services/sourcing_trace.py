@@ -112,7 +112,7 @@ def trace_json(
         "method": explanation.method.value,
         "currency": currency,
         "basis": explanation.basis.value if explanation.basis is not None else None,
-        "candidatesConsidered": len(explanation.candidates),
+        "candidatesConsidered": len(explanation.candidates) + explanation.beyond_reach,
         "candidates": [_verdict(v) for v in kept],
         "chosen": _plan(explanation.chosen),
         "runnerUp": _plan(explanation.runner_up),

@@ -33,10 +33,12 @@ from omnigraph.domain.sourcing.decision import (
 from omnigraph.domain.sourcing.eligibility import CandidateVerdict, Reason
 from omnigraph.domain.sourcing.explanation import Basis, Explanation, PlanSummary
 from omnigraph.domain.sourcing.request import (
+    CheckedCandidates,
     IncomingSupply,
     PickLabour,
     SourcingCandidate,
     SourcingRequest,
+    check_candidates,
 )
 from omnigraph.domain.sourcing.rules import (
     ChannelPolicy,
@@ -51,6 +53,7 @@ __all__ = [
     "Basis",
     "CandidateVerdict",
     "ChannelPolicy",
+    "CheckedCandidates",
     "CostBreakdown",
     "CostContext",
     "CostTerm",
@@ -74,6 +77,7 @@ __all__ = [
     "SupplyPart",
     "SupplySource",
     "arrival_window",
+    "check_candidates",
     "check_requested_date",
     "decide",
     "is_cost_term",

@@ -280,7 +280,11 @@ def _decide(
         request, policy, rules.channel(request.channel), filters, pricer, rules.nearest_usable
     )
     explanation = Explanation(
-        request.channel, method, screening.verdicts, unscreened=screening.unscreened
+        request.channel,
+        method,
+        screening.verdicts,
+        unscreened=screening.unscreened,
+        beyond_reach=screening.beyond_reach,
     )
 
     def refuse(reason: NoPlanReason, detail: str) -> NoPlan:
@@ -397,4 +401,5 @@ def _explain(
         basis,
         result.stats if result is not None else None,
         base.unscreened,
+        base.beyond_reach,
     )

@@ -95,6 +95,9 @@ class Usable:
 # from dearer zones and rarely win, while screening every stocked location of a large
 # network would cost more than the rest of the decision.
 FARTHER_SCREENED = 10
+# Verdicts kept before candidates out of the method's reach are only counted: a console
+# lists the nearest ones, and a large network has hundreds of stores beyond a pickup radius.
+LISTED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,8 @@ class Screening:
     backorder_sources: tuple[SourcingCandidate, ...]
     # Farther candidates not screened once the shortlist was full.
     unscreened: int = 0
+    # Candidates out of the method's reach once ``LISTED`` verdicts were recorded.
+    beyond_reach: int = 0
 
 
 def _deadline_days(method: DeliveryMethod, policy: MethodPolicy) -> int | None:
@@ -429,7 +434,14 @@ def screen(
     days = _deadline_days(request.method, policy)
     dates = _Dates(request, pricer)
     shortlist = _Shortlist(nearest_usable, request.lines, policy.allow_backorder, pricer)
-    for source in sorted(request.candidates, key=lambda s: (s.distance_km, s.location_id)):
+    reach = policy.max_distance_km if request.only_location_id is None else None
+    beyond_reach = 0
+    ordered = sorted(request.candidates, key=lambda s: (s.distance_km, s.location_id))
+    for index, source in enumerate(ordered):
+        if reach is not None and source.distance_km > reach and len(verdicts) >= LISTED:
+            # Nearest first, so every later candidate is out of reach too: count them.
+            beyond_reach = len(ordered) - index
+            break
         if shortlist.full(len(usable)) and not shortlist.admits(source):
             continue
         verdict = partial(_record, verdicts, backorder, source)
@@ -472,4 +484,6 @@ def screen(
         verdict(None, "eligible", on=window.earliest)
         usable.append(Usable(source, stock, window, deadline, floor))
         shortlist.add(source)
-    return Screening(tuple(verdicts), tuple(usable), tuple(backorder), shortlist.skipped)
+    return Screening(
+        tuple(verdicts), tuple(usable), tuple(backorder), shortlist.skipped, beyond_reach
+    )

@@ -86,6 +86,8 @@ class Explanation:
     stats: SearchStats | None = None
     # Farther locations holding some of the cart, not screened: the nearest were enough.
     unscreened: int = 0
+    # Locations out of the method's reach past the listed ones (see ``eligibility.LISTED``).
+    beyond_reach: int = 0
 
     def reason_for(self, location_id: int) -> Reason | None:
         """The rejection code of a candidate (``None`` if it was eligible)."""
@@ -110,6 +112,8 @@ class Explanation:
             + (f" [{v.rule}]" if v.rule else "")
             for v in self.rejected
         )
+        if self.beyond_reach:
+            lines.append(f"{self.beyond_reach} more locations beyond the method's reach")
         if self.unscreened:
             lines.append(
                 f"{self.unscreened} farther locations not screened: enough nearer ones qualify"

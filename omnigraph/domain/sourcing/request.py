@@ -75,6 +75,37 @@ class SourcingCandidate:
         return (self.labour or PickLabour.free(currency)).cost(lines, units)
 
 
+class CheckedCandidates(tuple[SourcingCandidate, ...]):
+    """Candidates already checked for one currency (``check_candidates``): a cart quoted
+    for several methods is checked once, not once per method."""
+
+    currency: str
+
+
+def check_candidates(candidates: Sequence[SourcingCandidate], currency: str) -> CheckedCandidates:
+    """The candidates, checked as ``SourcingRequest`` would; raises ``DomainError``."""
+    problems = _candidates_problems(candidates, currency)
+    if problems:
+        raise DomainError(problems)
+    checked = CheckedCandidates(candidates)
+    checked.currency = currency
+    return checked
+
+
+def _candidates_problems(candidates: Sequence[SourcingCandidate], currency: str) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for index, source in enumerate(candidates):
+        path = ("candidates", str(index))
+        if source.location_id in seen:
+            problems.append(
+                Problem((*path, "location_id"), ErrorCode.INVALID, "a location appears twice")
+            )
+        seen.add(source.location_id)
+        problems.extend(_candidate_problems(source, path, currency))
+    return problems
+
+
 @dataclass(frozen=True, slots=True)
 class SourcingRequest:
     """One decision: a cart to send by a method on a channel, from these candidates, now.
@@ -112,13 +143,9 @@ class SourcingRequest:
                 bad(("weights_grams", sku), ErrorCode.INVALID, f"{sku}: weight must be >= 0")
         if self.now.tzinfo is None:
             bad(("now",), ErrorCode.INVALID, "now must carry a time zone")
-        seen: set[int] = set()
-        for index, source in enumerate(self.candidates):
-            path = ("candidates", str(index))
-            if source.location_id in seen:
-                bad((*path, "location_id"), ErrorCode.INVALID, "a location appears twice")
-            seen.add(source.location_id)
-            problems.extend(_candidate_problems(source, path, self.currency))
+        checked = self.candidates
+        if not (isinstance(checked, CheckedCandidates) and checked.currency == self.currency):
+            problems.extend(_candidates_problems(self.candidates, self.currency))
         if problems:
             raise DomainError(problems)
 
