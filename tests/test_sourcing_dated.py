@@ -19,9 +19,7 @@ from omnigraph.domain.sourcing import (
 from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
 from omnigraph.testing import Harness
 from tests.factories import HOME, Network
-from tests.test_api_orders import CREATE, order_input
 from tests.test_sourcing_builders import decided, loc, refused, run
-from tests.test_sourcing_rules_api import SET_RULE
 from tests.test_sourcing_wiring import at_tuesday
 
 DATED = """
@@ -123,25 +121,6 @@ async def test_a_requested_date_in_the_past_is_bad_input(
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["problems"][0]["field"] == ["requestedDate"]
-
-
-async def test_orders_never_silently_drop_units_waiting_for_supply(
-    harness: Harness, network: Network
-) -> None:
-    await lamps_incoming(harness, network)
-    at_tuesday(harness)
-    allowed = await harness.graphql(
-        SET_RULE, {"input": {"method": "SHIP_STANDARD", "allowBackorder": True}}
-    )
-    assert allowed["setSourcingRule"]["userErrors"] == []
-    [option] = (await dated(harness, "SHIP_STANDARD", None))["options"]
-    assert [p["source"] for p in option["supply"]] == ["ON_HAND", "INCOMING"]
-    payload = (await harness.graphql(CREATE, {"input": order_input(lines=FIFTEEN_LAMPS)}))[
-        "createOrder"
-    ]
-    assert payload["order"] is None
-    [error] = payload["userErrors"]
-    assert error["code"] == "INSUFFICIENT_STOCK" and "incoming supply" in error["message"]
 
 
 def test_asking_for_a_date_allows_waiting_and_keeps_every_other_rule() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint
@@ -64,6 +65,8 @@ class OrderRequest:
     external_reference: str | None = None
     # Converts this checkout reservation: the order takes exactly its held units.
     reservation_id: int | None = None
+    # A future delivery date: lines short now may wait for incoming supply arriving by then.
+    requested_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

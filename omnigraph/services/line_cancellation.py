@@ -166,7 +166,10 @@ async def _holdings(
             )
     backorders: dict[int, list[Backorder]] = {}
     for backorder in await uow.session.scalars(
-        select(Backorder).where(Backorder.order_id == order.id).order_by(Backorder.id)
+        # A filled backorder's units are on a fulfilment order (counted above).
+        select(Backorder)
+        .where(Backorder.order_id == order.id, Backorder.filled_at.is_(None))
+        .order_by(Backorder.id)
     ):
         backorders.setdefault(backorder.order_line_id, []).append(backorder)
     return holdings, backorders

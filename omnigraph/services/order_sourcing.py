@@ -67,9 +67,12 @@ async def quote_request(
     *,
     currency: str,
     inputs: SourcingInputs | None,
+    backorders: bool = False,
 ) -> MethodQuote | PlanRefusal:
-    """Source the request's lines from ``stocked`` for its method, now, without backorders
-    (an order's units are committed at once); ``inputs`` None sources without stored rules."""
+    """Source the request's lines from ``stocked`` for its method, now; ``inputs`` None
+    sources without stored rules. With ``backorders``, lines short now may wait for incoming
+    supply when the method's rules allow it or the request asks for a later date (its
+    ``requested_date``); without, every unit must be committed at once."""
     destination = destination_of(request, pickup)
     address = request.shipping_address
     return await quote_method(
@@ -86,5 +89,6 @@ async def quote_request(
         currency=currency,
         channel=request.channel,
         inputs=inputs,
-        backorders=False,
+        requested_on=request.requested_date,
+        backorders=backorders,
     )

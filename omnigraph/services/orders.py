@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -33,9 +33,11 @@ from omnigraph.domain.orders import (
     price_lines,
 )
 from omnigraph.domain.promise import PlanRefusal, refusal_error
+from omnigraph.domain.sourcing import check_requested_date
 from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
 from omnigraph.services import reservations
+from omnigraph.services.backorders import claim_incoming, open_backorders, supply_claims
 from omnigraph.services.fulfilment_orders import cancel_fulfilments, open_planned, planned_commits
 from omnigraph.services.inventory import StockCommit, commit_stock
 from omnigraph.services.network import network_available, products_by_sku, stocked_locations
@@ -88,9 +90,10 @@ class _StockMoved(Exception):
 def fingerprint(request: OrderRequest) -> str:
     payload = asdict(request)
     payload.pop("idempotency_key", None)
-    if payload.get("reservation_id") is None:
-        # Keeps the fingerprints of orders stored before reservations existed valid.
-        payload.pop("reservation_id", None)
+    for later in ("reservation_id", "requested_date"):
+        if payload.get(later) is None:
+            # Keeps the fingerprints of orders stored before these fields existed valid.
+            payload.pop(later, None)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -167,8 +170,20 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
             else await load_inputs(session, services, stocked, products, now)
         )
         currency = services.settings.default_currency
+        if request.requested_date is not None:
+            check_requested_date(request.requested_date, now.astimezone(UTC).date())
         quote = await quote_request(
-            services, request, products, stocked, pickup, now, currency=currency, inputs=inputs
+            services,
+            request,
+            products,
+            stocked,
+            pickup,
+            now,
+            currency=currency,
+            inputs=inputs,
+            # A hold's units are all there now; anything else may wait for supply when the
+            # method's rules allow it or the customer asked for a later date.
+            backorders=held is None,
         )
         sourced: MethodQuote | StoreSupply | None = None
         if isinstance(quote, MethodQuote):
@@ -288,8 +303,32 @@ async def _persist(
     record_capture(uow, order, fulfilments, reason=f"captured on {channel.code}")
     sent = await send_to_store(uow, order, sourced, store, lines, products)
     commits = [*(planned_commits(own.plan, products) if own is not None else []), *sent.commits]
+    waiting = supply_claims(own.decision.backorders, products) if own is not None else []
+    if not await claim_incoming(uow, waiting, commits):
+        raise _StockMoved
     if not await hold(uow, commits, order.id):
         raise _StockMoved
+    if waiting:
+        await session.flush()  # the lines' ids
+        backorders = open_backorders(uow, order, waiting, lines)
+        await session.flush()
+        numbers = {line.id: line.line_number for line in lines.values()}
+        for backorder in backorders:
+            record_change(
+                uow,
+                order_id=order.id,
+                subject=Subject.BACKORDER,
+                subject_id=backorder.id,
+                before=None,
+                after="BACKORDERED",
+                reason=backorder.reason,
+                details={
+                    "lineNumber": numbers[backorder.order_line_id],
+                    "quantity": backorder.quantity,
+                    "locationId": backorder.location_id,
+                    "arrivesOn": str(backorder.arrives_on),
+                },
+            )
     uow.record(
         Topic.ORDER_CREATED,
         "order",
@@ -304,6 +343,21 @@ async def _persist(
             "lines": [{"sku": line.sku, "quantity": line.quantity} for line in priced],
             "locationIds": list(own.plan.location_ids) if own is not None else [],
             **({"transfers": sent.facts} if sent.facts else {}),
+            **(
+                {
+                    "backorders": [
+                        {
+                            "sku": claim.sku,
+                            "quantity": claim.quantity,
+                            "locationId": claim.location_id,
+                            "arrivesOn": claim.arrives_on.isoformat(),
+                        }
+                        for claim in waiting
+                    ]
+                }
+                if waiting
+                else {}
+            ),
         },
         order_id=order.id,
     )

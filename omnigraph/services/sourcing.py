@@ -42,6 +42,7 @@ from omnigraph.domain.sourcing import (
     check_candidates,
 )
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, LocationType
+from omnigraph.services.backorders import waiting_units
 from omnigraph.services.catalog_cache import CatalogCache, LocationFacts
 from omnigraph.services.network import StockedLocation, to_candidates
 
@@ -222,7 +223,8 @@ async def orders_today(
 async def incoming_supply(
     session: AsyncSession, products: Mapping[str, Product], catalog: CatalogCache
 ) -> tuple[dict[int, tuple[IncomingSupply, ...]], dict[int, LocationFacts]]:
-    """Supply with an expected date per location, and those locations' facts."""
+    """Supply with an expected date per location, less what waiting orders claimed, and
+    those locations' facts."""
     if not products:
         return {}, {}
     sku_by_id = {product.id: sku for sku, product in products.items()}
@@ -237,13 +239,16 @@ async def incoming_supply(
     if not rows:
         return {}, {}
     locations = await catalog.locations(row[0] for row in rows)
+    # Units already promised to orders waiting for this supply are not offered again.
+    waiting = await waiting_units(session, sku_by_id)
     supply: dict[int, list[IncomingSupply]] = defaultdict(list)
     for location_id, product_id, quantity, expected_at in rows:
         location = locations.get(location_id)
-        if expected_at is None or location is None:  # excluded by the query / just deleted
+        free = quantity - waiting.get((location_id, product_id), 0)
+        if expected_at is None or location is None or free <= 0:
             continue
         expected = expected_at.astimezone(location.schedule.zone).date()
-        supply[location_id].append(IncomingSupply(sku_by_id[product_id], quantity, expected))
+        supply[location_id].append(IncomingSupply(sku_by_id[product_id], free, expected))
     return {lid: tuple(items) for lid, items in supply.items()}, {
         lid: locations[lid] for lid in supply
     }

@@ -1,5 +1,7 @@
 """createOrder: capture an order from any channel."""
 
+import datetime
+
 import strawberry
 
 from omnigraph.api.context import Info
@@ -39,6 +41,12 @@ class CreateOrderInput:
         description="Converts this reservation: the order takes exactly its held units, "
         "from where they are held, without competing with other buyers.",
     )
+    requested_date: datetime.date | None = strawberry.field(
+        default=None,
+        description="A later delivery date (B2B, pre-orders): lines short now may wait for "
+        "incoming supply that arrives by then, as `deliveryPromise(requestedDate)` promised. "
+        "Also without it, a method whose sourcing rules allow backorders may wait.",
+    )
 
 
 @strawberry.type
@@ -70,6 +78,7 @@ def _request(data: CreateOrderInput) -> OrderRequest:
             if data.reservation_id
             else None
         ),
+        requested_date=data.requested_date,
     )
 
 

@@ -69,15 +69,43 @@ class Package:
         )
 
 
-@strawberry.type(description="Units no location could take; they wait for stock.")
+@strawberry.type(
+    description="Units waiting for stock: left by a rejection or short pick that no location "
+    "could take, or captured against incoming supply at a location (then filled when it is "
+    "received)."
+)
 class Backorder:
     quantity: int
     reason: str | None
+    expected_on: datetime.date | None = strawberry.field(
+        description="When the supply the units wait for is expected at the location."
+    )
+    arrives_on: datetime.date | None = strawberry.field(
+        description="When the units reach the customer once that supply is in."
+    )
+    filled_at: datetime.datetime | None = strawberry.field(
+        description="When received supply filled it (a fulfilment order took the units)."
+    )
     order_line_id: strawberry.Private[int]
+    location_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: models.Backorder) -> "Backorder":
-        return cls(quantity=row.quantity, reason=row.reason, order_line_id=row.order_line_id)
+        return cls(
+            quantity=row.quantity,
+            reason=row.reason,
+            expected_on=row.expected_on,
+            arrives_on=row.arrives_on,
+            filled_at=row.filled_at,
+            order_line_id=row.order_line_id,
+            location_id=row.location_id,
+        )
+
+    @strawberry.field(description="Where the units wait for supply; none after a rejection.")
+    async def location(self, info: Info) -> Location | None:
+        if self.location_id is None:
+            return None
+        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
 
     @strawberry.field
     async def line_number(self, info: Info) -> int:

@@ -103,10 +103,18 @@ class Handover(Base):
 
 
 class Backorder(Base):
-    """Units of an order line that no location could take after a rejection or short pick."""
+    """Units of an order line that wait for stock.
+
+    Either no location could take them after a rejection or short pick (no location), or
+    the order was captured against incoming supply: they wait at ``location_id`` for the
+    supply expected on ``expected_on`` and are filled (``filled_at``) when it is received.
+    """
 
     __tablename__ = "backorders"
-    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_backorders_waiting", "location_id", "filled_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -114,6 +122,11 @@ class Backorder(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Not a foreign key (see migration 0011): locations are never deleted.
+    location_id: Mapped[int | None] = mapped_column(Integer)
+    expected_on: Mapped[date | None] = mapped_column(Date)
+    arrives_on: Mapped[date | None] = mapped_column(Date)
+    filled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ProductBin(Base):
