@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +29,9 @@ from tests.lifecycle import (
 )
 from tests.test_api_orders import order_input
 from tests.test_notifications import FakeMessenger, MessengerPlugin
+
+# A Monday afternoon, inside the test network's opening hours.
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -157,3 +160,52 @@ def test_returns_and_refunds_have_their_messages_and_other_events_none() -> None
         event("order.created"),
     ):
         assert lifecycle_notifier.template_for(quiet) is None
+
+
+async def test_the_confirmation_and_a_delay_reach_the_customer_on_every_channel(
+    settings: Settings,
+) -> None:
+    mail = FakeMessenger()
+    sms = FakeMessenger(name="fakesms", channel=MessageChannel.SMS)
+    push = FakeMessenger(name="fakepush", channel=MessageChannel.PUSH)
+    plugins = [("fake_messaging", MessengerPlugin([mail, sms, push]))]
+    async with testing.harness(settings, migrate=False, plugins=plugins) as harness:
+        harness.services.clock = lambda: NOW
+        await build_network(harness.services)
+        await deliver(harness)
+        customer = {"email": "ada@example.com", "name": "Ada Lovelace", "phone": "+13125550100"}
+        order = await place(harness, order_input(customer=customer))
+        await deliver(harness)
+        number = order["number"]
+        assert [m.subject for m in mail.sent] == [f"We have received your order {number}"]
+        [text] = sms.sent
+        assert (text.recipient, text.body) == (
+            "+13125550100",
+            f"Thank you for your order {number}. We will let you know when it is on its way.",
+        )
+        [note] = push.sent
+        assert note.recipient.startswith("customer:")
+        assert note.body == f"We have received your order {number}."
+
+        # Never released: the monitor's delay message goes the same three ways, once.
+        harness.services.clock = lambda: NOW + timedelta(minutes=90)
+        for _ in range(2):
+            await harness.app.state.sla_monitor.run_once()
+        delayed = f"Your order {number} is delayed"
+        assert [m.subject for m in mail.sent[1:]] == [delayed]
+        assert [m.body for m in sms.sent[1:]] == [
+            f"Sorry: your order {number} is taking longer than planned to be sent to our "
+            "store or warehouse. We will let you know when it moves."
+        ]
+        assert [(m.recipient, m.subject) for m in push.sent[1:]] == [(note.recipient, delayed)]
+        async with harness.services.db.read_session() as session:
+            rows = list(
+                await session.scalars(
+                    select(Notification).where(Notification.template == "order_delay")
+                )
+            )
+        assert sorted((row.channel, row.state) for row in rows) == [
+            ("EMAIL", "SENT"),
+            ("PUSH", "SENT"),
+            ("SMS", "SENT"),
+        ]

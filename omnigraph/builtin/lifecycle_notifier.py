@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from omnigraph.events.types import Topic
 from omnigraph.hookspecs import hookimpl
-from omnigraph.messaging import MessageChannel
-from omnigraph.services.notifications import customer_contact, send_notification
+from omnigraph.services.notifications import CustomerMessage, customer_contact, tell_customer
 from omnigraph.services.shipments import is_transfer_shipment
 
 if TYPE_CHECKING:
@@ -139,38 +138,13 @@ async def _notify(event: Event, services: Services, template: Template) -> None:
     if contact is None:
         return  # the order is gone; retrying would not bring it back
     text = render(template, event.payload, contact.name)
-    await send_notification(
+    await tell_customer(
         services,
-        channel=MessageChannel.EMAIL,
-        recipient=contact.email,
-        template=template.name,
-        subject=text["subject"],
-        body=text["email"],
-        idempotency_key=f"{event.topic}:{event.id}:{MessageChannel.EMAIL.value}",
+        contact,
+        CustomerMessage(template.name, text["subject"], text["email"], text["sms"], text["push"]),
+        key=lambda channel: f"{event.topic}:{event.id}:{channel.value}",
         order_id=order_id,
     )
-    if contact.phone:
-        await send_notification(
-            services,
-            channel=MessageChannel.SMS,
-            recipient=contact.phone,
-            template=template.name,
-            subject=None,
-            body=text["sms"],
-            idempotency_key=f"{event.topic}:{event.id}:{MessageChannel.SMS.value}",
-            order_id=order_id,
-        )
-    if MessageChannel.PUSH in services.messengers:
-        await send_notification(
-            services,
-            channel=MessageChannel.PUSH,
-            recipient=f"customer:{contact.customer_id}",
-            template=template.name,
-            subject=text["subject"],
-            body=text["push"],
-            idempotency_key=f"{event.topic}:{event.id}:{MessageChannel.PUSH.value}",
-            order_id=order_id,
-        )
 
 
 @hookimpl

@@ -1,9 +1,10 @@
-"""The built-in notifier: e-mails customers an order confirmation when an order is created.
+"""The built-in notifier: tells customers their order was received when it is created.
 
-It sends through the EMAIL messenger a plugin provides (``omnigraph_messengers``). With
-none configured the notification is still recorded, as FAILED with "no EMAIL messenger
-configured": omnigraph has no mail server of its own, and pretending to send would hide
-that customers are not being told.
+It sends through the EMAIL messenger a plugin provides (``omnigraph_messengers``), and by
+SMS and push as well where they reach the customer (see
+``services.notifications.tell_customer``). With no EMAIL messenger configured the e-mail
+is still recorded, as FAILED with "no EMAIL messenger configured": omnigraph has no mail
+server of its own, and pretending to send would hide that customers are not being told.
 
 A send that fails is recorded FAILED and the event still counts as handled: raising
 would hold back every later confirmation behind one bounced address. Sending again with
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from omnigraph.events.types import Topic
 from omnigraph.hookspecs import hookimpl
 from omnigraph.messaging import MessageChannel
-from omnigraph.services.notifications import customer_contact, send_notification
+from omnigraph.services.notifications import CustomerMessage, customer_contact, tell_customer
 
 if TYPE_CHECKING:
     from omnigraph.events.types import Event
@@ -41,6 +42,10 @@ Total: {total}
 
 Order number: {number}
 """
+
+
+_SMS = "Thank you for your order {number}. We will let you know when it is on its way."
+_PUSH = "We have received your order {number}."
 
 
 def render_order_confirmation(
@@ -74,14 +79,18 @@ async def _confirm_order(event: Event, services: Services) -> None:
         )
         return
     subject, body = render_order_confirmation(event.payload, contact.name)
-    await send_notification(
+    number = str(event.payload.get("number", ""))
+    await tell_customer(
         services,
-        channel=MessageChannel.EMAIL,
-        recipient=contact.email,
-        template=ORDER_CONFIRMATION,
-        subject=subject,
-        body=body,
-        idempotency_key=idempotency_key(event, MessageChannel.EMAIL),
+        contact,
+        CustomerMessage(
+            ORDER_CONFIRMATION,
+            subject,
+            body,
+            _SMS.format(number=number),
+            _PUSH.format(number=number),
+        ),
+        key=lambda channel: idempotency_key(event, channel),
         order_id=order_id,
     )
 

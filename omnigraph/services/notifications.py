@@ -8,6 +8,7 @@ database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -263,3 +264,65 @@ async def customer_contact(services: Services, order_id: int) -> CustomerContact
         if row is None:
             return None
         return CustomerContact(customer_id=row.id, email=row.email, name=row.name, phone=row.phone)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerMessage:
+    """One message to a customer, with its text for each channel."""
+
+    template: str
+    subject: str
+    email: str
+    sms: str
+    push: str
+
+
+def push_address(contact: CustomerContact) -> str:
+    """How a push is addressed: the push provider maps the customer to their devices."""
+    return f"customer:{contact.customer_id}"
+
+
+async def tell_customer(
+    services: Services,
+    contact: CustomerContact,
+    message: CustomerMessage,
+    *,
+    key: Callable[[MessageChannel], str],
+    order_id: int | None,
+) -> None:
+    """Send ``message`` on every channel that reaches the customer: by SMS when they left
+    a phone number, as a push when a PUSH messenger is installed, and by e-mail, last, so
+    a record of the e-mail means every channel has been tried. ``key`` gives each
+    channel's idempotency key."""
+    if contact.phone:
+        await send_notification(
+            services,
+            channel=MessageChannel.SMS,
+            recipient=contact.phone,
+            template=message.template,
+            subject=None,
+            body=message.sms,
+            idempotency_key=key(MessageChannel.SMS),
+            order_id=order_id,
+        )
+    if MessageChannel.PUSH in services.messengers:
+        await send_notification(
+            services,
+            channel=MessageChannel.PUSH,
+            recipient=push_address(contact),
+            template=message.template,
+            subject=message.subject,
+            body=message.push,
+            idempotency_key=key(MessageChannel.PUSH),
+            order_id=order_id,
+        )
+    await send_notification(
+        services,
+        channel=MessageChannel.EMAIL,
+        recipient=contact.email,
+        template=message.template,
+        subject=message.subject,
+        body=message.email,
+        idempotency_key=key(MessageChannel.EMAIL),
+        order_id=order_id,
+    )
