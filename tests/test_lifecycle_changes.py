@@ -181,3 +181,47 @@ async def test_changes_are_refused_after_the_window_and_after_release(
     assert codes(closed) == ["INVALID_TRANSITION"]
     assert "window ended" in closed["userErrors"][0]["message"]
     assert await snapshot(harness) == unchanged
+
+
+async def test_a_new_address_inside_the_window_re_promises_and_a_bad_one_is_refused(
+    harness: Harness, network: Network
+) -> None:
+    harness.services.clock = lambda: NOW
+    order = await place(harness, order_input())
+    before = await last_event_id(harness)
+    evanston = {
+        "name": "Ada Lovelace",
+        "line1": "1603 Orrington Ave",
+        "city": "Evanston",
+        "postalCode": "60201",
+        "country": "US",
+        "latitude": 42.0471,
+        "longitude": -87.6806,
+    }
+    moved = await done(
+        harness, CHANGE, orderId=order["id"], shippingAddress=evanston, reason="moved house"
+    )
+    view = moved["order"]
+    assert view["status"] == "PENDING" and view["deliveryMethod"] == "SHIP_STANDARD"
+    assert view["shippingAddress"] == {"city": "Evanston"}
+    assert view["promised"]["earliest"] <= view["promised"]["latest"]
+    assert [fo["status"] for fo in view["fulfillmentOrders"]].count("OPEN") == 1
+    [event] = await events_since(harness, before, ["order.changed"])
+    assert event.payload["reason"] == "moved house"
+    timeline = (await read_order(harness, order["id"]))["timeline"]
+    [entry] = [e for e in timeline if e["subjectType"] == "ORDER" and e["reason"] == "moved house"]
+    assert entry["details"]["before"]["address"]["city"] == "Chicago"
+    assert entry["details"]["after"]["address"]["city"] == "Evanston"
+
+    unchanged = await snapshot(harness)
+    nowhere = await act(
+        harness,
+        CHANGE,
+        orderId=order["id"],
+        shippingAddress={**evanston, "latitude": 95.0},
+    )
+    assert codes(nowhere) == ["INVALID_COORDINATES"]
+    assert nowhere["userErrors"][0]["field"] == ["input", "shippingAddress", "latitude"]
+    assert nowhere["order"] is None
+    assert await snapshot(harness) == unchanged
+    assert await ledger_discrepancies(harness.services) == []
