@@ -17,10 +17,12 @@ from omnigraph.settings import Settings
 from omnigraph.testing import Harness
 from tests.factories import Network, build_network, ledger_discrepancies
 from tests.lifecycle import (
+    ACCEPT,
     HAND_OVER,
     READY,
     RELEASE,
     SHIP,
+    SHORT,
     TRACK,
     act,
     codes,
@@ -403,5 +405,52 @@ async def test_staged_units_are_announced_once_the_lamp_they_waited_for_is_cance
         harness, HAND_OVER, fulfillmentOrderId=by_kind["PICKUP"]["id"], pickupCode=code
     )
     assert handed["order"]["status"] == "COMPLETED"
+    assert await levels(harness, network.oak_park) == (0, 0, 0)
+    assert await ledger_discrepancies(harness.services) == []
+
+
+async def test_staged_units_are_announced_when_their_transfer_is_short_and_backordered(
+    shop: tuple[Harness, Network, FakeMessenger],
+) -> None:
+    harness, network, mail = shop
+    order = await place(harness, lamps_at_oak_park(3))
+    by_kind = {fo["kind"]: fo for fo in order["fulfillmentOrders"]}
+    await done(harness, RELEASE, orderId=order["id"])
+    await pick_and_pack(harness, by_kind["PICKUP"]["id"], "LAMP-003", 2)
+    await done(harness, READY, fulfillmentOrderId=by_kind["PICKUP"]["id"])
+    sent_before = len(await subjects(harness, mail))
+
+    # The DC cannot find the lamp it was to send, and nobody else has one: it is
+    # backordered, and the two lamps waiting at the store are announced.
+    await done(harness, ACCEPT, fulfillmentOrderId=by_kind["TRANSFER"]["id"])
+    mark = await last_event_id(harness)
+    short = await done(
+        harness,
+        SHORT,
+        fulfillmentOrderId=by_kind["TRANSFER"]["id"],
+        lineNumber=1,
+        quantity=1,
+        reason="MISSING",
+    )
+    assert short["fulfillmentOrder"]["status"] == "CANCELLED" and short["rerouted"] == []
+    assert await levels(harness, network.dc) == (9, 0, 0)
+    view = await read_order(harness, order["id"])
+    assert [(b["lineNumber"], b["quantity"]) for b in view["backorders"]] == [(1, 1)]
+    [announced] = [
+        e
+        for e in await events_since(harness, mark, ["fulfillment.status_changed"])
+        if e.payload.get("pickupCode")
+    ]
+    assert announced.payload["fulfillmentOrderIds"] == [fo_key(by_kind["PICKUP"]["id"])]
+    assert (await subjects(harness, mail))[sent_before:] == [
+        f"Your order {order['number']} is ready for pickup"
+    ]
+    handed = await done(
+        harness,
+        HAND_OVER,
+        fulfillmentOrderId=by_kind["PICKUP"]["id"],
+        pickupCode=announced.payload["pickupCode"],
+    )
+    assert handed["fulfillmentOrder"]["status"] == "PICKED_UP"
     assert await levels(harness, network.oak_park) == (0, 0, 0)
     assert await ledger_discrepancies(harness.services) == []
