@@ -12,6 +12,7 @@ from omnigraph.testing import Harness
 from tests.factories import Network
 from tests.test_api_inventory import ADJUST, location_id
 from tests.test_api_orders import CANCEL, order_input
+from tests.test_no_oversell import fire
 from tests.test_sourcing_dated import dated, lamps_incoming
 from tests.test_sourcing_rules_api import SET_RULE
 from tests.test_sourcing_wiring import at_tuesday
@@ -191,3 +192,30 @@ async def test_a_date_the_supply_cannot_meet_is_refused(harness: Harness, networ
     [error] = placed["userErrors"]
     assert error["code"] == "METHOD_UNAVAILABLE" and "after 2026-11-19" in error["message"]
     assert await dc_lamps(harness, network) == (10, 0, 20)
+
+
+async def test_concurrent_dated_orders_never_wait_for_the_same_units(
+    harness: Harness, network: Network
+) -> None:
+    # 10 lamps on hand and 20 incoming: 40 buyers of 5 lamps each, all at once. The first
+    # two take the 10 on hand (or part of it), and only what is left of the 30 units in all
+    # can be promised: every other buyer is refused, and the claims add up.
+    await lamps_incoming(harness, network)
+    at_tuesday(harness)
+    inputs = [
+        order_input(
+            lines=[{"sku": "LAMP-003", "quantity": 5}],
+            requestedDate="2026-11-30",
+            customer={"email": f"buyer{i}@example.com"},
+        )
+        for i in range(40)
+    ]
+    payloads = await fire(harness, PLACE, inputs)
+    placed = [p for p in payloads if p["order"] is not None]
+    refused = [p for p in payloads if p["order"] is None]
+    assert len(placed) == 6 and len(refused) == 34
+    assert {p["userErrors"][0]["code"] for p in refused} == {"INSUFFICIENT_STOCK"}
+    async with harness.services.db.read_session() as session:
+        waiting = await session.scalar(select(func.sum(Backorder.quantity)))
+    on_hand, committed, incoming = await dc_lamps(harness, network)
+    assert (committed, waiting) == (10, 20) and incoming == 20 and on_hand == 10

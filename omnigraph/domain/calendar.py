@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,13 @@ def parse_clock(value: str) -> time:
     if hours == "24" and minutes == "00":
         return time(23, 59, 59)
     return time(int(hours), int(minutes))
+
+
+@functools.cache
+def zone_named(key: str) -> ZoneInfo:
+    """The time zone ``key``, kept for good: ``ZoneInfo``'s own cache holds only the eight
+    most recent zones strongly, and a network spread over more reloads them from disk."""
+    return ZoneInfo(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +64,7 @@ class LocationSchedule:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return zone_named(self.timezone)
 
     def is_working_day(self, day: date) -> bool:
         return day not in self.holidays and bool(self.hours.get(day.weekday()))

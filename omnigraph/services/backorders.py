@@ -71,7 +71,11 @@ def supply_claims(
 def _waiting_query(keys: Collection[Key] | None = None) -> Select[int | None, int, int]:
     """Waiting units by (location, product), for ``keys`` only when given."""
     query = (
-        select(Backorder.location_id, OrderLine.product_id, func.sum(Backorder.quantity))
+        select(
+            Backorder.location_id.label("location_id"),
+            OrderLine.product_id.label("product_id"),
+            func.sum(Backorder.quantity).label("units"),
+        )
         .join(OrderLine, OrderLine.id == Backorder.order_line_id)
         .join(Order, Order.id == Backorder.order_id)
         .where(

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.engine import Database
 from omnigraph.db.mapping import capabilities_of, location_type_of, point_of, schedule_of
@@ -152,22 +153,35 @@ class CatalogCache:
         """A cached location, or None when it must be loaded first (``load_locations``)."""
         return self._locations.get(location_id)
 
-    async def locations(self, location_ids: Iterable[int]) -> dict[int, LocationFacts]:
-        """The facts of ``location_ids``, loading the ones not cached (unknown ids are absent)."""
+    async def locations(
+        self, location_ids: Iterable[int], session: AsyncSession | None = None
+    ) -> dict[int, LocationFacts]:
+        """The facts of ``location_ids``, loading the ones not cached (unknown ids are absent).
+
+        A caller inside a transaction passes its ``session``: a miss is then read on that
+        connection instead of a second one (hundreds of concurrent orders each waiting for
+        a second pooled connection would exhaust the pool).
+        """
         self._expire_if_old()
         wanted = set(location_ids)
         missing = wanted - self._locations.keys()
         if missing:
-            await self.load_locations(missing)
+            await self.load_locations(missing, session)
         found = self._locations
         return {lid: found[lid] for lid in wanted if lid in found}
 
-    async def load_locations(self, location_ids: Iterable[int] | None = None) -> None:
+    async def load_locations(
+        self, location_ids: Iterable[int] | None = None, session: AsyncSession | None = None
+    ) -> None:
         """Load the given locations (every location when ``None``) into the cache."""
         self._expire_if_old()
         query = select(Location)
         if location_ids is not None:
             query = query.where(Location.id.in_(sorted(set(location_ids))))
-        async with self._db.read_session() as session:
-            for row in await session.scalars(query):
-                self._locations[row.id] = location_facts(row)
+        if session is not None:
+            rows = list(await session.scalars(query))
+        else:
+            async with self._db.read_session() as own:
+                rows = list(await own.scalars(query))
+        for row in rows:
+            self._locations[row.id] = location_facts(row)

@@ -58,7 +58,7 @@ async def stocked_locations(
     stock: dict[int, dict[str, int]] = {}
     for location_id, product_id, available in rows:
         stock.setdefault(location_id, {})[sku_by_id[product_id]] = int(available)
-    facts = await catalog.locations(stock)
+    facts = await catalog.locations(stock, session)
     return [StockedLocation(facts[lid], stock[lid]) for lid in sorted(stock) if lid in facts]
 
 

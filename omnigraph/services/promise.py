@@ -301,7 +301,7 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
         problems = line_problems(request.lines, products)
         pickup: LocationFacts | None = None
         if request.pickup_location_id is not None:
-            found = await services.catalog.locations([request.pickup_location_id])
+            found = await services.catalog.locations([request.pickup_location_id], session)
             pickup = found.get(request.pickup_location_id)
             if pickup is None:
                 problems.append(

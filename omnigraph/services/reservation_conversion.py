@@ -58,7 +58,7 @@ async def held_for_order(
     stock: dict[int, dict[str, int]] = {}
     for line in lines:
         stock.setdefault(line.location_id, {})[line.sku] = line.quantity
-    locations = await catalog.locations(stock)
+    locations = await catalog.locations(stock, uow.session)
     stocked = [StockedLocation(locations[lid], stock[lid]) for lid in sorted(locations)]
     return HeldStock(row.id, tuple(lines), stocked)
 

@@ -300,14 +300,17 @@ def _validate(request: ReservationRequest, products: dict[str, Product]) -> Deli
 
 
 async def _with_returned(
-    catalog: CatalogCache, stocked: list[StockedLocation], returned: Sequence[ReservedLine]
+    catalog: CatalogCache,
+    session: AsyncSession,
+    stocked: list[StockedLocation],
+    returned: Sequence[ReservedLine],
 ) -> list[StockedLocation]:
     """The network's stock as it will be once the cart's previous hold is given back."""
     available = {item.location.id: dict(item.available) for item in stocked}
     locations = {item.location.id: item.location for item in stocked}
     missing = {line.location_id for line in returned} - locations.keys()
     if missing:
-        locations.update(await catalog.locations(missing))
+        locations.update(await catalog.locations(missing, session))
     for line in returned:
         if line.location_id not in locations:
             continue
@@ -374,6 +377,7 @@ async def _attempt(services: Services, request: ReservationRequest) -> Reservati
         limits = await ruled_and_locked(uow, request.channel, products.values())
         stocked = await _with_returned(
             services.catalog,
+            session,
             await stocked_locations(session, products, services.catalog),
             returned,
         )

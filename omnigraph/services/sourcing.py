@@ -187,10 +187,14 @@ def _local_midnights(
 ) -> dict[datetime, list[int]]:
     """Locations grouped by the UTC instant their local day began."""
     grouped: dict[datetime, list[int]] = defaultdict(list)
+    starts: dict[str, datetime] = {}
     for location in locations:
-        zone = location.schedule.zone
-        local_day = now.astimezone(zone).date()
-        start = datetime.combine(local_day, time.min, tzinfo=zone).astimezone(UTC)
+        start = starts.get(location.timezone)
+        if start is None:
+            zone = location.schedule.zone
+            local_day = now.astimezone(zone).date()
+            start = datetime.combine(local_day, time.min, tzinfo=zone).astimezone(UTC)
+            starts[location.timezone] = start
         grouped[start].append(location.id)
     return grouped
 
@@ -238,7 +242,7 @@ async def incoming_supply(
     ).all()
     if not rows:
         return {}, {}
-    locations = await catalog.locations(row[0] for row in rows)
+    locations = await catalog.locations((row[0] for row in rows), session)
     # Units already promised to orders waiting for this supply are not offered again.
     waiting = await waiting_units(session, sku_by_id)
     supply: dict[int, list[IncomingSupply]] = defaultdict(list)
@@ -304,6 +308,4 @@ def sourcing_candidates(
                 incoming=inputs.incoming.get(candidate.location_id, ()),
             )
         )
-    # Nearest first, as every method screens them: each method's sort then costs little.
-    found.sort(key=lambda s: (s.distance_km, s.location_id))
     return check_candidates(found, currency)

@@ -23,7 +23,12 @@ from omnigraph.domain.promise import (
     window_from_dispatch,
 )
 from omnigraph.domain.sourcing.costs import Pricer
-from omnigraph.domain.sourcing.request import SourcingCandidate, SourcingRequest
+from omnigraph.domain.sourcing.request import (
+    CheckedCandidates,
+    SourcingCandidate,
+    SourcingRequest,
+    nearest_first,
+)
 from omnigraph.domain.sourcing.rules import ChannelPolicy, MethodPolicy
 from omnigraph.domain.vocabulary import DeliveryMethod
 
@@ -329,6 +334,7 @@ class _Shortlist:
         # Lines held in full -> (least cost from a shortlisted holder, shipping from the
         # farthest shortlisted location), or None when no shortlisted location holds them.
         self._bounds: dict[int, tuple[int, int] | None] = {}
+        self._packages: dict[int, dict[str, int]] = {}
         self.admitted = {"cheaper": 0, "whole cart": 0, "packages": 0, "supply": 0}
         self.skipped = 0
 
@@ -394,7 +400,11 @@ class _Shortlist:
         return (min(costs), self._shipping_floor(lines)) if costs else None
 
     def _quantities(self, lines: int) -> dict[str, int]:
-        return {sku: qty for bit, (sku, qty) in enumerate(self.lines) if lines >> bit & 1}
+        found = self._packages.get(lines)
+        if found is None:
+            found = {sku: qty for bit, (sku, qty) in enumerate(self.lines) if lines >> bit & 1}
+            self._packages[lines] = found
+        return found
 
     def _shipping_floor(self, lines: int) -> int:
         """Shipping ``lines`` from the farthest shortlisted location: the least it costs
@@ -436,7 +446,9 @@ def screen(
     shortlist = _Shortlist(nearest_usable, request.lines, policy.allow_backorder, pricer)
     reach = policy.max_distance_km if request.only_location_id is None else None
     beyond_reach = 0
-    ordered = sorted(request.candidates, key=lambda s: (s.distance_km, s.location_id))
+    ordered = request.candidates
+    if not isinstance(ordered, CheckedCandidates):
+        ordered = sorted(ordered, key=nearest_first)
     for index, source in enumerate(ordered):
         if reach is not None and source.distance_km > reach and len(verdicts) >= LISTED:
             # Nearest first, so every later candidate is out of reach too: count them.

@@ -75,19 +75,26 @@ class SourcingCandidate:
         return (self.labour or PickLabour.free(currency)).cost(lines, units)
 
 
+def nearest_first(source: SourcingCandidate) -> tuple[float, int]:
+    """The order candidates are screened in: by distance, then location id."""
+    return source.candidate.distance_km, source.candidate.location_id
+
+
 class CheckedCandidates(tuple[SourcingCandidate, ...]):
-    """Candidates already checked for one currency (``check_candidates``): a cart quoted
-    for several methods is checked once, not once per method."""
+    """Candidates already checked for one currency and put nearest first
+    (``check_candidates``): a cart quoted for several methods is checked and sorted once,
+    not once per method."""
 
     currency: str
 
 
 def check_candidates(candidates: Sequence[SourcingCandidate], currency: str) -> CheckedCandidates:
-    """The candidates, checked as ``SourcingRequest`` would; raises ``DomainError``."""
+    """The candidates, checked as ``SourcingRequest`` would (raises ``DomainError``), in
+    screening order."""
     problems = _candidates_problems(candidates, currency)
     if problems:
         raise DomainError(problems)
-    checked = CheckedCandidates(candidates)
+    checked = CheckedCandidates(sorted(candidates, key=nearest_first))
     checked.currency = currency
     return checked
 
