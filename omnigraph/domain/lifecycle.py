@@ -28,7 +28,8 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 FULFILLMENT_TRANSITIONS: Mapping[FulfillmentStatus, frozenset[FulfillmentStatus]] = {
-    F.OPEN: frozenset({F.RELEASED, F.CANCELLED}),
+    # OPEN -> PICKED_UP: goods carried out at a till are sold and handed over at once.
+    F.OPEN: frozenset({F.RELEASED, F.CANCELLED, F.PICKED_UP}),
     F.RELEASED: frozenset({F.ACCEPTED, F.REJECTED, F.CANCELLED}),
     F.ACCEPTED: frozenset({F.PICKING, F.CANCELLED}),
     F.PICKING: frozenset({F.PACKED, F.CANCELLED}),

@@ -11,7 +11,7 @@ from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.lines import in_line_order, sku_problems
 from omnigraph.domain.money import Money
-from omnigraph.domain.vocabulary import Capability, DeliveryMethod
+from omnigraph.domain.vocabulary import Capability, DeliveryMethod, PaymentStatus
 
 ORDER_NUMBER_PREFIX = "OG"
 ORDER_NUMBER_OFFSET = 100_000
@@ -67,6 +67,10 @@ class OrderRequest:
     reservation_id: int | None = None
     # A future delivery date: lines short now may wait for incoming supply arriving by then.
     requested_date: date | None = None
+    # ON_HOLD keeps the order from being released until the payment is cleared.
+    payment_status: PaymentStatus = PaymentStatus.AUTHORIZED
+    # A till sale: the customer walks out with the goods, so the order completes at once.
+    carried_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +217,32 @@ def validate_order(request: OrderRequest, facts: CatalogFacts) -> None:
                     f"pickup locations are for PICKUP and CURBSIDE, not {request.method.value}",
                 )
             )
+    problems.extend(_till_sale_problems(request, facts))
     if problems:
         raise DomainError(problems)
+
+
+def _till_sale_problems(request: OrderRequest, facts: CatalogFacts) -> list[Problem]:
+    """A carried-out sale is a pickup at the till's store, on a channel without a remorse
+    window (there is nothing left to change), paid or authorised, from stock on the shelf."""
+    if not request.carried_out:
+        return []
+
+    def bad(field: str, message: str) -> Problem:
+        return Problem((field,), ErrorCode.INVALID, message)
+
+    found: list[Problem] = []
+    if request.method is not DeliveryMethod.PICKUP:
+        found.append(bad("deliveryMethod", "goods carried out are a PICKUP at the till's store"))
+    if facts.channel is not None and facts.channel.remorse_minutes > 0:
+        found.append(
+            bad("carriedOut", f"channel {facts.channel.code} has a remorse window; a till has none")
+        )
+    if request.payment_status is PaymentStatus.ON_HOLD:
+        found.append(bad("paymentStatus", "goods leave the store only once paid or authorised"))
+    if request.reservation_id is not None or request.requested_date is not None:
+        found.append(bad("carriedOut", "goods carried out are neither held nor dated"))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

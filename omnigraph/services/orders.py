@@ -34,7 +34,7 @@ from omnigraph.domain.orders import (
 )
 from omnigraph.domain.promise import PlanRefusal, refusal_error
 from omnigraph.domain.sourcing import check_requested_date
-from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus
+from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentStatus
 from omnigraph.events.types import Topic
 from omnigraph.services import reservations
 from omnigraph.services.backorders import claim_incoming, open_backorders, supply_claims
@@ -61,6 +61,7 @@ from omnigraph.services.store_supply import (
     plan_store_supply,
     send_to_store,
 )
+from omnigraph.services.till_sales import hand_over_at_till
 from omnigraph.services.timeline import Subject, record_cancelled, record_capture, record_change
 from omnigraph.services.transitions import locked_order
 from omnigraph.services.unit_of_work import UnitOfWork
@@ -87,12 +88,21 @@ class _StockMoved(Exception):
     """The plan's stock was taken by a concurrent order; source again."""
 
 
+_LATER_FIELDS = {
+    "reservation_id": None,
+    "requested_date": None,
+    "payment_status": PaymentStatus.AUTHORIZED,
+    "carried_out": False,
+}
+
+
 def fingerprint(request: OrderRequest) -> str:
     payload = asdict(request)
     payload.pop("idempotency_key", None)
-    for later in ("reservation_id", "requested_date"):
-        if payload.get(later) is None:
-            # Keeps the fingerprints of orders stored before these fields existed valid.
+    # Fields added later are left out at their defaults, so the fingerprints of orders
+    # stored before they existed stay valid.
+    for later, default in _LATER_FIELDS.items():
+        if payload.get(later) == default:
             payload.pop(later, None)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -181,14 +191,19 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
             now,
             currency=currency,
             inputs=inputs,
-            # A hold's units are all there now; anything else may wait for supply when the
-            # method's rules allow it or the customer asked for a later date.
-            backorders=held is None,
+            # A hold's units (or goods carried out) are all there now; anything else may wait
+            # for supply when the method's rules allow it or the customer asked for a date.
+            backorders=held is None and not request.carried_out,
         )
         sourced: MethodQuote | StoreSupply | None = None
         if isinstance(quote, MethodQuote):
             sourced = quote
-        elif held is None and pickup is not None and quote.reason in STORE_SHORT:
+        elif (
+            held is None
+            and pickup is not None
+            and quote.reason in STORE_SHORT
+            and not request.carried_out  # goods carried out are on the shelf
+        ):
             # The store lacks some units (or has none): another location may send them.
             sourced = await plan_store_supply(
                 services,
@@ -277,6 +292,7 @@ async def _persist(
         request_fingerprint=fingerprint(request),
         external_reference=request.external_reference,
         remorse_ends_at=now + timedelta(minutes=channel.remorse_minutes),
+        payment_status=request.payment_status.value,
         ship_by=promised_ship_by(own, own.window.latest, now) if own is not None else None,
         created_at=now,
         updated_at=now,
@@ -339,6 +355,8 @@ async def _persist(
             "status": order.status,
             "channel": channel.code,
             "deliveryMethod": order.delivery_method,
+            "paymentStatus": order.payment_status,
+            **({"carriedOut": True} if request.carried_out else {}),
             "total": {"amount": str(totals.total.amount), "currencyCode": totals.total.currency},
             "lines": [{"sku": line.sku, "quantity": line.quantity} for line in priced],
             "locationIds": list(own.plan.location_ids) if own is not None else [],
@@ -361,6 +379,10 @@ async def _persist(
         },
         order_id=order.id,
     )
+    if request.carried_out:
+        # After order.created, so consumers hear of the order before it completes.
+        till = store.code if store is not None else channel.code
+        await hand_over_at_till(uow, order, fulfilments, commits, till)
     await session.flush()
     return order
 

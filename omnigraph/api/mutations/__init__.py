@@ -43,6 +43,10 @@ from omnigraph.api.mutations.request_return import request_return
 from omnigraph.api.mutations.reserve_inventory import ReserveInventoryPayload, reserve_inventory
 from omnigraph.api.mutations.scan_item import scan_item
 from omnigraph.api.mutations.set_inventory import SetInventoryPayload, set_inventory
+from omnigraph.api.mutations.set_payment_status import (
+    SetPaymentStatusPayload,
+    set_payment_status,
+)
 from omnigraph.api.mutations.set_product_bin import SetProductBinPayload, set_product_bin
 from omnigraph.api.mutations.set_sourcing_exclusions import (
     SourcingExclusionsPayload,
@@ -74,6 +78,11 @@ from omnigraph.api.types.return_payload import ReturnPayload
 class Mutation:
     create_order: CreateOrderPayload = strawberry.mutation(resolver=create_order)
     cancel_order: CancelOrderPayload = strawberry.mutation(resolver=cancel_order)
+    set_payment_status: SetPaymentStatusPayload = strawberry.mutation(
+        resolver=set_payment_status,
+        description="Mark an order's payment AUTHORIZED, PAID or ON_HOLD; a held order is "
+        "not released until its payment is cleared.",
+    )
     adjust_inventory: AdjustInventoryPayload = strawberry.mutation(resolver=adjust_inventory)
     set_inventory: SetInventoryPayload = strawberry.mutation(resolver=set_inventory)
     reserve_inventory: ReserveInventoryPayload = strawberry.mutation(resolver=reserve_inventory)

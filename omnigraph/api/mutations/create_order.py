@@ -8,7 +8,7 @@ from omnigraph.api.context import Info
 from omnigraph.api.errors import UserError, to_user_errors
 from omnigraph.api.ids import decode_id
 from omnigraph.api.inputs import AddressInput, LineInput
-from omnigraph.api.types.common import DeliveryMethod
+from omnigraph.api.types.common import DeliveryMethod, PaymentStatus
 from omnigraph.api.types.orders import Order
 from omnigraph.domain import vocabulary
 from omnigraph.domain.errors import DomainError
@@ -40,6 +40,17 @@ class CreateOrderInput:
         default=None,
         description="Converts this reservation: the order takes exactly its held units, "
         "from where they are held, without competing with other buyers.",
+    )
+    payment_status: PaymentStatus = strawberry.field(  # type: ignore[valid-type]
+        default=vocabulary.PaymentStatus.AUTHORIZED,
+        description="ON_HOLD keeps the order from being released until `setPaymentStatus` "
+        "clears it; a till sale is PAID.",
+    )
+    carried_out: bool = strawberry.field(
+        default=False,
+        description="A till sale: the customer walks out with the goods (PICKUP at the "
+        "till's store, on a channel without a remorse window). Stock is sold and the order "
+        "is COMPLETED at once.",
     )
     requested_date: datetime.date | None = strawberry.field(
         default=None,
@@ -79,6 +90,8 @@ def _request(data: CreateOrderInput) -> OrderRequest:
             else None
         ),
         requested_date=data.requested_date,
+        payment_status=vocabulary.PaymentStatus(data.payment_status),
+        carried_out=data.carried_out,
     )
 
 
