@@ -149,14 +149,14 @@ async def pack_one_box(
 
 
 async def pick_and_pack(
-    harness: Harness, fulfilment_id: str, barcode: str, quantity: int = 1
+    harness: Harness, fulfilment_id: str, barcode: str, quantity: int = 1, line_number: int = 1
 ) -> dict[str, Any]:
-    """Accept a one-line fulfilment order, scan its ``quantity`` units and pack them in one
-    box; the pack payload."""
+    """Accept a one-line fulfilment order (of order line ``line_number``), scan its
+    ``quantity`` units and pack them in one box; the pack payload."""
     await done(harness, ACCEPT, fulfillmentOrderId=fulfilment_id)
     scanned = {"quantity": quantity} if quantity != 1 else {}
     await done(harness, SCAN, fulfillmentOrderId=fulfilment_id, barcode=barcode, **scanned)
-    return await pack_one_box(harness, fulfilment_id, quantity)
+    return await pack_one_box(harness, fulfilment_id, quantity, line_number)
 
 
 async def stock(harness: Harness, location_id: int, product_id: int) -> tuple[int, int, int]:

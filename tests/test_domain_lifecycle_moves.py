@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from omnigraph.domain.cancellation import Holding, Take, plan_cancellation
+from omnigraph.domain.cancellation import (
+    Holding,
+    Take,
+    check_lines_cancellable,
+    plan_cancellation,
+)
 from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.fulfilment import ShortReason
 from omnigraph.domain.inventory import StockLevel
@@ -16,6 +21,7 @@ from omnigraph.domain.vocabulary import (
     FulfillmentStatus,
     InventoryBucket,
     MovementReason,
+    OrderStatus,
     ShipmentStatus,
 )
 
@@ -101,17 +107,57 @@ def test_cancellation_takes_backordered_then_unpicked_units_first() -> None:
     assert takes == (Take(None, 1), Take(9, 2), Take(7, 2))
 
 
-def test_cancellation_never_takes_picked_packed_or_shipped_units() -> None:
+def test_cancellation_puts_picked_units_back_last_least_advanced_first() -> None:
     holdings = [
-        Holding(7, FulfillmentStatus.PICKING, quantity=2, picked=2),
-        Holding(8, FulfillmentStatus.PACKED, quantity=1),
-        Holding(9, FulfillmentStatus.SHIPPED, quantity=1),
+        Holding(5, FulfillmentStatus.READY_FOR_PICKUP, quantity=1, picked=1),
+        Holding(6, FulfillmentStatus.PACKED, quantity=2, picked=2),
+        Holding(7, FulfillmentStatus.PICKING, quantity=3, picked=2),
+        Holding(9, FulfillmentStatus.ACCEPTED, quantity=1),
+    ]
+
+    def plan(keep: int) -> tuple[Take, ...]:
+        return plan_cancellation(1, active=7, keep=keep, backordered=0, holdings=holdings, field=())
+
+    assert plan(5) == (Take(9, 1), Take(7, 1))
+    # The pick in progress loses its unpicked unit and then its picked ones, in one take.
+    assert plan(3) == (Take(9, 1), Take(7, 3, put_back=2))
+    assert plan(1) == (Take(9, 1), Take(7, 3, put_back=2), Take(6, 2, put_back=2))
+    assert plan(0) == (
+        Take(9, 1),
+        Take(7, 3, put_back=2),
+        Take(6, 2, put_back=2),
+        Take(5, 1, put_back=1),
+    )
+
+
+def test_cancellation_never_takes_shipped_or_handed_over_units() -> None:
+    holdings = [
+        Holding(7, FulfillmentStatus.PACKED, quantity=2, picked=2),
+        Holding(8, FulfillmentStatus.SHIPPED, quantity=1, picked=1),
+        Holding(9, FulfillmentStatus.PICKED_UP, quantity=1, picked=1),
+        Holding(10, FulfillmentStatus.DELIVERED, quantity=1, picked=1),
     ]
     with pytest.raises(DomainError) as refused:
-        plan_cancellation(1, active=4, keep=3, backordered=0, holdings=holdings, field=("q",))
-    assert refused.value.code is ErrorCode.INVALID_TRANSITION
-    assert refused.value.problems[0].field == ("q",)
-    assert plan_cancellation(1, active=4, keep=4, backordered=0, holdings=holdings, field=()) == ()
+        plan_cancellation(1, active=5, keep=2, backordered=0, holdings=holdings, field=("q",))
+    [problem] = refused.value.problems
+    assert (problem.field, problem.code) == (("q",), ErrorCode.INVALID_TRANSITION)
+    assert "1 unit(s) of line 1 have already shipped" in problem.message
+    assert "at most 2 of its 5" in problem.message
+    assert plan_cancellation(1, active=5, keep=3, backordered=0, holdings=holdings, field=()) == (
+        Take(7, 2, put_back=2),
+    )
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+def test_lines_can_be_cancelled_while_some_goods_are_still_to_leave(status: OrderStatus) -> None:
+    still_here = status not in (OrderStatus.FULFILLED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+    if still_here:
+        check_lines_cancellable(status)
+        return
+    with pytest.raises(DomainError) as refused:
+        check_lines_cancellable(status)
+    assert refused.value.problems[0].field == ("orderId",)
+    assert status.value in refused.value.problems[0].message
 
 
 @pytest.mark.parametrize("keep", [-1, 5])

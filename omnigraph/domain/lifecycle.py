@@ -33,7 +33,8 @@ FULFILLMENT_TRANSITIONS: Mapping[FulfillmentStatus, frozenset[FulfillmentStatus]
     F.RELEASED: frozenset({F.ACCEPTED, F.REJECTED, F.CANCELLED}),
     F.ACCEPTED: frozenset({F.PICKING, F.CANCELLED}),
     F.PICKING: frozenset({F.PACKED, F.CANCELLED}),
-    F.PACKED: frozenset({F.READY_FOR_PICKUP, F.SHIPPED, F.CANCELLED}),
+    # PACKED -> PICKING: a cancellation took packed units out, so the rest is packed again.
+    F.PACKED: frozenset({F.PICKING, F.READY_FOR_PICKUP, F.SHIPPED, F.CANCELLED}),
     F.READY_FOR_PICKUP: frozenset({F.PICKED_UP, F.CANCELLED}),
     F.SHIPPED: frozenset({F.DELIVERED}),
     F.PICKED_UP: frozenset(),

@@ -1,5 +1,6 @@
 """Store and warehouse work on a fulfilment order: accept, reject, pack, stage for pickup
-and hand over. Picking is in ``services.picking``, shipping in ``services.shipments``.
+and hand over; and undoing a pack or a staging when a cancellation takes units out.
+Picking is in ``services.picking``, shipping in ``services.shipments``.
 
 Every action locks the order and the fulfilment order, checks the state machine (an
 illegal move is an INVALID_TRANSITION userError naming the state), writes the change with
@@ -14,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from omnigraph.db.models import (
     Customer,
@@ -211,6 +212,49 @@ async def _packed_contents(uow: UnitOfWork, fulfilment: FulfillmentOrder) -> lis
         .order_by(Package.number)
     )
     return [{int(k): int(v) for k, v in row.contents.items()} for row in rows]
+
+
+async def unpack(uow: UnitOfWork, fulfilment: FulfillmentOrder, reason: str) -> None:
+    """Open a PACKED fulfilment order again after units were taken out of it: its packages
+    are dropped and it is back in PICKING, its pick complete, to be packed again."""
+    move_fulfilment(uow, fulfilment, F.PICKING, reason, details={"repack": True})
+    await uow.session.execute(delete(Package).where(Package.fulfillment_order_id == fulfilment.id))
+
+
+async def unstage(
+    uow: UnitOfWork, fulfilment: FulfillmentOrder, order_line_id: int, units: int, grams: int
+) -> None:
+    """Take ``units`` of an order line (``grams`` each) out of a staged fulfilment order's
+    packages, last package first; a package left empty is dropped and the others are
+    numbered on without a gap. The collection and its pickup code stay as they were."""
+    packages = list(
+        await uow.session.scalars(
+            select(Package)
+            .where(Package.fulfillment_order_id == fulfilment.id)
+            .order_by(Package.number.desc())
+        )
+    )
+    key = str(order_line_id)
+    for package in packages:
+        held = int(package.contents.get(key, 0))
+        out = min(units, held)
+        if not out:
+            continue
+        units -= out
+        contents = {k: int(v) for k, v in package.contents.items() if k != key}
+        if held > out:
+            contents[key] = held - out
+        package.contents = contents
+        package.weight_grams = max(package.weight_grams - out * grams, 0)
+    kept = [package for package in reversed(packages) if package.contents]
+    for package in packages:
+        if not package.contents:
+            await uow.session.delete(package)
+    await uow.session.flush()
+    for number, package in enumerate(kept, start=1):
+        if package.number != number:
+            package.number = number
+            await uow.session.flush()  # one at a time: (fulfilment order, number) is unique
 
 
 def new_pickup_code() -> str:

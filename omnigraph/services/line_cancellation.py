@@ -1,8 +1,13 @@
-"""Cancelling some units of some lines of an order, until they are picked.
+"""Cancelling some units of some lines of an order, until they ship.
 
-Each line is cut down to the quantity the customer keeps; the held stock of the units
-taken off is given back, a fulfilment order left empty is cancelled, and the order's status
-rolls up (all lines cancelled cancels the order).
+Each line is cut down to the quantity the customer keeps (``domain.cancellation`` decides
+which units). The units taken off give back the stock they hold: picking moves no stock
+(picked units stay committed on hand until they are sold), so releasing the commitment
+is the whole reversal, as for a whole-order cancellation. Picked units are put back on
+the shelf (a put-back on the pick list); a PACKED fulfilment order that lost units goes
+back to PICKING to be packed again; a staged one (READY_FOR_PICKUP) keeps its pickup code
+and the customer collects the rest. A fulfilment order left empty is cancelled, and the
+order's status rolls up (all lines cancelled cancels the order).
 """
 
 from __future__ import annotations
@@ -21,15 +26,20 @@ from omnigraph.db.models import (
     OrderLine,
     Product,
 )
-from omnigraph.domain.cancellation import Holding, Take, plan_cancellation
+from omnigraph.domain.cancellation import (
+    Holding,
+    Take,
+    check_lines_cancellable,
+    plan_cancellation,
+)
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
-from omnigraph.domain.lifecycle import check_order_cancellable
 from omnigraph.domain.orders import order_number
 from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
-from omnigraph.services.fulfilment_work import announce_collections
+from omnigraph.services.fulfilment_work import announce_collections, unpack, unstage
 from omnigraph.services.inventory import StockCommit, release_stock
 from omnigraph.services.pick_lists import pick_lists
+from omnigraph.services.picking import put_back
 from omnigraph.services.timeline import Subject, record_cancelled, record_change
 from omnigraph.services.transitions import locked_order, move_fulfilment, roll_up
 from omnigraph.services.unit_of_work import UnitOfWork
@@ -58,7 +68,7 @@ async def cancel_lines(
     line already holds that many, so a repeated request cancels nothing more."""
     async with services.unit_of_work(actor=actor) as uow:
         order = await locked_order(uow, order_id)
-        check_order_cancellable(OrderStatus(order.status))
+        check_lines_cancellable(OrderStatus(order.status))
         lines = {
             line.line_number: line
             for line in await uow.session.scalars(
@@ -96,24 +106,39 @@ async def cancel_lines(
             raise DomainError(problems)
         if not any(plans.values()):
             return CancellationOutcome(order, replayed=True)
+        why = reason or "lines cancelled"
         cancelled: list[dict[str, int]] = []
+        touched: dict[int, FulfillmentOrder] = {}
         emptied: set[int] = set()
+        staged: list[tuple[int, int, int, int]] = []  # fulfilment, order line, units, grams
         for number, takes in plans.items():
             line = lines[number]
             for take in takes:
                 if take.fulfilment_id is None:
                     await _unbackorder(uow, backorders.get(line.id, []), take.quantity)
-                elif await _take_off(uow, order, line, take):
-                    emptied.add(take.fulfilment_id)
+                    continue
+                fulfilment, grams, empty = await _take_off(uow, order, line, take)
+                touched[fulfilment.id] = fulfilment
+                if empty:
+                    emptied.add(fulfilment.id)
+                if take.put_back and fulfilment.status == F.READY_FOR_PICKUP:
+                    staged.append((fulfilment.id, line.id, take.put_back, grams))
             units = sum(take.quantity for take in takes)
             if units:
                 line.quantity_cancelled += units
-                cancelled.append({"lineNumber": number, "quantity": units})
-        for fulfilment_id in sorted(emptied):
-            fulfilment = await uow.session.get(FulfillmentOrder, fulfilment_id)
-            assert fulfilment is not None
-            move_fulfilment(uow, fulfilment, F.CANCELLED, reason or "every unit cancelled")
-        await announce_collections(uow, order, reason or "lines cancelled")
+                entry = {"lineNumber": number, "quantity": units}
+                if back := sum(take.put_back for take in takes):
+                    entry["putBack"] = back
+                cancelled.append(entry)
+        for fulfilment_id, order_line_id, units, grams in staged:
+            if fulfilment_id not in emptied:
+                await unstage(uow, touched[fulfilment_id], order_line_id, units, grams)
+        for fulfilment_id, fulfilment in sorted(touched.items()):
+            if fulfilment_id in emptied:
+                move_fulfilment(uow, fulfilment, F.CANCELLED, reason or "every unit cancelled")
+            elif fulfilment.status == F.PACKED:
+                await unpack(uow, fulfilment, f"{why}: packed units taken out, pack again")
+        await announce_collections(uow, order, why)
         record_change(
             uow,
             order_id=order.id,
@@ -187,8 +212,13 @@ async def _unbackorder(uow: UnitOfWork, backorders: list[Backorder], quantity: i
             backorder.quantity -= take
 
 
-async def _take_off(uow: UnitOfWork, order: Order, line: OrderLine, take: Take) -> bool:
-    """Units off a fulfilment order and their stock back; True when it is left empty."""
+async def _take_off(
+    uow: UnitOfWork, order: Order, line: OrderLine, take: Take
+) -> tuple[FulfillmentOrder, int, bool]:
+    """Units off a fulfilment order, picked ones back on the shelf, and their stock back.
+
+    The fulfilment order, the unit weight of the line's product (grams), and whether the
+    fulfilment order is left empty."""
     assert take.fulfilment_id is not None
     fulfilment = await uow.session.get(FulfillmentOrder, take.fulfilment_id)
     row = await uow.session.scalar(
@@ -197,18 +227,22 @@ async def _take_off(uow: UnitOfWork, order: Order, line: OrderLine, take: Take) 
             FulfillmentOrderLine.order_line_id == line.id,
         )
     )
-    sku = await uow.session.scalar(select(Product.sku).where(Product.id == line.product_id))
-    assert fulfilment is not None and row is not None and sku is not None
+    product = await uow.session.get(Product, line.product_id)
+    assert fulfilment is not None and row is not None and product is not None
     await release_stock(
-        uow, [StockCommit(fulfilment.location_id, line.product_id, sku, take.quantity)], order.id
+        uow,
+        [StockCommit(fulfilment.location_id, line.product_id, product.sku, take.quantity)],
+        order.id,
     )
+    if take.put_back:
+        put_back(uow, fulfilment.id, line.id, take.put_back)
     if row.quantity > take.quantity:
         row.quantity -= take.quantity
-        return False
+        return fulfilment, product.weight_grams, False
     await uow.session.execute(delete(FulfillmentOrderLine).where(FulfillmentOrderLine.id == row.id))
     remaining = await uow.session.scalar(
         select(FulfillmentOrderLine.id)
         .where(FulfillmentOrderLine.fulfillment_order_id == take.fulfilment_id)
         .limit(1)
     )
-    return remaining is None
+    return fulfilment, product.weight_grams, remaining is None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import (
@@ -21,6 +21,8 @@ from omnigraph.domain.fulfilment import PickLine, PickState
 
 SCAN = "SCAN"
 SHORT = "SHORT"
+# Picked units taken back to the shelf (a cancellation): they count against the scans.
+PUT_BACK = "PUT_BACK"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +58,8 @@ async def pick_list(session: AsyncSession, fulfilment: FulfillmentOrder) -> list
 async def pick_lists(
     session: AsyncSession, fulfilment_ids: Sequence[int]
 ) -> list[list[PickListLine]]:
-    """Pick lists of many fulfilment orders in two queries, one list per id in id order."""
+    """Pick lists of many fulfilment orders in two queries, one list per id in id order;
+    picked units are the scans less the units put back."""
     wanted = set(fulfilment_ids)
     rows = await session.execute(
         select(
@@ -83,9 +86,14 @@ async def pick_lists(
             select(
                 PickEvent.fulfillment_order_id,
                 PickEvent.order_line_id,
-                func.sum(PickEvent.quantity),
+                func.sum(
+                    case(
+                        (PickEvent.kind == PUT_BACK, -PickEvent.quantity),
+                        else_=PickEvent.quantity,
+                    )
+                ),
             )
-            .where(PickEvent.fulfillment_order_id.in_(wanted), PickEvent.kind == SCAN)
+            .where(PickEvent.fulfillment_order_id.in_(wanted), PickEvent.kind.in_((SCAN, PUT_BACK)))
             .group_by(PickEvent.fulfillment_order_id, PickEvent.order_line_id)
         )
     }

@@ -1,9 +1,10 @@
 """Picking a fulfilment order by scanning barcodes, and short picks that re-route.
 
 The first scan or short pick of an ACCEPTED fulfilment order starts the pick (PICKING).
-Picked units are the sum of the scans (``pick_events``); a scan sent again with the same
-``scan_id`` is applied once. A short pick takes the missing units off the fulfilment order,
-adjusts stock, and re-sources them to another location or backorders them.
+Picked units are the sum of the scans (``pick_events``) less the units put back; a scan
+sent again with the same ``scan_id`` is applied once. A short pick takes the missing units
+off the fulfilment order, adjusts stock, and re-sources them to another location or
+backorders them. A put-back (cancelled units that were picked) returns units to the shelf.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from omnigraph.domain.vocabulary import FulfillmentStatus
 from omnigraph.services.fulfilment_stock import short
 from omnigraph.services.fulfilment_work import announce_collections
 from omnigraph.services.inventory import StockCommit
-from omnigraph.services.pick_lists import SCAN, SHORT, PickListLine, pick_list, state_of
+from omnigraph.services.pick_lists import (
+    PUT_BACK,
+    SCAN,
+    SHORT,
+    PickListLine,
+    pick_list,
+    state_of,
+)
 from omnigraph.services.resourcing import reroute, retrying
 from omnigraph.services.transitions import locked_fulfilment, move_fulfilment, roll_up
 from omnigraph.services.unit_of_work import UnitOfWork
@@ -95,6 +103,24 @@ async def scan_item(
         await uow.session.flush()
         await uow.commit()
         return WorkOutcome(fulfilment, order)
+
+
+def put_back(uow: UnitOfWork, fulfilment_id: int, order_line_id: int, quantity: int) -> None:
+    """Record ``quantity`` picked units of an order line taken back to the shelf.
+
+    Picking moves no stock (the units stay committed on hand until they are sold), so the
+    put-back is a pick event only; the caller gives the commitment back when the units
+    leave the order."""
+    uow.session.add(
+        PickEvent(
+            fulfillment_order_id=fulfilment_id,
+            order_line_id=order_line_id,
+            kind=PUT_BACK,
+            quantity=quantity,
+            actor=uow.actor,
+            created_at=uow.now(),
+        )
+    )
 
 
 def _line(lines: list[PickListLine], line_number: int) -> PickListLine:

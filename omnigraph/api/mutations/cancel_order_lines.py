@@ -1,4 +1,4 @@
-"""cancelOrderLines: cancel some units of some lines, until they are picked."""
+"""cancelOrderLines: cancel some units of some lines, until they ship."""
 
 import strawberry
 
