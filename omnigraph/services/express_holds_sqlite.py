@@ -178,7 +178,8 @@ class _Plans:
     ) -> list[ReservedLine]:
         # The fingerprint names the lines, method, pickup location and destination (to a
         # metre); the destination itself is the one planned from.
-        key = (hold.fingerprint, hold.destination, id(catalog))
+        destination = hold.destination
+        key = (hold.fingerprint, destination.latitude, destination.longitude, id(catalog))
         last = self._last.get(key) if not hold.rules else None
         if last is not None and all(
             self._levels[(line.location_id, line.product_id)].available >= line.quantity
