@@ -206,10 +206,8 @@ def candidates_for(network: Network, order: Order) -> list[SourcingCandidate]:
     return found
 
 
-def rules() -> SourcingRules:
-    policy = MethodPolicy(
-        max_packages=MAX_PACKAGES, split_penalty=Money(SPLIT_PENALTY_MINOR, CURRENCY)
-    )
+def rules(penalty_minor: int = SPLIT_PENALTY_MINOR) -> SourcingRules:
+    policy = MethodPolicy(max_packages=MAX_PACKAGES, split_penalty=Money(penalty_minor, CURRENCY))
     return SourcingRules(currency=CURRENCY, methods={METHOD: policy})
 
 
@@ -228,14 +226,16 @@ def _describe(packages: Sequence[Package]) -> str:
     )
 
 
-def measure(network: Network, orders: Sequence[Order], rates: RateTable) -> Tally:
+def measure(
+    network: Network, orders: Sequence[Order], rates: RateTable, penalty_minor: int
+) -> Tally:
     from sourcing_milp import CostModel, Source, solve
 
     model = CostModel(
-        rates, CARRIER_SERVICE[METHOD], network.weights_grams, SPLIT_PENALTY_MINOR, MAX_PACKAGES
+        rates, CARRIER_SERVICE[METHOD], network.weights_grams, penalty_minor, MAX_PACKAGES
     )
     tally = Tally(network.size)
-    sourcing_rules = rules()
+    sourcing_rules = rules(penalty_minor)
     # The solver and the naive planner see every eligible location, not the engine's
     # shortlist, so the cost gap includes what the shortlist gives away.
     unbounded = replace(sourcing_rules, nearest_usable=None)
@@ -322,6 +322,7 @@ def _score(
     if round(optimum.objective) == best:
         tally.optimum_verified += 1
     tally.optimum_splits += len(optimum.packages) > 1
+    tally.optimum_extra += len(optimum.packages) - 1
     if isinstance(naive, FulfilmentPlan):
         packages = _naive_packages(naive)
         cost = price(packages, sources, model)
@@ -330,6 +331,7 @@ def _score(
         else:
             tally.naive_gaps.append(100.0 * (cost - best) / best)
             tally.naive_splits += len(packages) > 1
+            tally.naive_extra += len(packages) - 1
             tally.naive_over_limit += len(packages) > MAX_PACKAGES
     else:
         tally.naive_no_plan += 1
@@ -346,6 +348,7 @@ def _score(
     gap = 100.0 * (cost - best) / best
     tally.engine_gaps.append(gap)
     tally.engine_splits += len(packages) > 1
+    tally.engine_extra += len(packages) - 1
     if cost <= best:
         tally.engine_optimal += 1
         tally.engine_below_optimum += cost < best
@@ -375,6 +378,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--sizes", default="100,500", help="network sizes, from 100 and 500 (default both)"
     )
     parser.add_argument("--seed", type=int, default=SEED, help="seed for the orders")
+    parser.add_argument(
+        "--split-penalty",
+        type=float,
+        default=SPLIT_PENALTY_MINOR / 100,
+        help="USD added per package beyond the first, in the engine and the optimum alike "
+        f"(default {SPLIT_PENALTY_MINOR / 100:.2f})",
+    )
     return parser.parse_args(argv)
 
 
@@ -394,10 +404,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"unknown sizes {unknown}; choose from {sorted(NETWORKS)}", file=sys.stderr)
         return 2
     count = args.orders or (100 if args.quick else 1_000)
+    penalty = round(args.split_penalty * 100)
     print(machine_line())
     print(
         f"{count} {METHOD.value} orders per size, seed {args.seed}; {SKUS} SKUs; split "
-        f"penalty {SPLIT_PENALTY_MINOR / 100:.2f} USD, at most {MAX_PACKAGES} packages"
+        f"penalty {penalty / 100:.2f} USD, at most {MAX_PACKAGES} packages"
     )
     rates = us_ground_and_express(CURRENCY)
     tallies = []
@@ -414,10 +425,10 @@ def main(args: argparse.Namespace) -> int:
                 NOW,
                 dict(network.weights_grams),
             ),
-            rules(),
+            rules(penalty),
             rates=rates,
         )
-        tallies.append(measure(network, orders, rates))
+        tallies.append(measure(network, orders, rates, penalty))
         print(f"  {size} locations done after {time.perf_counter() - started:.0f} s", flush=True)
     print()
     print(report(tallies, MAX_PACKAGES))

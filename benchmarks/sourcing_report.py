@@ -41,6 +41,10 @@ class Tally:
     engine_splits: int = 0
     optimum_splits: int = 0
     naive_splits: int = 0
+    # Packages beyond the first, summed over orders: how many extra boxes each plan sends.
+    engine_extra: int = 0
+    optimum_extra: int = 0
+    naive_extra: int = 0
     lost_same_locations: int = 0
     lost_other_locations: int = 0
     lost_cents: list[int] = field(default_factory=list)
@@ -60,6 +64,10 @@ def _pct(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
+def _per_hundred(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}" if whole else "-"
+
+
 def report(tallies: Sequence[Tally], max_packages: int) -> str:
     cost_rows = []
     for t in tallies:
@@ -77,6 +85,9 @@ def report(tallies: Sequence[Tally], max_packages: int) -> str:
                 _pct(t.optimum_splits, t.orders - t.infeasible),
                 _pct(t.engine_splits, scored),
                 _pct(t.naive_splits, len(t.naive_gaps)),
+                _per_hundred(t.optimum_extra, t.orders - t.infeasible),
+                _per_hundred(t.engine_extra, scored),
+                _per_hundred(t.naive_extra, len(t.naive_gaps)),
                 f"{t.engine_no_plan}/{t.naive_no_plan}/{t.naive_over_limit}",
                 f"{t.engine_cost_mismatch}",
             ]
@@ -94,6 +105,9 @@ def report(tallies: Sequence[Tally], max_packages: int) -> str:
             "split: optimum",
             "split: engine",
             "split: naive",
+            "extra boxes /100: optimum",
+            "engine",
+            "naive",
             "no plan eng/naive, naive >3 pkgs",
             "engine cost != repriced",
         ],
