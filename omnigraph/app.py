@@ -20,6 +20,7 @@ from omnigraph.db.engine import Database
 from omnigraph.events.dispatcher import EventDispatcher
 from omnigraph.periodic import PeriodicTask
 from omnigraph.plugin_host import build_plugin_manager
+from omnigraph.services.backorders import fill_all_waiting
 from omnigraph.services.core import Services
 from omnigraph.services.release import release_due
 from omnigraph.services.reservations import sweep_due
@@ -75,6 +76,9 @@ def create_app(
     sla_monitor = PeriodicTask(
         "sla-monitor", settings.sla_check_seconds, lambda: check_sla(services)
     )
+    backorder_filler = PeriodicTask(
+        "backorder-fill", settings.backorder_fill_seconds, lambda: fill_all_waiting(services)
+    )
     run_sweeper = run_dispatcher if run_sweeper is None else run_sweeper
     seasons = PeriodicTask(
         "safety-stock-seasons", settings.season_refresh_seconds, lambda: refresh_seasons(services)
@@ -104,6 +108,7 @@ def create_app(
             seasons.start()
             releaser.start()
             sla_monitor.start()
+            backorder_filler.start()
         try:
             yield
         finally:
@@ -111,6 +116,7 @@ def create_app(
             await seasons.stop()
             await releaser.stop()
             await sla_monitor.stop()
+            await backorder_filler.stop()
             if run_dispatcher:
                 await dispatcher.stop()
             await services.shutdown()
@@ -142,4 +148,5 @@ def create_app(
     app.state.reservation_sweeper = sweeper
     app.state.release_scheduler = releaser
     app.state.sla_monitor = sla_monitor
+    app.state.backorder_filler = backorder_filler
     return app

@@ -73,6 +73,9 @@ class Settings:
     reservation_sweep_seconds: int = 5
     # How often orders whose remorse window has ended are released to their locations.
     release_sweep_seconds: int = 30
+    # How often backorders waiting for supply are filled from stock that came in by other
+    # ways than a receipt through the API (transfers, returns, cancellations, plugins).
+    backorder_fill_seconds: int = 60
     # How often the SLA monitor looks for missed milestones, and how long after its remorse
     # window an order may wait for release before that is a missed milestone.
     sla_check_seconds: int = 60
@@ -119,6 +122,7 @@ class Settings:
             season_refresh_seconds=_int(env, "OMNIGRAPH_SEASON_REFRESH_SECONDS", 3600),
             reservation_sweep_seconds=_positive(env, "OMNIGRAPH_RESERVATION_SWEEP_SECONDS", 5),
             release_sweep_seconds=_positive(env, "OMNIGRAPH_RELEASE_SWEEP_SECONDS", 30),
+            backorder_fill_seconds=_positive(env, "OMNIGRAPH_BACKORDER_FILL_SECONDS", 60),
             sla_check_seconds=_positive(env, "OMNIGRAPH_SLA_CHECK_SECONDS", 60),
             sla_release_grace_minutes=_positive(env, "OMNIGRAPH_SLA_RELEASE_GRACE_MINUTES", 60),
             stock_only_few_left=stock_only_few_left,

@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 
 from omnigraph.db.models import Backorder, InventoryLevel, OutboxEvent, Product
 from omnigraph.testing import Harness
-from tests.factories import Network
+from tests.factories import Network, ledger_discrepancies
+from tests.lifecycle import RELEASE
 from tests.test_api_inventory import ADJUST, location_id
 from tests.test_api_orders import CANCEL, order_input
+from tests.test_lifecycle_changes import CHANGE
 from tests.test_no_oversell import fire
-from tests.test_sourcing_dated import dated, lamps_incoming
+from tests.test_sourcing_dated import LAMPS_DUE, dated, lamps_incoming
 from tests.test_sourcing_rules_api import SET_RULE
 from tests.test_sourcing_wiring import at_tuesday
 
@@ -63,7 +65,27 @@ async def dc_lamps(harness: Harness, network: Network) -> tuple[int, int, int]:
         return row.on_hand, row.committed, row.incoming
 
 
+async def lamps_on_order(harness: Harness, network: Network) -> None:
+    """20 lamps on order at the DC through the API (with its ledger movement), due Friday."""
+    await adjust(harness, network, "INCOMING", 20, "ADJUSTMENT", "po-7-ordered")
+    async with harness.services.unit_of_work() as uow:
+        row = await uow.session.scalar(
+            select(InventoryLevel).where(
+                InventoryLevel.location_id == network.dc, InventoryLevel.product_id == 3
+            )
+        )
+        assert row is not None
+        row.incoming_expected_at = LAMPS_DUE
+        await uow.commit()
+
+
 async def receive(harness: Harness, network: Network, bucket: str, delta: int) -> dict[str, Any]:
+    return await adjust(harness, network, bucket, delta, "RECEIPT", f"po-7-{bucket}")
+
+
+async def adjust(
+    harness: Harness, network: Network, bucket: str, delta: int, reason: str, external_id: str
+) -> dict[str, Any]:
     data = await harness.graphql(
         ADJUST,
         {
@@ -72,8 +94,8 @@ async def receive(harness: Harness, network: Network, bucket: str, delta: int) -
                 "sku": "LAMP-003",
                 "delta": delta,
                 "bucket": bucket,
-                "reason": "RECEIPT",
-                "externalId": f"po-7-{bucket}",
+                "reason": reason,
+                "externalId": external_id,
             }
         },
     )
@@ -85,7 +107,7 @@ async def receive(harness: Harness, network: Network, bucket: str, delta: int) -
 async def test_a_future_dated_order_waits_for_supply_and_is_filled_when_it_arrives(
     harness: Harness, network: Network
 ) -> None:
-    await lamps_incoming(harness, network)  # the DC has 10 lamps and expects 20 on Friday
+    await lamps_on_order(harness, network)  # the DC has 10 lamps and expects 20 on Friday
     at_tuesday(harness)
     [promised] = (await dated(harness, "SHIP_STANDARD", "2026-11-30"))["options"]
     placed = await place(harness, 15, "2026-11-30")
@@ -109,20 +131,54 @@ async def test_a_future_dated_order_waits_for_supply_and_is_filled_when_it_arriv
         )
     assert created is not None and created["backorders"][0]["quantity"] == 5
 
-    # The supply arrives: incoming becomes on hand, and the waiting units are filled.
-    await receive(harness, network, "INCOMING", -20)
+    # The supply arrives: the receipt draws incoming down, and the waiting units are
+    # filled. The order is still inside its remorse window, so they wait for its release.
     level = await receive(harness, network, "ON_HAND", 20)
-    assert (level["onHand"], level["committed"], level["available"]) == (30, 15, 15)
+    assert (level["onHand"], level["committed"], level["incoming"]) == (30, 15, 0)
     after = (await harness.graphql(ORDER, {"id": order["id"]}))["node"]
     assert after["backorders"][0]["filledAt"] is not None
     filled = [fo for fo in after["fulfillmentOrders"] if fo["lines"][0]["quantity"] == 5]
     assert [(fo["status"], fo["kind"], fo["location"]["code"]) for fo in filled] == [
-        ("RELEASED", "SHIP", "DC-JOLIET")
+        ("OPEN", "SHIP", "DC-JOLIET")
     ]
     assert {"subjectType": "BACKORDER", "toStatus": "FILLED"} in after["timeline"]
-    # Receiving again (a retried delivery of the same receipt) fills nothing twice.
+    released = await harness.graphql(RELEASE, {"input": {"orderId": order["id"]}})
+    assert released["releaseOrder"]["userErrors"] == []
+    after = (await harness.graphql(ORDER, {"id": order["id"]}))["node"]
+    assert {fo["status"] for fo in after["fulfillmentOrders"]} == {"RELEASED"}
+    # Receiving again (a retried delivery of the same receipt) changes and fills nothing.
     await receive(harness, network, "ON_HAND", 20)
     assert await dc_lamps(harness, network) == (30, 15, 0)
+    assert await ledger_discrepancies(harness.services) == []
+
+
+async def test_an_order_changed_inside_its_window_stops_waiting(
+    harness: Harness, network: Network
+) -> None:
+    await lamps_incoming(harness, network)
+    at_tuesday(harness)
+    placed = await place(harness, 15, "2026-11-30")
+    order_id = placed["order"]["id"]
+    changed = await harness.graphql(
+        CHANGE, {"input": {"orderId": order_id, "lines": [{"sku": "LAMP-003", "quantity": 4}]}}
+    )
+    assert changed["changeOrder"]["userErrors"] == []
+    after = (await harness.graphql(ORDER, {"id": order_id}))["node"]
+    assert after["backorders"] == []
+    assert {"subjectType": "BACKORDER", "toStatus": "CANCELLED"} in after["timeline"]
+    # The claim ended with it: the 6 lamps left on hand and all 20 incoming can be promised
+    # again, and the receipt fills nothing for this order.
+    assert (await place(harness, 26, "2026-11-30"))["userErrors"] == []
+    await receive(harness, network, "ON_HAND", 20)
+    after = (await harness.graphql(ORDER, {"id": order_id}))["node"]
+    assert (
+        sum(
+            fo["lines"][0]["quantity"]
+            for fo in after["fulfillmentOrders"]
+            if fo["status"] != "CANCELLED"
+        )
+        == 4
+    )
 
 
 async def test_incoming_supply_is_claimed_once(harness: Harness, network: Network) -> None:
@@ -156,7 +212,7 @@ async def test_a_cancelled_order_stops_waiting_and_frees_the_supply(
     assert (await place(harness, 20, "2026-11-30"))["userErrors"] == []
     # The receipt fills only the live order's backorder.
     await receive(harness, network, "ON_HAND", 20)
-    assert await dc_lamps(harness, network) == (30, 20, 20)
+    assert await dc_lamps(harness, network) == (30, 20, 0)
 
 
 async def test_rules_that_allow_backorders_let_an_undated_order_wait(

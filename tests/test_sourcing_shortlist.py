@@ -11,13 +11,15 @@ from omnigraph.domain.errors import DomainError
 from omnigraph.domain.money import Money
 from omnigraph.domain.sourcing import (
     IncomingSupply,
+    MarginRule,
     MethodPolicy,
     NoPlanReason,
     PickLabour,
     SourcingDecision,
     SourcingRules,
 )
-from omnigraph.domain.sourcing.eligibility import FARTHER_SCREENED, LISTED
+from omnigraph.domain.sourcing.eligibility import LISTED
+from omnigraph.domain.sourcing.shortlist import FARTHER_SCREENED
 from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
 from tests.test_sourcing_builders import decided, loc, refused, run
 
@@ -114,12 +116,39 @@ def test_when_the_shortlist_cannot_plan_every_candidate_is_screened():
     assert decision.explanation.unscreened == 0
 
 
-def test_a_plan_beyond_everyone_is_still_refused():
-    one_box = SourcingRules(methods={SHIP: MethodPolicy(max_packages=1)}, nearest_usable=1)
-    result = refused(
-        run([loc(1, 5, {"A": 1}), loc(2, 9, {"B": 1})], {"A": 1, "B": 1}, rules=one_box)
+def test_farther_stock_is_used_rather_than_waiting_for_supply():
+    # The nearest three hold 2 each; farther stores hold 4 each, none the whole line. The
+    # shortlist alone would ship 6 and wait for supply for 4; farther stock ships all 10.
+    near = [loc(10 + i, 5 + i, {"A": 2}) for i in range(3)]
+    farther = [loc(50 + i, 200 + i, {"A": 4}) for i in range(5)]
+    supply = loc(99, 30, {}, incoming=[IncomingSupply("A", 50, date(2024, 5, 20))])
+    waiting_allowed = SourcingRules(
+        methods={SHIP: MethodPolicy(allow_backorder=True)}, nearest_usable=3
     )
-    assert result.explanation.unscreened == 0
+    decision = decided(run([*near, *farther, supply], {"A": 10}, rules=waiting_allowed))
+    assert decision.backorders == ()
+    assert sum(p.quantities["A"] for p in decision.packages) == 10
+
+
+def test_the_shortlist_counts_only_stock_the_thresholds_let_it_use():
+    # Near stores hold the whole cart but below the stores' minimum, so none can send it:
+    # the far DC holding it all is still screened, and one package is sent from it.
+    near = [loc(10 + i, 5 + i, {"A": 2, "B": 2}) for i in range(4)]
+    near += [loc(20 + i, 10 + i, {"A": 5}) for i in range(4)]
+    dc = loc(1, 900, {"A": 9, "B": 9}, kind=LocationType.DC)
+    thresholds = SourcingRules(
+        methods={SHIP: MethodPolicy(min_stock={LocationType.STORE: 3})}, nearest_usable=4
+    )
+    decision = decided(run([*near, dc], {"A": 1, "B": 1}, rules=thresholds))
+    assert decision.location_ids == (1,)
+
+
+def test_cost_terms_and_the_margin_rule_screen_every_candidate():
+    near = stores(10, {"A": 5})
+    far = stores(30, {"A": 5}, first_km=400)
+    margin = SourcingRules(margin=MarginRule(Money(250, "USD")), nearest_usable=10)
+    decision = decided(run([*near, *far], {"A": 1}, rules=margin))
+    assert decision.explanation.unscreened == 0 and len(screened(decision)) == 40
 
 
 def test_the_shortlist_must_hold_at_least_one_location():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from omnigraph.domain.errors import DomainError, ErrorCode
-from omnigraph.domain.vocabulary import InventoryBucket
+from omnigraph.domain.vocabulary import InventoryBucket, MovementReason
 
 MAX_QUANTITY = 10_000_000
 
@@ -61,6 +61,17 @@ def check_adjustable(bucket: InventoryBucket) -> None:
             ErrorCode.INVALID,
             f"{bucket.value} changes only through orders and reservations",
         )
+
+
+def incoming_received(
+    level: StockLevel, bucket: InventoryBucket, reason: MovementReason, delta: int
+) -> int:
+    """How much incoming supply a receipt brings in: a ``RECEIPT`` of units on hand is the
+    expected supply arriving first, so the level's incoming goes down by as much (never
+    below zero); anything else leaves incoming alone."""
+    if bucket is not InventoryBucket.ON_HAND or reason is not MovementReason.RECEIPT:
+        return 0
+    return max(0, min(delta, level.incoming))
 
 
 def plan_adjustment(level: StockLevel, bucket: InventoryBucket, delta: int) -> StockLevel:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -22,19 +23,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnigraph.db.mapping import level_of
 from omnigraph.db.models import (
     Backorder,
-    FulfillmentOrder,
     InventoryLevel,
     Order,
     OrderLine,
     Product,
 )
 from omnigraph.domain.sourcing import Backorder as PlannedBackorder
-from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentKind, OrderStatus
+from omnigraph.domain.vocabulary import (
+    DeliveryMethod,
+    FulfillmentKind,
+    InventoryBucket,
+    OrderStatus,
+    PaymentStatus,
+)
+from omnigraph.services.fulfilment_orders import open_fulfilment
+from omnigraph.services.inventory import LevelView, StockCommit, commit_stock
+from omnigraph.services.release import release_fulfilment
 from omnigraph.services.timeline import Subject, record_change
+from omnigraph.services.transitions import locked_order, roll_up
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
-    from omnigraph.services.inventory import StockCommit
+    from omnigraph.services.core import Services
 
 L = InventoryLevel
 Key = tuple[int, int]  # (location id, product id)
@@ -167,57 +177,158 @@ def open_backorders(
     return rows
 
 
-async def fill_waiting(
-    uow: UnitOfWork, level: InventoryLevel, reason: str
-) -> list[FulfillmentOrder]:
-    """Fill the oldest backorders waiting at ``level``'s location for its product, while
-    its available stock covers each in full (a later, smaller one never jumps the queue).
-
-    ``level`` is locked by the caller. Each filled backorder gets a released fulfilment
-    order holding its units; the order's timeline says so.
-    """
-    # Imported here: fulfilment builds on inventory, which calls this after receipts.
-    from omnigraph.services.resourcing import new_fulfilment
-    from omnigraph.services.transitions import roll_up
-
-    rows = (
-        await uow.session.execute(
-            select(Backorder, OrderLine, Order)
-            .join(OrderLine, OrderLine.id == Backorder.order_line_id)
-            .join(Order, Order.id == Backorder.order_id)
-            .where(
-                Backorder.location_id == level.location_id,
-                Backorder.filled_at.is_(None),
-                OrderLine.product_id == level.product_id,
-                Order.status != OrderStatus.CANCELLED.value,
-            )
-            .order_by(Backorder.created_at, Backorder.id)
+async def drop_waiting(uow: UnitOfWork, order_id: int, reason: str) -> int:
+    """Stop the order's unfilled backorders (a change sources the order again from scratch);
+    their claim on incoming supply ends with them. How many were dropped."""
+    rows = list(
+        await uow.session.scalars(
+            select(Backorder)
+            .where(Backorder.order_id == order_id, Backorder.filled_at.is_(None))
+            .order_by(Backorder.id)
         )
-    ).all()
-    if not rows:
-        return []
-    product = await uow.session.get(Product, level.product_id)
-    assert product is not None  # inventory_levels.product_id is a foreign key
-    available = level_of(level).available
-    filled: list[FulfillmentOrder] = []
-    for backorder, line, order in rows:
-        if backorder.quantity > available:
+    )
+    for backorder in rows:
+        record_change(
+            uow,
+            order_id=order_id,
+            subject=Subject.BACKORDER,
+            subject_id=backorder.id,
+            before="BACKORDERED",
+            after="CANCELLED",
+            reason=reason,
+            details={"quantity": backorder.quantity},
+            publish=False,
+        )
+        await uow.session.delete(backorder)
+    return len(rows)
+
+
+# An order past these has left its remorse window and its payment is clear: a filled
+# backorder is released to its location at once. Before, it waits on an OPEN fulfilment
+# order for the order's own release.
+_RELEASED = frozenset(
+    {
+        OrderStatus.RELEASED,
+        OrderStatus.IN_PROGRESS,
+        OrderStatus.PARTIALLY_FULFILLED,
+        OrderStatus.FULFILLED,
+    }
+)
+
+
+async def waiting_at(services: Services) -> list[Key]:
+    """Every (location, product) with a backorder waiting for supply."""
+    async with services.db.read_session() as session:
+        rows = await session.execute(
+            select(Backorder.location_id, OrderLine.product_id)
+            .join(OrderLine, OrderLine.id == Backorder.order_line_id)
+            .where(Backorder.location_id.is_not(None), Backorder.filled_at.is_(None))
+            .distinct()
+        )
+        return sorted((loc, product) for loc, product in rows if loc is not None)
+
+
+async def fill_waiting(
+    services: Services, location_id: int, product_id: int, reason: str
+) -> list[int]:
+    """Fill the oldest backorders waiting for ``product_id`` at ``location_id`` while its
+    available stock covers each in full (a later, smaller one never jumps the queue); the
+    ids of the fulfilment orders that took them.
+
+    Runs after the stock arrived, each backorder in its own transaction that locks the order
+    before the stock, as cancellations do, so the two never deadlock and a cancelled order
+    or line is never filled. The receipt itself is already committed: a fill that fails
+    leaves it alone and is tried again by ``fill_all_waiting``.
+    """
+    async with services.db.read_session() as session:
+        queue = list(
+            (
+                await session.execute(
+                    select(Backorder.id, Backorder.order_id)
+                    .join(OrderLine, OrderLine.id == Backorder.order_line_id)
+                    .where(
+                        Backorder.location_id == location_id,
+                        Backorder.filled_at.is_(None),
+                        OrderLine.product_id == product_id,
+                    )
+                    .order_by(Backorder.created_at, Backorder.id)
+                )
+            ).all()
+        )
+    filled: list[int] = []
+    for backorder_id, order_id in queue:
+        outcome = await _fill_one(services, backorder_id, order_id, reason)
+        if outcome is _Fill.SHORT:
             break
+        if isinstance(outcome, int):
+            filled.append(outcome)
+    return filled
+
+
+async def fill_after_stock_change(
+    services: Services, view: LevelView, bucket: InventoryBucket
+) -> LevelView:
+    """After a change of ``bucket`` at a level: more on hand may fill waiting backorders.
+    The level as it is afterwards (with what the fills committed)."""
+    if bucket is not InventoryBucket.ON_HAND:
+        return view
+    filled = await fill_waiting(services, view.location_id, view.product_id, f"{view.sku} received")
+    if not filled:
+        return view
+    async with services.db.read_session() as session:
+        row = await session.get(InventoryLevel, view.level_id)
+        assert row is not None  # levels are never deleted
+        return replace(view, stock=level_of(row))
+
+
+async def fill_all_waiting(services: Services) -> int:
+    """Fill what stock now allows everywhere (stock also comes back from cancellations,
+    returns and transfers); the periodic job. How many backorders were filled."""
+    total = 0
+    for location_id, product_id in await waiting_at(services):
+        total += len(await fill_waiting(services, location_id, product_id, "stock available"))
+    return total
+
+
+class _Fill(Enum):
+    SHORT = "SHORT"  # not enough stock for this one: later ones wait behind it
+    SKIPPED = "SKIPPED"  # filled meanwhile, or its order or line was cancelled
+
+
+async def _fill_one(
+    services: Services, backorder_id: int, order_id: int, reason: str
+) -> int | _Fill:
+    async with services.unit_of_work(actor="backorders") as uow:
+        order = await locked_order(uow, order_id)
+        backorder = await uow.session.get(Backorder, backorder_id)
+        if backorder is None or backorder.filled_at is not None:
+            return _Fill.SKIPPED
+        line = await uow.session.get(OrderLine, backorder.order_line_id)
+        assert line is not None and backorder.location_id is not None
+        if order.status == OrderStatus.CANCELLED.value or line.quantity_cancelled >= line.quantity:
+            return _Fill.SKIPPED
+        product = await uow.session.get(Product, line.product_id)
+        assert product is not None
         method = DeliveryMethod(order.delivery_method)
         kind = FulfillmentKind.PICKUP if method.is_collection else FulfillmentKind.SHIP
         why = f"{reason}: backorder filled"
-        fulfilment = await new_fulfilment(
+        fulfilment = await open_fulfilment(
             uow,
-            order,
+            order.id,
             kind,
-            level.location_id,
+            backorder.location_id,
             0.0,
-            {line: backorder.quantity},
-            {product.sku: product},
+            {product.sku: backorder.quantity},
+            {product.sku: line},
             why,
         )
+        commit = StockCommit(backorder.location_id, product.id, product.sku, backorder.quantity)
+        if not await commit_stock(uow, [commit], order.id):
+            return _Fill.SHORT  # leaving without a commit rolls the fulfilment order back
+        released = OrderStatus(order.status) in _RELEASED
+        if released and order.payment_status != PaymentStatus.ON_HOLD.value:
+            await release_fulfilment(uow, fulfilment, why)
         backorder.filled_at = uow.now()
-        available -= backorder.quantity
         record_change(
             uow,
             order_id=order.id,
@@ -231,7 +342,8 @@ async def fill_waiting(
                 "quantity": backorder.quantity,
                 "fulfillmentOrderId": fulfilment.id,
             },
+            publish=False,
         )
         await roll_up(uow, order, why)
-        filled.append(fulfilment)
-    return filled
+        await uow.commit()
+        return fulfilment.id

@@ -164,16 +164,18 @@ class CatalogCache:
         """
         self._expire_if_old()
         wanted = set(location_ids)
-        missing = wanted - self._locations.keys()
+        # Hits are taken now: the cache may expire while the misses load.
+        found = {lid: self._locations[lid] for lid in wanted if lid in self._locations}
+        missing = wanted - found.keys()
         if missing:
-            await self.load_locations(missing, session)
-        found = self._locations
-        return {lid: found[lid] for lid in wanted if lid in found}
+            found.update(await self.load_locations(missing, session))
+        return found
 
     async def load_locations(
         self, location_ids: Iterable[int] | None = None, session: AsyncSession | None = None
-    ) -> None:
-        """Load the given locations (every location when ``None``) into the cache."""
+    ) -> dict[int, LocationFacts]:
+        """Load the given locations (every location when ``None``) into the cache; what
+        was loaded."""
         self._expire_if_old()
         query = select(Location)
         if location_ids is not None:
@@ -183,5 +185,6 @@ class CatalogCache:
         else:
             async with self._db.read_session() as own:
                 rows = list(await own.scalars(query))
-        for row in rows:
-            self._locations[row.id] = location_facts(row)
+        loaded = {row.id: location_facts(row) for row in rows}
+        self._locations.update(loaded)
+        return loaded

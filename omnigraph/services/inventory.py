@@ -17,10 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnigraph.db.mapping import level_of
 from omnigraph.db.models import InventoryLevel, InventoryMovement, Location, Product
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
-from omnigraph.domain.inventory import StockLevel, check_manual_reason, plan_adjustment, plan_set
+from omnigraph.domain.inventory import (
+    StockLevel,
+    check_manual_reason,
+    incoming_received,
+    plan_adjustment,
+    plan_set,
+)
 from omnigraph.domain.vocabulary import InventoryBucket, MovementReason
 from omnigraph.events.types import Topic
-from omnigraph.services.backorders import fill_waiting
 from omnigraph.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -295,26 +300,25 @@ async def adjust_inventory(services: Services, command: AdjustInventory) -> Leve
             command.actor,
             command.note,
         )
-        view = await _fill_backorders(uow, row, product, view, command.bucket, command.delta)
+        arrived = incoming_received(level_of(row), command.bucket, command.reason, command.delta)
+        if arrived:
+            view = await _apply(
+                uow,
+                row,
+                product.sku,
+                InventoryBucket.INCOMING,
+                plan_adjustment(level_of(row), InventoryBucket.INCOMING, -arrived),
+                -arrived,
+                command.reason,
+                command.source,
+                None,  # the receipt's external id is spent on its on-hand movement
+                command.actor,
+                "received against incoming supply",
+            )
+            if row.incoming == 0:
+                row.incoming_expected_at = None
         await uow.commit()
         return view
-
-
-async def _fill_backorders(
-    uow: UnitOfWork,
-    row: InventoryLevel,
-    product: Product,
-    view: LevelView,
-    bucket: InventoryBucket,
-    delta: int,
-) -> LevelView:
-    """More on hand may fill orders waiting for supply here; the level as it is after."""
-    if bucket is not InventoryBucket.ON_HAND or delta <= 0:
-        return view
-    if not await fill_waiting(uow, row, f"{delta} {product.sku} received"):
-        return view
-    await uow.session.refresh(row)
-    return LevelView(row.id, row.location_id, product.id, product.sku, level_of(row))
 
 
 async def _ledger_total_at(session: AsyncSession, movement: InventoryMovement) -> int:
@@ -381,7 +385,6 @@ async def set_inventory(services: Services, command: SetInventory) -> LevelView:
             command.actor,
             command.note,
         )
-        view = await _fill_backorders(uow, row, product, view, command.bucket, delta)
         await uow.commit()
         return view
 

@@ -37,6 +37,7 @@ from omnigraph.domain.orders import (
 from omnigraph.domain.promise import PlanRefusal, refusal_error
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
+from omnigraph.services.backorders import drop_waiting
 from omnigraph.services.fulfilment_orders import cancel_fulfilments, open_planned, planned_commits
 from omnigraph.services.inventory import commit_stock
 from omnigraph.services.network import network_available, products_by_sku, stocked_locations
@@ -198,6 +199,8 @@ async def _attempt(
         why = reason or "changed inside the remorse window"
         # The order's held stock is given back first, so it may keep its own units.
         await cancel_fulfilments(uow, order.id, [FulfillmentStatus.OPEN], why)
+        # Units waiting for supply are sourced again with the rest, from stock now.
+        await drop_waiting(uow, order.id, why)
         limits = await ruled_and_locked(uow, channel.code, products.values())
         stocked = await stocked_locations(session, products, services.catalog)
         await check_sellable(

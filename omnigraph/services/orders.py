@@ -176,7 +176,8 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         # decided whether to hold them, not whether this buyer may have them.
         inputs = (
             None
-            if held is not None
+            # The goods are in the customer's hands: no threshold or capacity applies.
+            if held is not None or request.carried_out
             else await load_inputs(session, services, stocked, products, now)
         )
         currency = services.settings.default_currency
@@ -324,27 +325,6 @@ async def _persist(
         raise _StockMoved
     if not await hold(uow, commits, order.id):
         raise _StockMoved
-    if waiting:
-        await session.flush()  # the lines' ids
-        backorders = open_backorders(uow, order, waiting, lines)
-        await session.flush()
-        numbers = {line.id: line.line_number for line in lines.values()}
-        for backorder in backorders:
-            record_change(
-                uow,
-                order_id=order.id,
-                subject=Subject.BACKORDER,
-                subject_id=backorder.id,
-                before=None,
-                after="BACKORDERED",
-                reason=backorder.reason,
-                details={
-                    "lineNumber": numbers[backorder.order_line_id],
-                    "quantity": backorder.quantity,
-                    "locationId": backorder.location_id,
-                    "arrivesOn": str(backorder.arrives_on),
-                },
-            )
     uow.record(
         Topic.ORDER_CREATED,
         "order",
@@ -379,6 +359,28 @@ async def _persist(
         },
         order_id=order.id,
     )
+    if waiting:
+        # After order.created, so consumers hear of the order before its backorders.
+        await session.flush()  # the lines' ids
+        backorders = open_backorders(uow, order, waiting, lines)
+        await session.flush()
+        numbers = {line.id: line.line_number for line in lines.values()}
+        for backorder in backorders:
+            record_change(
+                uow,
+                order_id=order.id,
+                subject=Subject.BACKORDER,
+                subject_id=backorder.id,
+                before=None,
+                after="BACKORDERED",
+                reason=backorder.reason,
+                details={
+                    "lineNumber": numbers[backorder.order_line_id],
+                    "quantity": backorder.quantity,
+                    "locationId": backorder.location_id,
+                    "arrivesOn": str(backorder.arrives_on),
+                },
+            )
     if request.carried_out:
         # After order.created, so consumers hear of the order before it completes.
         till = store.code if store is not None else channel.code

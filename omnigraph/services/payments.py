@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 # A hold stops a release; once an order is released its payment can only be cleared.
 _HOLDABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD})
-_FINAL = frozenset({OrderStatus.COMPLETED, OrderStatus.CANCELLED})
 
 
 async def set_payment_status(
@@ -34,7 +33,10 @@ async def set_payment_status(
         current = OrderStatus(order.status)
         if order.payment_status == status.value:
             return order
-        if current in _FINAL:
+        if current is OrderStatus.CANCELLED or (
+            current is OrderStatus.COMPLETED and status is not PaymentStatus.PAID
+        ):
+            # A completed order may still be marked paid (payment captured after delivery).
             raise DomainError.single(
                 ("orderId",), ErrorCode.INVALID_TRANSITION, f"the order is {current.value}"
             )
@@ -56,6 +58,8 @@ async def set_payment_status(
             after=current.value,
             reason=reason or f"payment {before} -> {status.value}",
             details={"paymentBefore": before, "paymentAfter": status.value},
+            # The order's status did not change: on the timeline, not an order.status event.
+            publish=False,
         )
         await uow.commit()
         return order

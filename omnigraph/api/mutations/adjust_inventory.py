@@ -9,7 +9,7 @@ from omnigraph.api.types.common import InventoryBucket, MovementReason
 from omnigraph.api.types.inventory import InventoryLevel
 from omnigraph.domain import vocabulary
 from omnigraph.domain.errors import DomainError
-from omnigraph.services import inventory
+from omnigraph.services import backorders, inventory
 
 
 @strawberry.input
@@ -52,6 +52,10 @@ async def adjust_inventory(info: Info, input: AdjustInventoryInput) -> AdjustInv
         )
     except DomainError as error:
         return AdjustInventoryPayload(user_errors=to_user_errors(error))
+    # Stock on hand came in: orders waiting for it are filled, and the level shows it.
+    view = await backorders.fill_after_stock_change(
+        info.context.services, view, vocabulary.InventoryBucket(input.bucket)
+    )
     return AdjustInventoryPayload(
         inventory_level=InventoryLevel.of(view.stock, view.location_id, view.product_id),
         replayed=view.replayed,

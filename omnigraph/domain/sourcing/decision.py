@@ -250,7 +250,9 @@ def decide(
     currency; returns ``NoPlan`` when the method cannot be offered.
 
     Candidates are screened from a shortlist (``SourcingRules.nearest_usable``); when the
-    shortlist yields no plan, every candidate is screened before the method is refused.
+    shortlist yields no plan, or one that waits for supply, every candidate is screened
+    before the method is refused or waits. With plugin cost terms or a margin rule every
+    candidate is screened from the start.
     """
     if request.currency != rules.currency or rates.currency != rules.currency:
         raise DomainError.single(
@@ -258,8 +260,14 @@ def decide(
             ErrorCode.INVALID_CURRENCY,
             f"request, rates and rules must share one currency ({rules.currency})",
         )
+    if cost_terms or rules.margin is not None:
+        # Plugin cost terms and the margin rule may favour any location, however far:
+        # the shortlist's cost bounds know neither, so every candidate is screened.
+        rules = replace(rules, nearest_usable=None)
     decision = _decide(request, rules, rates, filters, cost_terms)
-    if isinstance(decision, NoPlan) and decision.explanation.unscreened:
+    falls_short = isinstance(decision, NoPlan) or bool(decision.backorders)
+    if falls_short and decision.explanation.unscreened:
+        # Farther stock may serve what the shortlist could not (or could only by waiting).
         unbounded = replace(rules, nearest_usable=None)
         return _decide(request, unbounded, rates, filters, cost_terms)
     return decision
