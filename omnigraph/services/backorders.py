@@ -29,6 +29,7 @@ from omnigraph.db.models import (
     Product,
 )
 from omnigraph.domain.sourcing import Backorder as PlannedBackorder
+from omnigraph.domain.supply import claims_fit
 from omnigraph.domain.vocabulary import (
     DeliveryMethod,
     FulfillmentKind,
@@ -150,7 +151,7 @@ async def claim_incoming(
     wanted: dict[Key, int] = defaultdict(int)
     for claim in claims:
         wanted[(claim.location_id, claim.product_id)] += claim.quantity
-    return all(incoming.get(key, 0) - waiting.get(key, 0) >= units for key, units in wanted.items())
+    return claims_fit(incoming, waiting, wanted)
 
 
 def open_backorders(

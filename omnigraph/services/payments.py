@@ -5,16 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from omnigraph.db.models import Order
-from omnigraph.domain.errors import DomainError, ErrorCode
+from omnigraph.domain.payments import check_payment_change
 from omnigraph.domain.vocabulary import OrderStatus, PaymentStatus
 from omnigraph.services.timeline import Subject, record_change
 from omnigraph.services.transitions import locked_order
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
-
-# A hold stops a release; once an order is released its payment can only be cleared.
-_HOLDABLE = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.ON_HOLD})
 
 
 async def set_payment_status(
@@ -33,19 +30,7 @@ async def set_payment_status(
         current = OrderStatus(order.status)
         if order.payment_status == status.value:
             return order
-        if current is OrderStatus.CANCELLED or (
-            current is OrderStatus.COMPLETED and status is not PaymentStatus.PAID
-        ):
-            # A completed order may still be marked paid (payment captured after delivery).
-            raise DomainError.single(
-                ("orderId",), ErrorCode.INVALID_TRANSITION, f"the order is {current.value}"
-            )
-        if status is PaymentStatus.ON_HOLD and current not in _HOLDABLE:
-            raise DomainError.single(
-                ("status",),
-                ErrorCode.INVALID_TRANSITION,
-                f"the order is {current.value}; only an unreleased order's payment can be held",
-            )
+        check_payment_change(current, status)
         before = order.payment_status
         order.payment_status = status.value
         order.updated_at = services.clock()

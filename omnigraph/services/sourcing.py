@@ -41,6 +41,7 @@ from omnigraph.domain.sourcing import (
     SourcingRules,
     check_candidates,
 )
+from omnigraph.domain.supply import free_incoming
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, LocationType
 from omnigraph.services.backorders import waiting_units
 from omnigraph.services.catalog_cache import CatalogCache, LocationFacts
@@ -248,7 +249,7 @@ async def incoming_supply(
     supply: dict[int, list[IncomingSupply]] = defaultdict(list)
     for location_id, product_id, quantity, expected_at in rows:
         location = locations.get(location_id)
-        free = quantity - waiting.get((location_id, product_id), 0)
+        free = free_incoming(quantity, waiting.get((location_id, product_id), 0))
         if expected_at is None or location is None or free <= 0:
             continue
         expected = expected_at.astimezone(location.schedule.zone).date()
