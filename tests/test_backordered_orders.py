@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from omnigraph.db.models import Backorder, InventoryLevel, OutboxEvent, Product
+from omnigraph.domain.vocabulary import MovementReason
+from omnigraph.services.backorders import fill_all_waiting, waiting_at
+from omnigraph.services.inventory import AdjustInventory, adjust_inventory
 from omnigraph.testing import Harness
 from tests.factories import Network, ledger_discrepancies
 from tests.lifecycle import RELEASE
@@ -275,3 +278,31 @@ async def test_concurrent_dated_orders_never_wait_for_the_same_units(
         waiting = await session.scalar(select(func.sum(Backorder.quantity)))
     on_hand, committed, incoming = await dc_lamps(harness, network)
     assert (committed, waiting) == (10, 20) and incoming == 20 and on_hand == 10
+
+
+async def test_stock_that_comes_back_another_way_is_filled_by_the_periodic_job(
+    harness: Harness, network: Network
+) -> None:
+    await lamps_on_order(harness, network)
+    at_tuesday(harness)
+    waiting = await place(harness, 12, "2026-11-30")  # 10 now, 2 wait at the DC
+    cancelled = await place(harness, 3, "2026-11-30")  # 3 more wait, then it is cancelled
+    await harness.graphql(CANCEL, {"input": {"orderId": cancelled["order"]["id"]}})
+    assert await waiting_at(harness.services) == [(network.dc, 3)]
+    # A plugin's stock update calls the service directly: no fill happens with it.
+    await adjust_inventory(
+        harness.services,
+        AdjustInventory(
+            location_id=network.dc,
+            sku="LAMP-003",
+            delta=2,
+            reason=MovementReason.ADJUSTMENT,
+            actor="wms",
+        ),
+    )
+    assert await fill_all_waiting(harness.services) == 1
+    assert await fill_all_waiting(harness.services) == 0
+    after = (await harness.graphql(ORDER, {"id": waiting["order"]["id"]}))["node"]
+    assert after["backorders"][0]["filledAt"] is not None
+    assert await waiting_at(harness.services) == []
+    assert await dc_lamps(harness, network) == (12, 12, 20)

@@ -223,7 +223,12 @@ async def waiting_at(services: Services) -> list[Key]:
         rows = await session.execute(
             select(Backorder.location_id, OrderLine.product_id)
             .join(OrderLine, OrderLine.id == Backorder.order_line_id)
-            .where(Backorder.location_id.is_not(None), Backorder.filled_at.is_(None))
+            .join(Order, Order.id == Backorder.order_id)
+            .where(
+                Backorder.location_id.is_not(None),
+                Backorder.filled_at.is_(None),
+                Order.status != OrderStatus.CANCELLED.value,
+            )
             .distinct()
         )
         return sorted((loc, product) for loc, product in rows if loc is not None)
@@ -247,10 +252,13 @@ async def fill_waiting(
                 await session.execute(
                     select(Backorder.id, Backorder.order_id)
                     .join(OrderLine, OrderLine.id == Backorder.order_line_id)
+                    .join(Order, Order.id == Backorder.order_id)
                     .where(
                         Backorder.location_id == location_id,
                         Backorder.filled_at.is_(None),
                         OrderLine.product_id == product_id,
+                        # A cancelled order's backorders wait for nothing.
+                        Order.status != OrderStatus.CANCELLED.value,
                     )
                     .order_by(Backorder.created_at, Backorder.id)
                 )
