@@ -86,6 +86,9 @@ class Settings:
     # Stock messaging: "only N left" at or under the first, "low stock" at or under the second.
     stock_only_few_left: int = 3
     stock_low: int = 10
+    # Check every delivery promise's stock snapshot against the database (slow; for tests
+    # and for chasing a writer that changes stock without an event).
+    stock_snapshot_verify: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -127,6 +130,7 @@ class Settings:
             sla_release_grace_minutes=_positive(env, "OMNIGRAPH_SLA_RELEASE_GRACE_MINUTES", 60),
             stock_only_few_left=stock_only_few_left,
             stock_low=stock_low,
+            stock_snapshot_verify=_bool(env, "OMNIGRAPH_STOCK_SNAPSHOT_VERIFY", False),
             extra={k: v for k, v in env.items() if k.startswith("OMNIGRAPH_PLUGIN_")},
         )
 

@@ -121,7 +121,9 @@ async def database_url(tmp_path: Path, schema_template: str) -> AsyncIterator[st
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # Every promise checks its stock snapshot against the database: a write path that
+    # changes stock without an event fails the test that exercises it.
+    return Settings(database_url=database_url, stock_snapshot_verify=True)
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ class ProductFacts:
     id: int
     sku: str
     category: str
+    weight_grams: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,26 +120,27 @@ class CatalogCache:
             else:
                 found[sku] = product
         if missing:
-            for pid, sku, category in await self._load_products(sorted(missing)):
-                found[sku] = cached[sku] = ProductFacts(pid, sku, category)
+            for pid, sku, category, weight in await self._load_products(sorted(missing)):
+                found[sku] = cached[sku] = ProductFacts(pid, sku, category, weight)
         return found
 
-    async def _load_products(self, skus: list[str]) -> Sequence[tuple[int, str, str]]:
+    async def _load_products(self, skus: list[str]) -> Sequence[tuple[int, str, str, int]]:
         # Through the hot paths' own connections: a miss costs a prepared statement, not an
         # ORM session (a checkout of 1,000 different SKUs misses 1,000 times at first).
         if self._db.is_sqlite:
             marks = ", ".join("?" * len(skus))
-            query = f"SELECT id, sku, category FROM products WHERE sku IN ({marks})"
+            query = f"SELECT id, sku, category, weight_grams FROM products WHERE sku IN ({marks})"
 
-            def load(connection: sqlite3.Connection) -> list[tuple[int, str, str]]:
+            def load(connection: sqlite3.Connection) -> list[tuple[int, str, str, int]]:
                 return connection.execute(query, skus).fetchall()
 
             return await self._db.sqlite_writer.run(load)
         pool = await self._db.asyncpg_pool()
         rows = await pool.fetch(
-            "SELECT id, sku, category FROM products WHERE sku = ANY($1::text[])", skus
+            "SELECT id, sku, category, weight_grams FROM products WHERE sku = ANY($1::text[])",
+            skus,
         )
-        return [(row[0], row[1], row[2]) for row in rows]
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def channel_exists(self, code: str) -> bool:
         self._expire_if_old()

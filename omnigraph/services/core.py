@@ -22,6 +22,7 @@ from omnigraph.messaging import MessageChannel, Messenger
 from omnigraph.plugin_host import sourcing_contributions
 from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.sourcing import StoredRulesCache
+from omnigraph.services.stock_snapshot import StockSnapshot
 from omnigraph.services.unit_of_work import UnitOfWork
 from omnigraph.settings import Settings
 
@@ -63,6 +64,7 @@ class Services:
     sourcing_terms: list[CostTerm] = field(init=False)
     catalog: CatalogCache = field(init=False)
     stored_rules: StoredRulesCache = field(init=False)
+    stock_snapshot: StockSnapshot = field(init=False)
     # Created on first use, on PostgreSQL only (see express_reservations).
     hold_batcher: HoldBatcher | None = field(init=False, default=None)
 
@@ -79,6 +81,12 @@ class Services:
         self.sourcing_terms = [item for item in contributed if is_cost_term(item)]
         self.catalog = CatalogCache(self.db)
         self.stored_rules = StoredRulesCache()
+        self.stock_snapshot = StockSnapshot(
+            self.broker,
+            is_sqlite=self.db.is_sqlite,
+            poll_seconds=self.settings.event_poll_seconds,
+            verify=self.settings.stock_snapshot_verify,
+        )
 
     def unit_of_work(self, actor: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.db, self.broker, actor=actor, clock=self.clock)

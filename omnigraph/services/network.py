@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +14,24 @@ from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.promise import Candidate
 from omnigraph.services.catalog_cache import CatalogCache, LocationFacts
 
+if TYPE_CHECKING:
+    from omnigraph.services.stock_snapshot import StockSnapshot
+
 L = InventoryLevel
 AVAILABLE = L.on_hand - L.committed - L.reserved - L.safety_stock - L.damaged
+
+
+class ProductRef(Protocol):
+    """What sourcing reads of a product: an ORM row or the catalogue cache's facts."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def sku(self) -> str: ...
+
+    @property
+    def weight_grams(self) -> int: ...
 
 
 class HeldUnits(Protocol):
@@ -41,23 +57,33 @@ async def products_by_sku(session: AsyncSession, skus: Iterable[str]) -> dict[st
 
 
 async def stocked_locations(
-    session: AsyncSession, products: Mapping[str, Product], catalog: CatalogCache
+    session: AsyncSession,
+    products: Mapping[str, ProductRef],
+    catalog: CatalogCache,
+    snapshot: StockSnapshot | None = None,
 ) -> list[StockedLocation]:
     """Every location holding sellable stock of at least one of ``products``.
 
-    Quantities are read now, in ``session``; the locations' facts come from ``catalog``.
+    Quantities are read now, in ``session``, or from ``snapshot`` (promises only); the
+    locations' facts come from ``catalog``.
     """
     if not products:
         return []
     sku_by_id = {product.id: sku for sku, product in products.items()}
-    rows = await session.execute(
-        select(L.location_id, L.product_id, AVAILABLE).where(
-            L.product_id.in_(sku_by_id), AVAILABLE > 0
-        )
-    )
     stock: dict[int, dict[str, int]] = {}
-    for location_id, product_id, available in rows:
-        stock.setdefault(location_id, {})[sku_by_id[product_id]] = int(available)
+    if snapshot is None:
+        rows = await session.execute(
+            select(L.location_id, L.product_id, AVAILABLE).where(
+                L.product_id.in_(sku_by_id), AVAILABLE > 0
+            )
+        )
+        for location_id, product_id, available in rows:
+            stock.setdefault(location_id, {})[sku_by_id[product_id]] = int(available)
+    else:
+        for product_id, held in (await snapshot.stock(session, sku_by_id)).items():
+            sku = sku_by_id[product_id]
+            for location_id, available in held.available.items():
+                stock.setdefault(location_id, {})[sku] = available
     facts = await catalog.locations(stock, session)
     return [StockedLocation(facts[lid], stock[lid]) for lid in sorted(stock) if lid in facts]
 

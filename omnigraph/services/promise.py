@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from omnigraph.carriers import RateOffer, RateRequest
-from omnigraph.db.models import Product
 from omnigraph.db.models.sourcing import ALL_CHANNELS
 from omnigraph.domain.errors import DomainError, ErrorCode, Problem
 from omnigraph.domain.geo import GeoPoint
@@ -47,7 +46,7 @@ from omnigraph.domain.stock_signal import StockSignal, stock_signal
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services.availability import stock_thresholds
 from omnigraph.services.catalog_cache import LocationFacts
-from omnigraph.services.network import products_by_sku, stocked_locations, to_candidates
+from omnigraph.services.network import ProductRef, stocked_locations, to_candidates
 from omnigraph.services.sourcing import (
     SourcingInputs,
     load_inputs,
@@ -103,7 +102,7 @@ class PromiseResult:
     lines: tuple[LineStock, ...]
 
 
-def weight_of(quantities: Mapping[str, int], products: Mapping[str, Product]) -> int:
+def weight_of(quantities: Mapping[str, int], products: Mapping[str, ProductRef]) -> int:
     return sum(products[sku].weight_grams * qty for sku, qty in quantities.items())
 
 
@@ -140,7 +139,7 @@ async def quote_method(
     services: Services,
     method: DeliveryMethod,
     lines: Mapping[str, int],
-    products: Mapping[str, Product],
+    products: Mapping[str, ProductRef],
     candidates: Sequence[Candidate],
     locations: Mapping[int, LocationFacts],
     destination: GeoPoint,
@@ -297,7 +296,7 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
     """Every requested method's best option for the cart, or why it cannot be offered."""
     methods = list(dict.fromkeys(request.methods or list(DeliveryMethod)))
     async with services.db.read_session() as session:
-        products = await products_by_sku(session, (line.sku for line in request.lines))
+        products = await services.catalog.products(line.sku for line in request.lines)
         problems = line_problems(request.lines, products)
         pickup: LocationFacts | None = None
         if request.pickup_location_id is not None:
@@ -325,8 +324,9 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
                 problems.extend(error.problems)
         if problems:
             raise DomainError(problems)
-        stocked = await stocked_locations(session, products, services.catalog)
-        inputs = await load_inputs(session, services, stocked, products, now)
+        snapshot = services.stock_snapshot
+        stocked = await stocked_locations(session, products, services.catalog, snapshot)
+        inputs = await load_inputs(session, services, stocked, products, now, snapshot)
     destination = request.destination or pickup.point  # type: ignore[union-attr]
     candidates = to_candidates(stocked, destination)
     locations = {item.location.id: item.location for item in stocked}

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnigraph.db.models import (
     FulfillmentOrder,
     InventoryLevel,
-    Product,
     SourcingExclusion,
     SourcingMarginRule,
     SourcingMethodRule,
@@ -45,10 +44,11 @@ from omnigraph.domain.supply import free_incoming
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, LocationType
 from omnigraph.services.backorders import waiting_units
 from omnigraph.services.catalog_cache import CatalogCache, LocationFacts
-from omnigraph.services.network import StockedLocation, to_candidates
+from omnigraph.services.network import ProductRef, StockedLocation, to_candidates
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
+    from omnigraph.services.stock_snapshot import StockSnapshot
 
 # How long a process trusts the stored sourcing rules it read (see ``StoredRulesCache``).
 RULES_MAX_AGE_SECONDS = 5.0
@@ -183,9 +183,7 @@ class StoredRulesCache:
         return rules
 
 
-def _local_midnights(
-    locations: Iterable[LocationFacts], now: datetime
-) -> dict[datetime, list[int]]:
+def local_midnights(locations: Iterable[LocationFacts], now: datetime) -> dict[datetime, list[int]]:
     """Locations grouped by the UTC instant their local day began."""
     grouped: dict[datetime, list[int]] = defaultdict(list)
     starts: dict[str, datetime] = {}
@@ -214,7 +212,7 @@ async def orders_today(
     since_midnight = or_(
         *(
             and_(FulfillmentOrder.location_id.in_(ids), FulfillmentOrder.created_at >= start)
-            for start, ids in _local_midnights(limited, now).items()
+            for start, ids in local_midnights(limited, now).items()
         )
     )
     rows = await session.execute(
@@ -226,26 +224,41 @@ async def orders_today(
 
 
 async def incoming_supply(
-    session: AsyncSession, products: Mapping[str, Product], catalog: CatalogCache
+    session: AsyncSession,
+    products: Mapping[str, ProductRef],
+    catalog: CatalogCache,
+    snapshot: StockSnapshot | None = None,
 ) -> tuple[dict[int, tuple[IncomingSupply, ...]], dict[int, LocationFacts]]:
     """Supply with an expected date per location, less what waiting orders claimed, and
-    those locations' facts."""
+    those locations' facts (read from ``snapshot`` when given)."""
     if not products:
         return {}, {}
     sku_by_id = {product.id: sku for sku, product in products.items()}
-    L = InventoryLevel
-    rows = (
-        await session.execute(
+    rows: list[tuple[int, int, int, datetime | None]]
+    if snapshot is None:
+        L = InventoryLevel
+        found = await session.execute(
             select(L.location_id, L.product_id, L.incoming, L.incoming_expected_at)
             .where(L.product_id.in_(sku_by_id), L.incoming > 0, L.incoming_expected_at.is_not(None))
             .order_by(L.location_id, L.product_id)
         )
-    ).all()
+        rows = [(lid, pid, units, expected) for lid, pid, units, expected in found]
+    else:
+        held = await snapshot.stock(session, sku_by_id)
+        rows = sorted(
+            (row.location_id, product_id, row.units, row.expected_at)
+            for product_id, stock in held.items()
+            for row in stock.incoming
+        )
     if not rows:
         return {}, {}
     locations = await catalog.locations((row[0] for row in rows), session)
     # Units already promised to orders waiting for this supply are not offered again.
-    waiting = await waiting_units(session, sku_by_id)
+    waiting = await (
+        waiting_units(session, sku_by_id)
+        if snapshot is None
+        else snapshot.waiting(session, sku_by_id)
+    )
     supply: dict[int, list[IncomingSupply]] = defaultdict(list)
     for location_id, product_id, quantity, expected_at in rows:
         location = locations.get(location_id)
@@ -263,16 +276,25 @@ async def load_inputs(
     session: AsyncSession,
     services: Services,
     stocked: Sequence[StockedLocation],
-    products: Mapping[str, Product],
+    products: Mapping[str, ProductRef],
     now: datetime,
+    snapshot: StockSnapshot | None = None,
 ) -> SourcingInputs:
-    """Rules, today's order counts and incoming supply for a cart's candidate locations."""
+    """Rules, today's order counts and incoming supply for a cart's candidate locations.
+
+    Promises pass ``services.stock_snapshot``; order capture reads in its own transaction.
+    """
     rules = await services.stored_rules.get(session, services.settings.default_currency)
-    incoming, supply_rows = await incoming_supply(session, products, services.catalog)
+    incoming, supply_rows = await incoming_supply(session, products, services.catalog, snapshot)
     stocked_ids = {item.location.id for item in stocked}
     extra = tuple(row for lid, row in sorted(supply_rows.items()) if lid not in stocked_ids)
     counted = [item.location for item in stocked] + list(extra)
-    return SourcingInputs(rules, await orders_today(session, counted, now), incoming, extra)
+    counts = await (
+        orders_today(session, counted, now)
+        if snapshot is None
+        else snapshot.orders_today(session, counted, now)
+    )
+    return SourcingInputs(rules, counts, incoming, extra)
 
 
 def sourcing_candidates(

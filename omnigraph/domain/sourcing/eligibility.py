@@ -97,7 +97,7 @@ class Usable:
 
 # Verdicts kept before candidates out of the method's reach are only counted: a console
 # lists the nearest ones, and a large network has hundreds of stores beyond a pickup radius.
-LISTED = 100
+LISTED = 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,197 @@
+"""The promise's stock snapshot: served from memory, dropped by the events of every change."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, update
+
+from omnigraph.db.engine import Database
+from omnigraph.db.models import InventoryLevel
+from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.orders import LineRequest
+from omnigraph.domain.vocabulary import DeliveryMethod, InventoryBucket
+from omnigraph.plugin_host import build_plugin_manager
+from omnigraph.services import stock_snapshot
+from omnigraph.services.core import Services
+from omnigraph.services.inventory import AdjustInventory, adjust_inventory
+from omnigraph.services.promise import PromiseRequest, PromiseResult, delivery_promise
+from omnigraph.services.stock_snapshot import SnapshotDrift, StockSnapshot
+from omnigraph.settings import Settings
+from tests.factories import HOME, build_network
+
+DOORSTEP = GeoPoint(HOME["latitude"], HOME["longitude"])
+TEE = PromiseRequest([LineRequest("TEE-001", 1)], [DeliveryMethod.SHIP_STANDARD], DOORSTEP)
+LOOP, TEE_ID = 2, 1
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _core(settings: Settings, db: Database, clock: Clock | None = None) -> Services:
+    services = Services(settings=settings, db=db, plugins=build_plugin_manager(settings))
+    if clock is not None:
+        services.stock_snapshot = StockSnapshot(
+            services.broker, is_sqlite=db.is_sqlite, poll_seconds=1.0, clock=clock
+        )
+    return services
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database.from_url(settings.database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def plain(settings: Settings) -> Settings:
+    """Without verification: these tests prove the snapshot itself stays current."""
+    return settings.with_overrides(stock_snapshot_verify=False)
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+def tees(result: PromiseResult) -> int:
+    [line] = result.lines
+    return line.network_available
+
+
+async def _take_tees(services: Services, quantity: int) -> None:
+    await adjust_inventory(
+        services,
+        AdjustInventory(
+            location_id=LOOP, sku="TEE-001", bucket=InventoryBucket.ON_HAND, delta=-quantity
+        ),
+    )
+
+
+async def test_a_repeated_promise_reads_no_stock(plain: Settings, db: Database) -> None:
+    services = _core(plain, db)
+    await build_network(services)
+    first = await delivery_promise(services, TEE)
+    with statements(db) as seen:
+        again = await delivery_promise(services, TEE)
+    assert tees(again) == tees(first) == 111
+    assert again.options[0].plan.location_ids == first.options[0].plan.location_ids
+    assert not [s for s in seen if "inventory_levels" in s or "backorders" in s], seen
+
+
+async def test_a_change_in_this_process_reaches_the_next_promise(
+    plain: Settings, db: Database
+) -> None:
+    clock = Clock()
+    services = _core(plain, db, clock)
+    await build_network(services)
+    assert tees(await delivery_promise(services, TEE)) == 111
+    await _take_tees(services, 2)
+    # No time passes: the commit's announcement alone makes the snapshot look.
+    assert tees(await delivery_promise(services, TEE)) == 109
+
+
+async def test_another_process_change_is_seen_at_the_next_poll(
+    plain: Settings, db: Database
+) -> None:
+    clock = Clock()
+    here, elsewhere = _core(plain, db, clock), _core(plain, db)
+    await build_network(here)
+    assert tees(await delivery_promise(here, TEE)) == 111
+    await _take_tees(elsewhere, 3)
+    # This process was not told; it looks at the outbox once its poll interval has passed.
+    assert tees(await delivery_promise(here, TEE)) == 111
+    clock.now += 1.0
+    assert tees(await delivery_promise(here, TEE)) == 108
+
+
+async def test_a_load_that_raced_a_change_is_not_kept(
+    plain: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _core(plain, db, Clock())
+    await build_network(services)
+    snapshot = services.stock_snapshot
+    load = stock_snapshot._load_stock
+    loads = 0
+
+    async def racing_load(*args: Any) -> Any:
+        nonlocal loads
+        loads += 1
+        loaded = await load(*args)
+        if loads == 1:
+            snapshot._drop(TEE_ID)  # what a catch-up in another request does meanwhile
+        return loaded
+
+    monkeypatch.setattr(stock_snapshot, "_load_stock", racing_load)
+    await delivery_promise(services, TEE)
+    await delivery_promise(services, TEE)
+    await delivery_promise(services, TEE)
+    assert loads == 2  # the first load was not kept, the second was
+
+
+async def test_far_behind_the_outbox_it_starts_afresh(
+    plain: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stock_snapshot, "CATCH_UP_LIMIT", 2)
+    clock = Clock()
+    here, elsewhere = _core(plain, db, clock), _core(plain, db)
+    await build_network(here)
+    assert tees(await delivery_promise(here, TEE)) == 111
+    for _ in range(2):
+        await _take_tees(elsewhere, 1)
+    clock.now += 1.0
+    assert tees(await delivery_promise(here, TEE)) == 109
+    await _take_tees(here, 1)
+    assert tees(await delivery_promise(here, TEE)) == 108
+
+
+async def test_old_entries_are_reloaded(plain: Settings, db: Database) -> None:
+    clock = Clock()
+    services = _core(plain, db, clock)
+    await build_network(services)
+    assert tees(await delivery_promise(services, TEE)) == 111
+    async with services.unit_of_work() as uow:
+        # An operator's SQL: no event is written, so only age can drop the entry.
+        await uow.session.execute(
+            update(InventoryLevel)
+            .where(InventoryLevel.location_id == LOOP, InventoryLevel.product_id == TEE_ID)
+            .values(on_hand=0)
+        )
+        await uow.commit()
+    assert tees(await delivery_promise(services, TEE)) == 111
+    clock.now += stock_snapshot.MAX_AGE_SECONDS + 1
+    assert tees(await delivery_promise(services, TEE)) == 108
+
+
+async def test_verification_catches_a_change_without_an_event(
+    settings: Settings, db: Database
+) -> None:
+    services = _core(settings, db)
+    assert services.stock_snapshot  # built with verify on by the test settings
+    await build_network(services)
+    await delivery_promise(services, TEE)
+    async with services.unit_of_work() as uow:
+        await uow.session.execute(
+            update(InventoryLevel).where(InventoryLevel.location_id == LOOP).values(on_hand=1)
+        )
+        await uow.commit()
+    with pytest.raises(SnapshotDrift):
+        await delivery_promise(services, TEE)
