@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from omnigraph.db.models import Channel, InventoryLevel, Location, Order, Product
 from omnigraph.domain.calendar import LocationSchedule
 from omnigraph.domain.geo import GeoPoint
@@ -12,12 +14,32 @@ from omnigraph.domain.vocabulary import Capability, DeliveryMethod, LocationType
 
 
 def schedule_of(location: Location) -> LocationSchedule:
+    hours = location.opening_hours or {}
+    return _shared_schedule(
+        location.timezone,
+        tuple((day, tuple(map(tuple, intervals))) for day, intervals in hours.items()),
+        tuple(location.holidays or ()),
+        location.cutoff_time,
+        location.processing_minutes,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared_schedule(
+    timezone: str,
+    hours: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...],
+    holidays: tuple[str, ...],
+    cutoff: str,
+    processing_minutes: int,
+) -> LocationSchedule:
+    """One schedule object per distinct configuration: most stores keep the same hours, and
+    the promise engine memoises dates per schedule it has seen."""
     return LocationSchedule.from_config(
-        timezone=location.timezone,
-        opening_hours=location.opening_hours or {},
-        holidays=location.holidays or (),
-        cutoff=location.cutoff_time,
-        processing_minutes=location.processing_minutes,
+        timezone=timezone,
+        opening_hours=dict(hours),
+        holidays=holidays,
+        cutoff=cutoff,
+        processing_minutes=processing_minutes,
     )
 
 

@@ -53,7 +53,9 @@ class Shortlist:
         # Lines held in full -> (least cost from a shortlisted holder, shipping from the
         # farthest shortlisted location), or None when no shortlisted location holds them.
         self._bounds: dict[int, tuple[int, int] | None] = {}
-        self._packages: dict[int, dict[str, int]] = {}
+        # Lines as bits -> (their weight, how many lines, how many units).
+        self._packages: dict[int, tuple[int, int, int]] = {}
+        self._skus = frozenset(sku for sku, _ in self.lines)
         self.admitted = dict.fromkeys(Admission, 0)
         self.skipped = 0
 
@@ -90,8 +92,11 @@ class Shortlist:
                     Admission.CHEAPER
                 ):
                     return True
-        supply = any(item.sku in dict(self.lines) for item in source.incoming)
-        if self.backorders and supply and self._take(Admission.SUPPLY):
+        if (
+            self.backorders
+            and any(item.sku in self._skus for item in source.incoming)
+            and self._take(Admission.SUPPLY)
+        ):
             return True
         self.skipped += 1
         return False
@@ -119,10 +124,16 @@ class Shortlist:
         ]
         return (min(costs), self._shipping_floor(lines)) if costs else None
 
-    def _quantities(self, lines: int) -> dict[str, int]:
+    def _package(self, lines: int) -> tuple[int, int, int]:
+        """The weight, line count and unit count of a package of ``lines``."""
         found = self._packages.get(lines)
         if found is None:
-            found = {sku: qty for bit, (sku, qty) in enumerate(self.lines) if lines >> bit & 1}
+            quantities = {sku: qty for bit, (sku, qty) in enumerate(self.lines) if lines >> bit & 1}
+            found = (
+                self.pricer.weight_of(quantities),
+                len(quantities),
+                sum(quantities.values()),
+            )
             self._packages[lines] = found
         return found
 
@@ -130,19 +141,17 @@ class Shortlist:
         """Shipping ``lines`` from the farthest shortlisted location: the least it costs
         from any farther one."""
         farthest = self.shortlisted[-1][0]
-        shipping = self.pricer.shipping_minor(
-            farthest, self.pricer.weight_of(self._quantities(lines))
-        )
+        shipping = self.pricer.shipping_minor(farthest, self._package(lines)[0])
         return shipping or 0
 
     def _labour_minor(self, source: SourcingCandidate, lines: int) -> int:
-        quantities = self._quantities(lines)
-        return self.pricer.labour_minor(source, len(quantities), sum(quantities.values()))
+        _, count, units = self._package(lines)
+        return self.pricer.labour_minor(source, count, units)
 
     def _package_minor(self, source: SourcingCandidate, lines: int) -> int | None:
         """Shipping and labour of ``lines`` from ``source`` (plugin cost terms aside)."""
-        weight = self.pricer.weight_of(self._quantities(lines))
+        weight, count, units = self._package(lines)
         shipping = self.pricer.shipping_minor(source, weight)
         if shipping is None:
             return None
-        return shipping + self._labour_minor(source, lines)
+        return shipping + self.pricer.labour_minor(source, count, units)
