@@ -462,7 +462,9 @@ async def _profile(database: Path, request: Request, runs: int) -> None:
     event.listen(services.db.engine.sync_engine, "before_cursor_execute", count)
 
     async def once() -> None:
-        context = Context(services=services, loaders=Loaders(services.db), actor="benchmarks")
+        context = Context(
+            services=services, loaders=Loaders(services.db, services.catalog), actor="benchmarks"
+        )
         result = await schema.execute(
             request.query, variable_values=request.variables, context_value=context
         )

@@ -121,7 +121,9 @@ def _cache_counts(size: int | None) -> tuple[int, int]:
 
 
 async def _execute(schema: strawberry.Schema, services: Services, request: Request) -> None:
-    context = Context(services=services, loaders=Loaders(services.db), actor="benchmarks")
+    context = Context(
+        services=services, loaders=Loaders(services.db, services.catalog), actor="benchmarks"
+    )
     result = await schema.execute(
         request.query, variable_values=request.variables, context_value=context
     )

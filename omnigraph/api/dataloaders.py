@@ -36,23 +36,31 @@ from omnigraph.services import (
     sourcing_trace,
     timeline,
 )
+from omnigraph.services.catalog_cache import CatalogCache
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 
 class Loaders:
-    """Created with each request's context, so nothing is cached across requests.
+    """Created with each request's context, so nothing is cached across requests, except
+    locations: given the ``catalog``, they come from its cache (at most ``MAX_AGE_SECONDS``
+    old, like every location fact sourcing reads).
 
     Every batch opens its own short read session: loaders fire concurrently and an
     ``AsyncSession`` must not be shared between concurrent tasks.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, catalog: CatalogCache | None = None) -> None:
         self._db = db
+        self._catalog = catalog
         self.order_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Order, ids))
         self.product_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Product, ids))
-        self.location_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Location, ids))
+        self.location_by_id: DataLoader[Any, Any] = (
+            self._loader(lambda s, ids: lookups.by_ids(s, Location, ids))
+            if catalog is None
+            else DataLoader(load_fn=self._cached_locations)
+        )
         self.channel_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Channel, ids))
         self.customer_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Customer, ids))
         self.fulfillment_order_by_id = self._loader(
@@ -102,6 +110,11 @@ class Loaders:
         self.sourcing_decision_by_order_id: DataLoader[int, OrderSourcingDecision | None] = (
             self._loader(sourcing_trace.decisions_by_order)
         )
+
+    async def _cached_locations(self, ids: list[int]) -> list[Location | None]:
+        assert self._catalog is not None
+        found = await self._catalog.location_rows(ids)
+        return [found.get(location_id) for location_id in ids]
 
     def _loader(
         self, batch: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]

@@ -38,7 +38,7 @@ class GraphQLApp(GraphQL[Context, None]):
         actor = request.headers.get(ACTOR_HEADER) or "api"
         return Context(
             services=self.services,
-            loaders=Loaders(self.services.db),
+            loaders=Loaders(self.services.db, self.services.catalog),
             request=request,
             response=response,
             actor=actor[:120],

@@ -14,8 +14,9 @@ import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.engine import Database
@@ -28,8 +29,16 @@ from omnigraph.domain.vocabulary import Capability, LocationType
 
 # How stale a cached product, location or channel may become when it is changed elsewhere.
 MAX_AGE_SECONDS = 30.0
-# A burst of checkouts asks for the same few (destination, location) distances again and again.
-_distance_km = functools.lru_cache(maxsize=65_536)(distance_km)
+# A burst of checkouts asks for the same few destinations again and again: each keeps its
+# distances by location id, so a cart's hundred candidates cost one hashed point.
+DESTINATIONS_KEPT = 256
+
+
+@functools.lru_cache(maxsize=DESTINATIONS_KEPT)
+def distances_from(destination: GeoPoint) -> dict[tuple[int, float, float], float]:
+    """Kilometres from ``destination`` by location (id and coordinates, in case it moves),
+    filled in as locations are asked for."""
+    return {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +66,20 @@ class LocationFacts:
     # 0 (the column's default) means no daily capacity was configured.
     daily_capacity: int
 
-    def candidate(self, destination: GeoPoint, stock: Mapping[str, int]) -> Candidate:
+    def candidate(
+        self,
+        destination: GeoPoint,
+        stock: Mapping[str, int],
+        distances: dict[tuple[int, float, float], float] | None = None,
+    ) -> Candidate:
+        """This location as a candidate for ``destination``; ``distances`` are
+        ``distances_from(destination)``, for callers building many candidates."""
+        distances = distances_from(destination) if distances is None else distances
+        point = self.point
+        key = (self.id, point.latitude, point.longitude)
+        distance = distances.get(key)
+        if distance is None:
+            distance = distances[key] = distance_km(destination, point)
         return Candidate(
             location_id=self.id,
             code=self.code,
@@ -65,7 +87,7 @@ class LocationFacts:
             point=self.point,
             capabilities=self.capabilities,
             schedule=self.schedule,
-            distance_km=_distance_km(destination, self.point),
+            distance_km=distance,
             stock=stock,
         )
 
@@ -87,12 +109,21 @@ def location_facts(row: Location) -> LocationFacts:
     )
 
 
+def _columns(row: Location) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in _LOCATION_COLUMNS}
+
+
+_LOCATION_COLUMNS = tuple(inspect(Location).column_attrs)
+
+
 class CatalogCache:
     def __init__(self, db: Database, max_age: float = MAX_AGE_SECONDS) -> None:
         self._db = db
         self._max_age = max_age
         self._products: dict[str, ProductFacts] = {}
         self._locations: dict[int, LocationFacts] = {}
+        # Each cached location's columns, for answers that show the whole location.
+        self._records: dict[int, dict[str, Any]] = {}
         self._channels: set[str] = set()
         self._loaded_at = float("-inf")
 
@@ -101,6 +132,7 @@ class CatalogCache:
         if now - self._loaded_at > self._max_age:
             self._products.clear()
             self._locations.clear()
+            self._records.clear()
             self._channels.clear()
             self._loaded_at = now
 
@@ -189,4 +221,19 @@ class CatalogCache:
                 rows = list(await own.scalars(query))
         loaded = {row.id: location_facts(row) for row in rows}
         self._locations.update(loaded)
+        self._records.update((row.id, _columns(row)) for row in rows)
         return loaded
+
+    async def location_rows(self, location_ids: Iterable[int]) -> dict[int, Location]:
+        """Detached copies of the locations' rows (unknown ids are absent), from the cache.
+
+        Each call builds new objects, so a caller cannot change what the next one sees.
+        """
+        self._expire_if_old()
+        wanted = set(location_ids)
+        records = {lid: self._records[lid] for lid in wanted if lid in self._records}
+        missing = wanted - records.keys()
+        if missing:
+            await self.load_locations(missing)
+            records.update((lid, self._records[lid]) for lid in missing if lid in self._records)
+        return {lid: Location(**record) for lid, record in records.items()}

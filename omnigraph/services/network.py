@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from omnigraph.db.models import InventoryLevel, Product
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.promise import Candidate
-from omnigraph.services.catalog_cache import CatalogCache, LocationFacts
+from omnigraph.services.catalog_cache import CatalogCache, LocationFacts, distances_from
 
 if TYPE_CHECKING:
     from omnigraph.services.stock_snapshot import StockSnapshot
@@ -89,7 +89,8 @@ async def stocked_locations(
 
 
 def to_candidates(stocked: Iterable[StockedLocation], destination: GeoPoint) -> list[Candidate]:
-    return [item.location.candidate(destination, item.available) for item in stocked]
+    distances = distances_from(destination)
+    return [item.location.candidate(destination, item.available, distances) for item in stocked]
 
 
 def network_available(
