@@ -94,7 +94,7 @@ class StockSnapshot:
         self._counted: dict[int, tuple[datetime, int]] = {}
         self._position: int | None = None
         self._next_poll = float("-inf")
-        self._gaps = IdGaps()
+        self._gaps = IdGaps(clock=clock)
         self._gap_pending = False
         self._distrust_until = float("-inf")
         # Drops are stamped with a counter, so a load that raced a drop is not kept.
