@@ -94,6 +94,16 @@ async def _take_tees(services: Services, quantity: int) -> None:
     )
 
 
+async def _empty_loop_tees_without_event(services: Services) -> None:
+    async with services.unit_of_work() as uow:
+        await uow.session.execute(
+            update(InventoryLevel)
+            .where(InventoryLevel.location_id == LOOP, InventoryLevel.product_id == TEE_ID)
+            .values(on_hand=0)
+        )
+        await uow.commit()
+
+
 async def test_a_repeated_promise_reads_no_stock(plain: Settings, db: Database) -> None:
     services = _core(plain, db)
     await build_network(services)
@@ -176,14 +186,8 @@ async def test_old_entries_are_reloaded(plain: Settings, db: Database) -> None:
     services = _core(plain, db, clock)
     await build_network(services)
     assert tees(await delivery_promise(services, TEE)) == 111
-    async with services.unit_of_work() as uow:
-        # An operator's SQL: no event is written, so only age can drop the entry.
-        await uow.session.execute(
-            update(InventoryLevel)
-            .where(InventoryLevel.location_id == LOOP, InventoryLevel.product_id == TEE_ID)
-            .values(on_hand=0)
-        )
-        await uow.commit()
+    # An operator's SQL: no event is written, so only age can drop the entry.
+    await _empty_loop_tees_without_event(services)
     assert tees(await delivery_promise(services, TEE)) == 111
     clock.now += stock_snapshot.MAX_AGE_SECONDS + 1
     assert tees(await delivery_promise(services, TEE)) == 108
@@ -196,11 +200,7 @@ async def test_verification_catches_a_change_without_an_event(
     assert services.stock_snapshot  # built with verify on by the test settings
     await build_network(services)
     await delivery_promise(services, TEE)
-    async with services.unit_of_work() as uow:
-        await uow.session.execute(
-            update(InventoryLevel).where(InventoryLevel.location_id == LOOP).values(on_hand=1)
-        )
-        await uow.commit()
+    await _empty_loop_tees_without_event(services)
     with pytest.raises(SnapshotDrift):
         await delivery_promise(services, TEE)
 
@@ -230,13 +230,7 @@ async def test_an_event_committed_late_with_an_earlier_id_is_not_skipped(
 
     # A later transaction commits first; the earlier one, which changed the stock, is late.
     await write(start + 2, "order.created", {})
-    async with services.unit_of_work() as uow:
-        await uow.session.execute(
-            update(InventoryLevel)
-            .where(InventoryLevel.location_id == LOOP, InventoryLevel.product_id == TEE_ID)
-            .values(on_hand=0)
-        )
-        await uow.commit()
+    await _empty_loop_tees_without_event(services)
     clock.now += 1.0
     assert tees(await delivery_promise(services, TEE)) == 111  # nothing said TEE changed
     await write(start + 1, "inventory.changed", {"productId": TEE_ID, "sku": "TEE-001"})
