@@ -191,3 +191,23 @@ def test_the_sla_is_never_traded_for_cost(cands):
     if isinstance(result, SourcingDecision) and isinstance(loose, SourcingDecision):
         # Meeting the promise can only cost the same or more than ignoring it.
         assert result.cost.total.minor >= loose.cost.total.minor
+
+
+@settings(max_examples=200, deadline=None)
+@given(candidates(), st.dictionaries(st.sampled_from(SKUS), st.integers(1, 3), min_size=1))
+def test_the_price_bound_never_changes_the_cost_of_the_plan(cands, cart):
+    # More candidates than the shortlist, which never fills: one extra location cannot
+    # ship, so at most ``len(cands)`` are usable. Only the price bound skips anyone.
+    cannot_ship = loc(99, 7, {sku: 9 for sku in SKUS}, capabilities={Capability.PICKUP})
+    everyone = [*cands, cannot_ship]
+    # No split penalty: splits compete with a whole-cart location as often as they can.
+    free_splits = {DeliveryMethod.SHIP_STANDARD: MethodPolicy(split_penalty=Money(0, "USD"))}
+    bounded = SourcingRules(methods=free_splits, nearest_usable=max(1, len(cands)))
+    screened_all = SourcingRules(methods=free_splits, nearest_usable=None)
+    result = decide(request(everyone, cart), bounded, rates=RATES)
+    full = decide(request(everyone, cart), screened_all, rates=RATES)
+    assert isinstance(result, NoPlan) == isinstance(full, NoPlan)
+    if isinstance(result, SourcingDecision) and isinstance(full, SourcingDecision):
+        assert result.cost.total == full.cost.total
+        assert len(result.packages) == len(full.packages)
+        assert result.backorders == full.backorders

@@ -45,12 +45,46 @@ def screened(decision: SourcingDecision) -> set[int]:
 
 
 def test_farther_locations_that_cannot_improve_are_not_screened():
-    near = stores(10, {"A": 5})
+    # No location holds the whole cart, so only the shortlist limits the screening.
+    near = [*stores(5, {"A": 5}), *stores(5, {"B": 5}, first_km=20)]
     far = stores(30, {"A": 5}, first_km=400)
-    decision = decided(run([*near, *far], {"A": 1}, rules=rules(10)))
+    decision = decided(run([*near, *far], {"A": 1, "B": 1}, rules=rules(10)))
     assert screened(decision) == {c.location_id for c in near}
     assert decision.explanation.unscreened == 30
+    assert decision.explanation.outpriced == 0
     assert "30 farther locations not screened" in decision.explanation.narrative()[-1]
+
+
+def test_locations_that_cost_more_than_a_whole_cart_plan_are_not_screened():
+    # Forty candidates, more than the shortlist's 20: the price bound applies.
+    near = stores(10, {"A": 5})
+    far = stores(30, {"A": 5}, first_km=400)
+    decision = decided(run([*near, *far], {"A": 1}, rules=rules(20)))
+    # The shortlist of 20 never fills. Every near store asks the same, so each could tie
+    # with the best: all are screened.
+    assert screened(decision) == {c.location_id for c in near}
+    assert decision.explanation.outpriced == 30
+    assert decision.explanation.unscreened == 0
+    assert "30 locations not screened: even their cheapest" in decision.explanation.narrative()[-1]
+    # The same decision as screening everything.
+    assert (
+        decision.location_ids
+        == decided(run([*near, *far], {"A": 1}, rules=rules(None))).location_ids
+    )
+
+
+def test_the_cheapest_whole_cart_holder_is_screened_first_wherever_it_is():
+    # Thirty near stores hold part of the cart; a far DC with cheap labour holds it all.
+    near = [*stores(15, {"A": 5}), *stores(15, {"B": 5}, first_km=30)]
+    dc = loc(1, 300, {"A": 9, "B": 9}, kind=LocationType.DC, labour=labour(10))
+    everything = decided(run([*near, dc], {"A": 1, "B": 1}, rules=rules(None)))
+    bounded = decided(run([*near, dc], {"A": 1, "B": 1}, rules=rules(10)))
+    assert bounded.location_ids == everything.location_ids
+    assert bounded.cost == everything.cost
+    # Stores whose single cheapest package already costs more than the DC's whole cart
+    # were never screened.
+    assert bounded.explanation.outpriced > 0
+    assert len(screened(bounded)) < len(screened(everything))
 
 
 def test_screening_every_candidate_is_a_rule_choice():
@@ -102,17 +136,15 @@ def test_incoming_supply_beyond_the_shortlist_counts_for_backorders():
 
 
 def test_when_the_shortlist_cannot_plan_every_candidate_is_screened():
-    # Plans may use one package and the nearest two hold one line each. Farther whole-cart
-    # holders are screened up to a budget, which ten that cannot ship use up: only a full
-    # screening finds the one that can.
+    # The nearest two hold line A only. Farther holders of line B are screened up to a
+    # budget, which ten that cannot ship use up: only a full screening finds the one that
+    # can. Nobody holds the whole cart, so no price bound applies.
     near = [loc(10 + i, 5 + i, {"A": 1}) for i in range(2)]
-    cannot_ship = [
-        loc(50 + i, 100 + i, {"A": 1, "B": 1}, capabilities=()) for i in range(FARTHER_SCREENED)
-    ]
-    whole = loc(99, 2_000, {"A": 1, "B": 1})
-    one_box = SourcingRules(methods={SHIP: MethodPolicy(max_packages=1)}, nearest_usable=2)
-    decision = decided(run([*near, *cannot_ship, whole], {"A": 1, "B": 1}, rules=one_box))
-    assert decision.location_ids == (99,)
+    cannot_ship = [loc(50 + i, 100 + i, {"B": 1}, capabilities=()) for i in range(FARTHER_SCREENED)]
+    far = loc(99, 2_000, {"B": 1})
+    two_boxes = SourcingRules(methods={SHIP: MethodPolicy(max_packages=2)}, nearest_usable=2)
+    decision = decided(run([*near, *cannot_ship, far], {"A": 1, "B": 1}, rules=two_boxes))
+    assert 99 in decision.location_ids
     assert decision.explanation.unscreened == 0
 
 

@@ -266,7 +266,8 @@ def decide(
         rules = replace(rules, nearest_usable=None)
     decision = _decide(request, rules, rates, filters, cost_terms)
     falls_short = isinstance(decision, NoPlan) or bool(decision.backorders)
-    if falls_short and decision.explanation.unscreened:
+    skipped = decision.explanation.unscreened + decision.explanation.outpriced
+    if falls_short and skipped:
         # Farther stock may serve what the shortlist could not (or could only by waiting).
         unbounded = replace(rules, nearest_usable=None)
         return _decide(request, unbounded, rates, filters, cost_terms)
@@ -293,6 +294,7 @@ def _decide(
         screening.verdicts,
         unscreened=screening.unscreened,
         beyond_reach=screening.beyond_reach,
+        outpriced=screening.outpriced,
     )
 
     def refuse(reason: NoPlanReason, detail: str) -> NoPlan:
@@ -410,4 +412,5 @@ def _explain(
         result.stats if result is not None else None,
         base.unscreened,
         base.beyond_reach,
+        base.outpriced,
     )

@@ -27,6 +27,7 @@ from omnigraph.domain.sourcing.request import (
     CheckedCandidates,
     SourcingCandidate,
     SourcingRequest,
+    in_screening_order,
     nearest_first,
 )
 from omnigraph.domain.sourcing.rules import ChannelPolicy, MethodPolicy
@@ -109,6 +110,9 @@ class Screening:
     unscreened: int = 0
     # Candidates out of the method's reach once ``LISTED`` verdicts were recorded.
     beyond_reach: int = 0
+    # Candidates not screened because even their cheapest package costs more than a plan
+    # already found.
+    outpriced: int = 0
 
 
 def _deadline_days(method: DeliveryMethod, policy: MethodPolicy) -> int | None:
@@ -311,7 +315,14 @@ def screen(
     nearest_usable: int | None = None,
 ) -> Screening:
     """Every candidate's verdict, nearest first; past the nearest ``nearest_usable`` usable
-    ones (None: no limit), only those ``Shortlist`` admits are screened."""
+    ones (None: no limit), only those ``Shortlist`` admits are screened.
+
+    With a limit, on a network larger than it, candidates that cannot beat a plan already
+    found are not screened either: once a usable location can send the whole cart for a
+    cost, a location whose cheapest possible package (one unit, one kilogram, ``floor``)
+    costs more cannot be part of a cheaper plan. The cheapest holders of the whole cart are
+    screened first, so that bound is known early.
+    """
     verdicts: list[CandidateVerdict] = []
     usable: list[Usable] = []
     backorder: list[SourcingCandidate] = []
@@ -319,26 +330,20 @@ def screen(
     dates = _Dates(request, pricer)
     shortlist = Shortlist(nearest_usable, request.lines, policy.allow_backorder, pricer)
     reach = policy.max_distance_km if request.only_location_id is None else None
-    beyond_reach = 0
-    ordered = request.candidates
-    if not isinstance(ordered, CheckedCandidates):
-        ordered = sorted(ordered, key=nearest_first)
-    for index, source in enumerate(ordered):
-        if reach is not None and source.distance_km > reach and len(verdicts) >= LISTED:
-            # Nearest first, so every later candidate is out of reach too: count them.
-            beyond_reach = len(ordered) - index
-            break
-        if shortlist.full(len(usable)) and not shortlist.admits(source):
-            continue
+    beyond_reach = outpriced = 0
+    ordered = in_screening_order(request.candidates, request.currency)
+    whole = _WholeCart(request.lines, pricer)
+
+    def consider(source: SourcingCandidate) -> Usable | None:
         verdict = partial(_record, verdicts, backorder, source)
         rejected = _static_rejection(source, request, policy, channel, filters)
         if rejected is not None:
             verdict(*rejected)
-            continue
+            return None
         floor = pricer.floor_minor(source)
         if floor is None:
             verdict(Reason.NO_RATE, f"no {pricer.service} rate for {source.distance_km:.1f} km")
-            continue
+            return None
         stock, held_back = _usable_stock(source, request.lines, policy)
         if not stock:
             if held_back:
@@ -346,18 +351,18 @@ def screen(
                 verdict(Reason.BELOW_MIN_STOCK, f"fewer than {minimum} units of the cart's SKUs")
             else:
                 verdict(Reason.NO_STOCK, "holds none of the cart")
-            continue
+            return None
         try:
             window = dates.window(source)
         except ValueError:
             verdict(Reason.CLOSED, "no opening time in the next two months")
-            continue
+            return None
         if isinstance(window, PlanRefusal):
             verdict(Reason.PAST_CUTOFF, window.detail)
-            continue
+            return None
         if window is None:  # defensive: floor_minor found a rate, so transit exists
             verdict(Reason.NO_RATE, f"no {pricer.service} rate")
-            continue
+            return None
         deadline = None
         if days is not None:
             deadline = dates.deadline(source.candidate.schedule, days)
@@ -366,10 +371,119 @@ def screen(
                     f"arrives {window.earliest.isoformat()}, promised by {deadline.isoformat()}"
                 )
                 verdict(Reason.SLA_MISSED, detail, on=window.earliest)
-                continue
+                return None
         verdict(None, "eligible", on=window.earliest)
-        usable.append(Usable(source, stock, window, deadline, floor))
+        found = Usable(source, stock, window, deadline, floor)
+        usable.append(found)
         shortlist.add(source, stock)
+        whole.offer(found)
+        return found
+
+    screened: set[int] = set()
+    # A method with a radius stops at its edge anyway.
+    bounded = reach is None and nearest_usable is not None and len(ordered) > nearest_usable
+    if bounded:
+        for source in whole.cheapest_holders(ordered):
+            screened.add(source.location_id)
+            if consider(source) is not None and whole.bound is not None:
+                break
+    for index, source in enumerate(ordered):
+        if reach is not None and source.distance_km > reach and len(verdicts) >= LISTED:
+            # Nearest first, so every later candidate is out of reach too: count them.
+            beyond_reach = _left(ordered, index, screened)
+            break
+        if source.location_id in screened:
+            continue
+        if shortlist.full(len(usable)) and not shortlist.admits(source):
+            continue
+        if bounded and whole.bound is not None:
+            floor = pricer.floor_minor(source)
+            if floor is not None and floor > whole.bound:
+                if whole.beyond(source):
+                    # Nearest first: no farther candidate can ship for less either.
+                    outpriced += _left(ordered, index, screened)
+                    break
+                outpriced += 1
+                continue
+        consider(source)
+    if screened:
+        # The cheapest holders were screened first: put everything back in screening order.
+        verdicts.sort(key=lambda v: (v.distance_km, v.location_id))
+        usable.sort(key=lambda u: nearest_first(u.source))
+        backorder.sort(key=nearest_first)
     return Screening(
-        tuple(verdicts), tuple(usable), tuple(backorder), shortlist.skipped, beyond_reach
+        tuple(verdicts),
+        tuple(usable),
+        tuple(backorder),
+        shortlist.skipped,
+        beyond_reach,
+        outpriced,
     )
+
+
+def _left(ordered: Sequence[SourcingCandidate], index: int, screened: set[int]) -> int:
+    """Candidates from ``index`` on, less those already screened out of turn."""
+    left = len(ordered) - index
+    if screened:
+        left -= sum(1 for source in ordered[index:] if source.candidate.location_id in screened)
+    return left
+
+
+class _WholeCart:
+    """The least a usable location asks to send the whole cart alone: a bound no plan
+    using a location whose cheapest package costs more can beat (plugin cost terms aside,
+    which turn the bound off with the shortlist)."""
+
+    def __init__(self, lines: Mapping[str, int], pricer: Pricer) -> None:
+        self.lines = tuple(lines.items())
+        self.pricer = pricer
+        self.weight = pricer.weight_of(lines)
+        self.units = sum(lines.values())
+        self.bound: int | None = None
+        self._tail: list[int] | None = None
+        self._least_labour = 0
+
+    def beyond(self, source: SourcingCandidate) -> bool:
+        """Whether no location this far or farther can send a package for less than the
+        bound: the least one-kilogram price of this zone and every farther one, plus the
+        least labour of any candidate (rate tables need not rise with distance)."""
+        rates, service = self.pricer.rates, self.pricer.service
+        tariff = rates.services.get(service) if service is not None else None
+        if tariff is None or self.bound is None:
+            return False
+        if self._tail is None:
+            pairs = zip(tariff.base_minor, tariff.per_kg_minor, strict=True)
+            prices = [base + kg for base, kg in pairs]
+            self._tail = [min(prices[zone:]) for zone in range(len(prices))]
+        zone = rates.zone_for(source.distance_km)
+        if zone is None:
+            return True  # past the last zone: no rate from here on
+        return self._tail[zone] + self._least_labour > self.bound
+
+    def _holds(self, stock: Mapping[str, int]) -> bool:
+        return all(stock.get(sku, 0) >= qty for sku, qty in self.lines)
+
+    def _cost(self, source: SourcingCandidate) -> int | None:
+        shipping = self.pricer.shipping_minor(source, self.weight)
+        if shipping is None:
+            return None
+        return shipping + self.pricer.labour_minor(source, len(self.lines), self.units)
+
+    def cheapest_holders(self, ordered: CheckedCandidates) -> list[SourcingCandidate]:
+        """Candidates whose stock holds the whole cart, cheapest first (then nearest)."""
+        self._least_labour = ordered.least_labour_minor()
+        priced = []
+        for index in ordered.whole_cart_holders(dict(self.lines)):
+            source = ordered[index]
+            cost = self._cost(source)
+            if cost is not None:
+                priced.append((cost, index, source))
+        priced.sort(key=lambda item: item[:2])
+        return [source for _, _, source in priced]
+
+    def offer(self, found: Usable) -> None:
+        if not self._holds(found.stock):
+            return
+        cost = self._cost(found.source)
+        if cost is not None and (self.bound is None or cost < self.bound):
+            self.bound = cost

@@ -88,6 +88,8 @@ class Explanation:
     unscreened: int = 0
     # Locations out of the method's reach past the listed ones (see ``eligibility.LISTED``).
     beyond_reach: int = 0
+    # Locations not screened: even their cheapest package costs more than the plan found.
+    outpriced: int = 0
 
     def reason_for(self, location_id: int) -> Reason | None:
         """The rejection code of a candidate (``None`` if it was eligible)."""
@@ -117,5 +119,10 @@ class Explanation:
         if self.unscreened:
             lines.append(
                 f"{self.unscreened} farther locations not screened: enough nearer ones qualify"
+            )
+        if self.outpriced:
+            lines.append(
+                f"{self.outpriced} locations not screened: even their cheapest package costs"
+                " more than sending the whole cart from one that qualifies"
             )
         return tuple(lines)

@@ -86,6 +86,38 @@ class CheckedCandidates(tuple[SourcingCandidate, ...]):
     not once per method."""
 
     currency: str
+    # Per cart facts several methods ask for, computed once: see ``whole_cart_holders``.
+    _holders: dict[tuple[tuple[str, int], ...], tuple[int, ...]]
+    _least_labour: int | None
+
+    def whole_cart_holders(self, lines: Mapping[str, int]) -> tuple[int, ...]:
+        """Positions of the candidates whose stock holds every line in full."""
+        key = tuple(sorted(lines.items()))
+        found = self._holders.get(key)
+        if found is None:
+            holders = []
+            for index, source in enumerate(self):
+                stock = source.candidate.stock
+                for sku, qty in key:
+                    if stock.get(sku, 0) < qty:
+                        break
+                else:
+                    holders.append(index)
+            found = tuple(holders)
+            self._holders[key] = found
+        return found
+
+    def least_labour_minor(self) -> int:
+        """The least labour of one line of one unit at any candidate."""
+        if self._least_labour is None:
+            self._least_labour = min(
+                (
+                    s.labour.per_line.minor + s.labour.per_unit.minor if s.labour else 0
+                    for s in self
+                ),
+                default=0,
+            )
+        return self._least_labour
 
 
 def check_candidates(candidates: Sequence[SourcingCandidate], currency: str) -> CheckedCandidates:
@@ -94,8 +126,17 @@ def check_candidates(candidates: Sequence[SourcingCandidate], currency: str) -> 
     problems = _candidates_problems(candidates, currency)
     if problems:
         raise DomainError(problems)
+    return in_screening_order(candidates, currency)
+
+
+def in_screening_order(candidates: Sequence[SourcingCandidate], currency: str) -> CheckedCandidates:
+    """The candidates nearest first, as checked (a ``SourcingRequest`` checked them)."""
+    if isinstance(candidates, CheckedCandidates) and candidates.currency == currency:
+        return candidates
     checked = CheckedCandidates(sorted(candidates, key=nearest_first))
     checked.currency = currency
+    checked._holders = {}
+    checked._least_labour = None
     return checked
 
 
