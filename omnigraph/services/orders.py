@@ -38,6 +38,7 @@ from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentS
 from omnigraph.events.types import Topic
 from omnigraph.services import reservations
 from omnigraph.services.backorders import claim_incoming, open_backorders, supply_claims
+from omnigraph.services.capture_facts import capture_facts, customer_email
 from omnigraph.services.fulfilment_orders import cancel_fulfilments, open_planned, planned_commits
 from omnigraph.services.inventory import StockCommit, commit_stock
 from omnigraph.services.network import network_available, products_by_sku, stocked_locations
@@ -126,10 +127,13 @@ async def _replayed(
     return existing
 
 
-async def _customer(uow: UnitOfWork, request: OrderRequest) -> Customer:
-    email = request.customer.email.strip().lower()
-    customer = await uow.session.scalar(select(Customer).where(Customer.email == email))
-    if customer is None and not uow.is_sqlite:
+async def _customer(uow: UnitOfWork, request: OrderRequest, found: Customer | None) -> Customer:
+    """The order's customer: ``found`` (read with the channel), else created now."""
+    if found is not None:
+        return found
+    email = customer_email(request.customer.email)
+    customer = None
+    if not uow.is_sqlite:
         # Concurrent first orders of one customer: the first insert wins, the others read it.
         await uow.session.execute(
             pg_insert(Customer)
@@ -147,7 +151,8 @@ async def _customer(uow: UnitOfWork, request: OrderRequest) -> Customer:
 async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
     async with services.unit_of_work(actor=f"channel:{request.channel}") as uow:
         session = uow.session
-        channel = await session.scalar(select(Channel).where(Channel.code == request.channel))
+        facts = await capture_facts(session, request.channel, request.customer.email)
+        channel = facts.channel
         previous = await _replayed(uow, channel, request)
         if previous is not None:
             return OrderOutcome(previous, replayed=True)
@@ -155,7 +160,9 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         pickup = await pickup_of(session, request)
         validate_request(request, channel, products, pickup)
         assert channel is not None  # validate_order refused an unknown channel
-        limits = await ruled_and_locked(uow, request.channel, products.values())
+        limits = await ruled_and_locked(
+            uow, request.channel, products.values(), exposure_rows=facts.exposure
+        )
         stocked = await stocked_locations(session, products, services.catalog)
         now = services.clock()
         held = await _held_stock(services, uow, request, now)
@@ -225,7 +232,7 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
             uow,
             request,
             channel,
-            await _customer(uow, request),
+            await _customer(uow, request, facts.customer),
             products,
             sourced,
             now,
@@ -385,7 +392,8 @@ async def _persist(
         # After order.created, so consumers hear of the order before it completes.
         till = store.code if store is not None else channel.code
         await hand_over_at_till(uow, order, fulfilments, commits, till)
-    await session.flush()
+    # What is still pending (timeline entries, fulfilment lines) is flushed with the events
+    # by the caller's commit: one flush instead of two.
     return order
 
 

@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select, text, true, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    false,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import (
@@ -572,30 +583,46 @@ class SellingRules:
         return bool(self.exposure or self.protected)
 
 
+# Built once (every order capture and availability read runs it): building the OR of two
+# IN lists per call cost more CPU than running it.
+_PROTECTED_FOR = select(ProtectedStockRule).where(
+    or_(
+        ProtectedStockRule.product_id.in_(bindparam("ids", expanding=True)),
+        ProtectedStockRule.category.in_(bindparam("categories", expanding=True)),
+    )
+)
+
+
 async def selling_rules(
-    session: AsyncSession, channel: str | None, products: Iterable[Product]
+    session: AsyncSession,
+    channel: str | None,
+    products: Iterable[Product],
+    *,
+    exposure_rows: Sequence[ChannelExposureRule] | None = None,
 ) -> SellingRules:
-    """The exposure rules of ``channel`` and the protections that touch ``products``."""
+    """The exposure rules of ``channel`` and the protections that touch ``products``.
+
+    ``exposure_rows`` are ``channel``'s exposure rules when the caller read them already
+    (order capture reads them with the channel); None reads them here.
+    """
     products = list(products)
     ids = {p.id for p in products}
     categories = {p.category for p in products}
     exposure: list[rules.ExposureRule] = []
     if channel is not None:
-        rows = await session.execute(
-            select(ChannelExposureRule)
-            .join(Channel, Channel.id == ChannelExposureRule.channel_id)
-            .where(Channel.code == channel)
-        )
-        exposure = [to_exposure_rule(row, channel) for (row,) in rows]
+        if exposure_rows is None:
+            exposure_rows = (
+                await session.scalars(
+                    select(ChannelExposureRule)
+                    .join(Channel, Channel.id == ChannelExposureRule.channel_id)
+                    .where(Channel.code == channel)
+                )
+            ).all()
+        exposure = [to_exposure_rule(row, channel) for row in exposure_rows]
     protected = [
         to_protected_rule(row)
         for row in await session.scalars(
-            select(ProtectedStockRule).where(
-                or_(
-                    ProtectedStockRule.product_id.in_(ids),
-                    ProtectedStockRule.category.in_(categories),
-                )
-            )
+            _PROTECTED_FOR, {"ids": list(ids), "categories": list(categories)}
         )
     ]
     return SellingRules(exposure, protected)
@@ -661,16 +688,21 @@ async def customer_tier(session: AsyncSession, email: str | None) -> rules.Custo
 
 
 async def ruled_and_locked(
-    uow: UnitOfWork, channel: str | None, products: Iterable[Product]
+    uow: UnitOfWork,
+    channel: str | None,
+    products: Iterable[Product],
+    *,
+    exposure_rows: Sequence[ChannelExposureRule] | None = None,
 ) -> SellingRules:
     """The selling rules for ``products``; on PostgreSQL, with those products locked.
 
     Call it before reading stock: a concurrent order of the same products then waits here
     and reads the stock this one leaves, so a protected or exposed quantity is never sold
-    twice. SQLite's single writer already serialises them.
+    twice. SQLite's single writer already serialises them. ``exposure_rows`` as for
+    ``selling_rules``.
     """
     products = list(products)
-    limits = await selling_rules(uow.session, channel, products)
+    limits = await selling_rules(uow.session, channel, products, exposure_rows=exposure_rows)
     if limits.any and not uow.is_sqlite:
         await uow.session.execute(
             select(Product.id).where(Product.id.in_([p.id for p in products])).with_for_update()
