@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from omnigraph.services.capture_facts import capture_facts, products_with_protections
+from omnigraph.services.network import products_by_sku
+from omnigraph.services.stock_rules import selling_rules
 from omnigraph.testing import Harness
 from tests.factories import Network
 from tests.test_api_orders import order_input
@@ -19,12 +22,12 @@ mutation Create($input: CreateOrderInput!) {
 }
 """
 
-# Reads: due holds (before the attempt), channel with its exposure rules and the customer,
-# products, protected stock rules, available stock, incoming supply, today's fulfilment
-# orders (capacity). Writes: the order, its sourcing decision, line, fulfilment order and
-# its line, the committed stock and its ledger movement, two timeline entries, and three
-# outbox events (order.created, fulfillment.created, inventory.changed).
-CAPTURE_READS = 7
+# Reads: due holds (before the attempt), the channel with its exposure rules and the
+# customer, the products with their protected stock rules, available stock, incoming supply,
+# today's fulfilment orders (capacity). Writes: the order, its sourcing decision, line,
+# fulfilment order and its line, the committed stock and its ledger movement, two timeline
+# entries, and three outbox events (order.created, fulfillment.created, inventory.changed).
+CAPTURE_READS = 6
 CAPTURE_WRITES = 12
 
 
@@ -74,3 +77,60 @@ async def test_a_first_order_adds_only_the_customer_row(harness: Harness, networ
     listing = "\n".join(kinds(statements))
     assert len(inserts) == 1, listing
     assert len(statements) == CAPTURE_READS + CAPTURE_WRITES + extra, listing
+
+
+EXPOSURE = """
+mutation($i: ChannelExposureRuleInput!) {
+  setChannelExposureRule(input: $i) { ruleId userErrors { field code } }
+}
+"""
+PROTECT = """
+mutation($i: ProtectedStockRuleInput!) {
+  setProtectedStockRule(input: $i) { ruleId userErrors { field code } }
+}
+"""
+
+
+async def test_capture_reads_the_same_selling_rules_as_the_separate_reads(
+    harness: Harness, network: Network
+) -> None:
+    for rule in (
+        {"channel": "WEB", "sku": "LAMP-003", "cap": 2},
+        {"channel": "WEB", "category": "home", "percent": 50},
+        {"channel": "POS", "sku": "MUG-002", "cap": 1},
+    ):
+        assert (await harness.graphql(EXPOSURE, {"i": rule}))["setChannelExposureRule"][
+            "userErrors"
+        ] == []
+    for rule in (
+        {"sku": "MUG-002", "quantity": 3, "tiers": ["PRIORITY"]},
+        {"category": "home", "quantity": 5, "tiers": ["B2B"]},  # both home products
+        {"category": "apparel", "quantity": 7, "tiers": ["B2B"]},  # not in the cart
+    ):
+        assert (await harness.graphql(PROTECT, {"i": rule}))["setProtectedStockRule"][
+            "userErrors"
+        ] == []
+    cart = ["MUG-002", "LAMP-003", "NOPE-404"]
+    async with harness.services.db.read_session() as session:
+        separate = await selling_rules(
+            session, "WEB", (await products_by_sku(session, cart)).values()
+        )
+        facts = await capture_facts(session, "WEB", "ada@example.com")
+        catalog = await products_with_protections(session, cart)
+        together = await selling_rules(
+            session,
+            "WEB",
+            catalog.products.values(),
+            exposure_rows=facts.exposure,
+            protected_rows=catalog.protected,
+        )
+        unknown = await capture_facts(session, "FAX", "ada@example.com")
+    assert sorted(catalog.products) == ["LAMP-003", "MUG-002"]
+    assert len(together.exposure) == 2 and len(together.protected) == 2
+    assert sorted(together.exposure, key=by_id) == sorted(separate.exposure, key=by_id)
+    assert sorted(together.protected, key=by_id) == sorted(separate.protected, key=by_id)
+    assert unknown.channel is None and unknown.exposure == () and unknown.customer is None
+
+
+def by_id(rule: Any) -> int:
+    return int(rule.id)

@@ -38,10 +38,14 @@ from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentS
 from omnigraph.events.types import Topic
 from omnigraph.services import reservations
 from omnigraph.services.backorders import claim_incoming, open_backorders, supply_claims
-from omnigraph.services.capture_facts import capture_facts, customer_email
+from omnigraph.services.capture_facts import (
+    capture_facts,
+    customer_email,
+    products_with_protections,
+)
 from omnigraph.services.fulfilment_orders import cancel_fulfilments, open_planned, planned_commits
 from omnigraph.services.inventory import StockCommit, commit_stock
-from omnigraph.services.network import network_available, products_by_sku, stocked_locations
+from omnigraph.services.network import network_available, stocked_locations
 from omnigraph.services.order_sourcing import pickup_of, quote_request, validate_request
 from omnigraph.services.promise import MethodQuote
 from omnigraph.services.reservation_conversion import (
@@ -156,12 +160,17 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         previous = await _replayed(uow, channel, request)
         if previous is not None:
             return OrderOutcome(previous, replayed=True)
-        products = await products_by_sku(session, (line.sku for line in request.lines))
+        catalog = await products_with_protections(session, (line.sku for line in request.lines))
+        products = catalog.products
         pickup = await pickup_of(session, request)
         validate_request(request, channel, products, pickup)
         assert channel is not None  # validate_order refused an unknown channel
         limits = await ruled_and_locked(
-            uow, request.channel, products.values(), exposure_rows=facts.exposure
+            uow,
+            request.channel,
+            products.values(),
+            exposure_rows=facts.exposure,
+            protected_rows=catalog.protected,
         )
         stocked = await stocked_locations(session, products, services.catalog)
         now = services.clock()

@@ -599,11 +599,13 @@ async def selling_rules(
     products: Iterable[Product],
     *,
     exposure_rows: Sequence[ChannelExposureRule] | None = None,
+    protected_rows: Sequence[ProtectedStockRule] | None = None,
 ) -> SellingRules:
     """The exposure rules of ``channel`` and the protections that touch ``products``.
 
-    ``exposure_rows`` are ``channel``'s exposure rules when the caller read them already
-    (order capture reads them with the channel); None reads them here.
+    ``exposure_rows`` (``channel``'s exposure rules) and ``protected_rows`` (each protection
+    of one of ``products`` or of their categories, once) are passed by a caller that read
+    them already, as order capture does with the channel and the products; None reads them.
     """
     products = list(products)
     ids = {p.id for p in products}
@@ -619,12 +621,13 @@ async def selling_rules(
                 )
             ).all()
         exposure = [to_exposure_rule(row, channel) for row in exposure_rows]
-    protected = [
-        to_protected_rule(row)
-        for row in await session.scalars(
-            _PROTECTED_FOR, {"ids": list(ids), "categories": list(categories)}
-        )
-    ]
+    if protected_rows is None:
+        protected_rows = (
+            await session.scalars(
+                _PROTECTED_FOR, {"ids": list(ids), "categories": list(categories)}
+            )
+        ).all()
+    protected = [to_protected_rule(row) for row in protected_rows]
     return SellingRules(exposure, protected)
 
 
@@ -693,16 +696,23 @@ async def ruled_and_locked(
     products: Iterable[Product],
     *,
     exposure_rows: Sequence[ChannelExposureRule] | None = None,
+    protected_rows: Sequence[ProtectedStockRule] | None = None,
 ) -> SellingRules:
     """The selling rules for ``products``; on PostgreSQL, with those products locked.
 
     Call it before reading stock: a concurrent order of the same products then waits here
     and reads the stock this one leaves, so a protected or exposed quantity is never sold
-    twice. SQLite's single writer already serialises them. ``exposure_rows`` as for
-    ``selling_rules``.
+    twice. SQLite's single writer already serialises them. ``exposure_rows`` and
+    ``protected_rows`` as for ``selling_rules``.
     """
     products = list(products)
-    limits = await selling_rules(uow.session, channel, products, exposure_rows=exposure_rows)
+    limits = await selling_rules(
+        uow.session,
+        channel,
+        products,
+        exposure_rows=exposure_rows,
+        protected_rows=protected_rows,
+    )
     if limits.any and not uow.is_sqlite:
         await uow.session.execute(
             select(Product.id).where(Product.id.in_([p.id for p in products])).with_for_update()
