@@ -27,8 +27,14 @@ mutation Create($input: CreateOrderInput!) {
 # today's fulfilment orders (capacity). Writes: the order, its sourcing decision, line,
 # fulfilment order and its line, the committed stock and its ledger movement, two timeline
 # entries, and three outbox events (order.created, fulfillment.created, inventory.changed).
+# PostgreSQL inserts the outbox events in one statement and the timeline entries in another;
+# SQLite cannot return their ids from one multi-row INSERT in order, so it sends one each.
 CAPTURE_READS = 6
-CAPTURE_WRITES = 12
+CAPTURE_WRITES = {"sqlite": 12, "postgresql": 9}
+
+
+def capture_writes(harness: Harness) -> int:
+    return CAPTURE_WRITES["sqlite" if harness.services.db.is_sqlite else "postgresql"]
 
 
 async def adjust(harness: Harness, location_id: int, sku: str, delta: int) -> None:
@@ -62,7 +68,7 @@ async def test_capture_for_a_known_customer_costs_a_fixed_number_of_statements(
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     listing = "\n".join(kinds(statements))
     assert len(reads) == CAPTURE_READS, listing
-    assert len(statements) - len(reads) == CAPTURE_WRITES, listing
+    assert len(statements) - len(reads) == capture_writes(harness), listing
 
 
 async def test_a_first_order_adds_only_the_customer_row(harness: Harness, network: Network) -> None:
@@ -76,7 +82,7 @@ async def test_a_first_order_adds_only_the_customer_row(harness: Harness, networ
     extra = 1 if harness.services.db.is_sqlite else 2
     listing = "\n".join(kinds(statements))
     assert len(inserts) == 1, listing
-    assert len(statements) == CAPTURE_READS + CAPTURE_WRITES + extra, listing
+    assert len(statements) == CAPTURE_READS + capture_writes(harness) + extra, listing
 
 
 EXPOSURE = """
