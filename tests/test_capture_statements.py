@@ -140,3 +140,55 @@ async def test_capture_reads_the_same_selling_rules_as_the_separate_reads(
 
 def by_id(rule: Any) -> int:
     return int(rule.id)
+
+
+CREATE_DEEP = """
+mutation Create($input: CreateOrderInput!) {
+  createOrder(input: $input) {
+    order { ...Shown }
+    userErrors { field code message }
+  }
+}
+fragment Shown on Order {
+  id number status
+  lines { lineNumber quantity product { sku name } }
+  fulfillmentOrders {
+    id status kind location { code }
+    lines { quantity lineNumber product { sku } }
+  }
+}
+"""
+
+READ_DEEP = """
+query Read($id: ID!) { node(id: $id) { ...Shown } }
+fragment Shown on Order {
+  id number status
+  lines { lineNumber quantity product { sku name } }
+  fulfillmentOrders {
+    id status kind location { code }
+    lines { quantity lineNumber product { sku } }
+  }
+}
+"""
+
+
+async def test_the_answer_shows_the_new_order_without_reading_it_back(
+    harness: Harness, network: Network
+) -> None:
+    await adjust(harness, network.dc, "TEE-001", 100)
+    await capture(harness)  # the customer exists from now on
+    lines = [{"sku": "TEE-001", "quantity": 2}, {"sku": "MUG-002", "quantity": 1}]
+    with count_statements(harness) as statements:
+        payload = (await harness.graphql(CREATE_DEEP, {"input": order_input(lines=lines)}))[
+            "createOrder"
+        ]
+    assert payload["userErrors"] == []
+    shown = payload["order"]
+    assert [line["product"]["sku"] for line in shown["lines"]] == ["TEE-001", "MUG-002"]
+    assert sum(len(fo["lines"]) for fo in shown["fulfillmentOrders"]) == 2
+    # Lines, fulfilment orders, their lines and products come from what the capture wrote.
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == CAPTURE_READS, "\n".join(kinds(statements))
+    # And they are what the database holds.
+    again = (await harness.graphql(READ_DEEP, {"id": shown["id"]}))["node"]
+    assert again == shown

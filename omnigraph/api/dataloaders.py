@@ -37,6 +37,7 @@ from omnigraph.services import (
     timeline,
 )
 from omnigraph.services.catalog_cache import CatalogCache
+from omnigraph.services.orders import WrittenRows
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -124,6 +125,26 @@ class Loaders:
                 return await batch(session, keys)
 
         return DataLoader(load_fn=load)
+
+    def prime_new_order(self, order: Order, written: WrittenRows) -> None:
+        """A new order's rows, as its capture wrote them: the answer needs no second trip."""
+        self.order_by_id.prime(order.id, order)
+        self.lines_by_order_id.prime(order.id, list(written.lines))
+        for line in written.lines:
+            self.order_line_by_id.prime(line.id, line)
+        self.fulfillment_orders_by_order_id.prime(order.id, list(written.fulfilments))
+        by_fulfilment: dict[int, list[FulfillmentOrderLine]] = {
+            fulfilment.id: [] for fulfilment in written.fulfilments
+        }
+        for row in written.fulfilment_lines:
+            by_fulfilment[row.fulfillment_order_id].append(row)
+        for fulfilment in written.fulfilments:
+            self.fulfillment_order_by_id.prime(fulfilment.id, fulfilment)
+            self.fulfillment_lines_by_fulfillment_order_id.prime(
+                fulfilment.id, by_fulfilment[fulfilment.id]
+            )
+        for product in written.products:
+            self.product_by_id.prime(product.id, product)
 
     def prime_orders(self, orders: Sequence[Order]) -> None:
         """Rows a list query already fetched need no second trip when resolved as nodes."""

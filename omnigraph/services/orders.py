@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -18,6 +18,8 @@ from omnigraph.db.mapping import price_of, set_address
 from omnigraph.db.models import (
     Channel,
     Customer,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
     Location,
     Order,
     OrderLine,
@@ -87,6 +89,45 @@ StockHold = Callable[[UnitOfWork, Sequence[StockCommit], int], Awaitable[bool]]
 class OrderOutcome:
     order: Order
     replayed: bool = False
+    # What a new order's capture wrote, for answers that show it without reading it back.
+    written: WrittenRows | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenRows:
+    """A new order's rows as its capture left them (all of them: the order is new)."""
+
+    lines: tuple[OrderLine, ...]
+    fulfilments: tuple[FulfillmentOrder, ...]
+    fulfilment_lines: tuple[FulfillmentOrderLine, ...]
+    products: tuple[Product, ...]
+
+
+def _written(
+    inserted: Sequence[object], order: Order, products: Mapping[str, Product]
+) -> WrittenRows:
+    """The new order's lines, fulfilment orders and their lines, in the order the API's
+    lookups return them, from the rows its capture inserted."""
+    lines = sorted(
+        (r for r in inserted if isinstance(r, OrderLine) and r.order_id == order.id),
+        key=lambda r: r.line_number,
+    )
+    fulfilments = sorted(
+        (r for r in inserted if isinstance(r, FulfillmentOrder) and r.order_id == order.id),
+        key=lambda r: r.id,
+    )
+    ours = {fulfilment.id for fulfilment in fulfilments}
+    fulfilment_lines = sorted(
+        (
+            r
+            for r in inserted
+            if isinstance(r, FulfillmentOrderLine) and r.fulfillment_order_id in ours
+        ),
+        key=lambda r: r.id,
+    )
+    sold = {line.product_id for line in lines}
+    chosen = tuple(p for p in products.values() if p.id in sold)
+    return WrittenRows(tuple(lines), tuple(fulfilments), tuple(fulfilment_lines), chosen)
 
 
 class _StockMoved(Exception):
@@ -155,6 +196,7 @@ async def _customer(uow: UnitOfWork, request: OrderRequest, found: Customer | No
 async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
     async with services.unit_of_work(actor=f"channel:{request.channel}") as uow:
         session = uow.session
+        inserted = uow.track_inserts()
         facts = await capture_facts(session, request.channel, request.customer.email)
         channel = facts.channel
         previous = await _replayed(uow, channel, request)
@@ -249,7 +291,7 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
             store=pickup,
         )
         await uow.commit()
-        return OrderOutcome(order)
+        return OrderOutcome(order, written=_written(inserted, order, products))
 
 
 async def _held_stock(

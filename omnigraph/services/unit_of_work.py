@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.engine import Database
@@ -83,6 +84,20 @@ class UnitOfWork:
         if self._gate_held and self._db.write_gate is not None:
             self._db.write_gate.release()
             self._gate_held = False
+
+    def track_inserts(self) -> list[Any]:
+        """A list that receives every row this unit of work inserts, as it is flushed.
+
+        The session keeps rows only weakly once flushed; a caller that answers with what it
+        wrote (a new order's lines, say) keeps them here instead of reading them back.
+        """
+        inserted: list[Any] = []
+
+        def keep(_session: Any, row: Any) -> None:
+            inserted.append(row)
+
+        event.listen(self.session.sync_session, "pending_to_persistent", keep)
+        return inserted
 
     def record(
         self,

@@ -100,4 +100,6 @@ async def create_order(info: Info, input: CreateOrderInput) -> CreateOrderPayloa
         outcome = await orders.create_order(info.context.services, _request(input))
     except DomainError as error:
         return CreateOrderPayload(user_errors=to_user_errors(error))
+    if outcome.written is not None:
+        info.context.loaders.prime_new_order(outcome.order, outcome.written)
     return CreateOrderPayload(order=Order.from_row(outcome.order), replayed=outcome.replayed)
