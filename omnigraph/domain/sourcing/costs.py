@@ -188,6 +188,9 @@ class Pricer:
     def unit_minor(self, source: SourcingCandidate) -> int:
         return 0 if source.labour is None else source.labour.per_unit.minor
 
+    def line_minor(self, source: SourcingCandidate) -> int:
+        return 0 if source.labour is None else source.labour.per_line.minor
+
     def package(
         self, source: SourcingCandidate, quantities: Mapping[str, int]
     ) -> PackageCost | None:

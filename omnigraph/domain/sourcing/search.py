@@ -7,24 +7,31 @@ Approach (bounded, deterministic, no randomness):
    holders (by the least a package from them can cost), topped up with the locations that
    cover most of the cart. Pairs are drawn from ``PAIR_POOL`` locations and triples from the
    first ``TRIPLE_POOL`` of them.
-3. A combination must be able to cover every line between its members; lines are then
-   assigned greedily (lines only one member can cover whole first, then heaviest first),
-   each to the member whose package grows cheapest, splitting a line only when no member
-   can take all of it.
-4. Lower bound: a combination costs at least the sum of its members' one-unit package costs
-   plus its split penalties. Combinations are enumerated in increasing order of those costs,
-   so as soon as the bound exceeds the runner-up found so far the rest of the loop is cut.
+3. Best first: combinations of every size come off one frontier in the order of a lower
+   bound (their members' floors plus what every combination of the size pays on top), so
+   the first plans found are good incumbents; the search ends when that bound exceeds the
+   runner-up found so far. A combination unable to cover the cart between its members is
+   skipped, and one whose own bound (its members' floors: one kilogram, one line and one
+   unit each; the rest of the cart at the group's cheapest per-kilogram rate, per-line and
+   per-unit labour; its split penalties) exceeds the runner-up is not tried.
+4. A combination tried has its lines assigned greedily (lines only one member can cover
+   whole first, then heaviest first), each to the member whose package grows cheapest,
+   splitting a line only when no member can take all of it.
+5. Budget: at most ``SEARCH_BUDGET`` combinations are tried (assigned and priced) per
+   search. It is a count, never a clock, so equal inputs give equal plans. A search the
+   budget stops says so (``SearchStats.cut_short``); its plans, the runner-up included,
+   are the best of those tried, each with its exact cost.
 
 Limits: a location outside the pool is never part of a split; greedy assignment may miss a
-cheaper division of quantities inside a combination (carrier weight brackets); plans never
-exceed three packages; plugin cost terms are left out of the bound (assumed >= 0).
+cheaper division of quantities inside a combination (carrier weight brackets); a search cut
+short may miss a cheaper split; plugin cost terms are left out of the bound (assumed >= 0).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +47,10 @@ TRIPLE_POOL = 12
 # a candidate partner.
 PAIR_HOLDERS_PER_SKU = 4
 TRIPLE_HOLDERS_PER_SKU = 3
+# Combinations assigned and priced per search, beyond the single locations. Tried best bound
+# first, the cheapest split of the benchmark's carts is nearly always among the first few;
+# the budget caps the tail (five-line carts with hundreds of coverable combinations).
+SEARCH_BUDGET = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +104,16 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class SearchStats:
+    """How much the search looked at: single locations holding the whole cart, combinations
+    tried (assigned and priced), combinations ruled out by coverage or the bound, and the
+    largest pool combinations were drawn from."""
+
     singles: int
     combinations: int
     pruned: int
     pool: int
+    # The budget, not the bound, ended the search: a cheaper split may have gone untried.
+    cut_short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,74 +255,156 @@ class _PoolSource:
         )
 
 
-def _covers(members: Iterable[Usable], lines: Mapping[str, int]) -> bool:
-    group = list(members)
-    return all(sum(m.stock.get(sku, 0) for m in group) >= qty for sku, qty in lines.items())
-
-
-def _groups(
-    pool: Sequence[Usable], size: int, base: int, board: _Board, cut: list[int]
-) -> Iterator[tuple[Usable, ...]]:
-    """Combinations of ``size`` members in pool order, cutting loops by the lower bound.
-
-    The pool is sorted by floor cost, so once the cheapest completion of a prefix (plus
-    ``base``, a bound on what every group of this size pays on top of its floors) is above
-    the board's loosest limit, every later member at that depth is too: the loop stops.
-    """
-    count = len(pool)
-
-    def extend(start: int, group: tuple[Usable, ...], partial: int) -> Iterator[tuple[Usable, ...]]:
-        rest = size - len(group) - 1
-        for index in range(start, count - rest):
-            member = pool[index]
-            cheapest_rest = sum(m.floor_minor for m in pool[index + 1 : index + 1 + rest])
-            if partial + member.floor_minor + cheapest_rest + base > board.limit(True):
-                cut[0] += 1
-                return
-            if rest == 0:
-                yield (*group, member)
-            else:
-                yield from extend(index + 1, (*group, member), partial + member.floor_minor)
-
-    yield from extend(0, (), 0)
-
-
 class _Bound:
     """A lower bound on any plan of a group of locations covering the cart.
 
-    Every member ships at least one kilogram and picks at least one unit (its floor); the
-    rest of the cart's billable kilograms and units cost at least the group's cheapest
-    per-kilogram rate and per-unit labour. Exact for ``RateTable`` pricing and non-negative
-    plugin terms.
+    Every member ships at least one kilogram and picks at least one line and one unit (its
+    floor); the rest of the cart's billable kilograms, lines and units cost at least the
+    group's cheapest per-kilogram rate, per-line and per-unit labour. Exact for
+    ``RateTable`` pricing and non-negative plugin terms.
     """
 
     def __init__(self, pricer: Pricer, lines: Mapping[str, int], penalty: int) -> None:
         self.pricer = pricer
         self.kilograms = max(1, math.ceil(pricer.weight_of(lines) / 1000))
+        self.lines = len(lines)
         self.units = sum(lines.values())
         self.penalty = penalty
-        self._rates: dict[int, tuple[int, int]] = {}
+        self._rates: dict[int, tuple[int, int, int]] = {}
 
-    def rates(self, member: Usable) -> tuple[int, int]:
-        """The member's per-kilogram rate and per-unit labour, computed once per decision."""
+    def rates(self, member: Usable) -> tuple[int, int, int]:
+        """The member's per-kilogram rate, per-unit and per-line labour, once per decision."""
         found = self._rates.get(member.location_id)
         if found is None:
             source = member.source
-            found = (self.pricer.slope_minor(source), self.pricer.unit_minor(source))
+            found = (
+                self.pricer.slope_minor(source),
+                self.pricer.unit_minor(source),
+                self.pricer.line_minor(source),
+            )
             self._rates[member.location_id] = found
         return found
 
-    def extra(self, size: int, slope: int, unit: int) -> int:
+    def extra(self, size: int, slope: int, unit: int, line: int) -> int:
         return (
             slope * max(0, self.kilograms - size)
             + unit * max(0, self.units - size)
+            + line * max(0, self.lines - size)
             + self.penalty * (size - 1)
         )
 
-    def of(self, group: Sequence[Usable]) -> int:
-        slope = min(self.rates(m)[0] for m in group)
-        unit = min(self.rates(m)[1] for m in group)
-        return sum(m.floor_minor for m in group) + self.extra(len(group), slope, unit)
+
+def _total_minor(
+    members: Sequence[Usable], shares: Sequence[Mapping[str, int]], pricer: Pricer, penalty: int
+) -> int | None:
+    """A plan's total without plugin terms, in plain integers (no plan built)."""
+    total = penalty * (len(members) - 1)
+    for usable, share in zip(members, shares, strict=True):
+        shipping = pricer.shipping_minor(usable.source, pricer.weight_of(share))
+        if shipping is None:
+            return None
+        total += shipping + pricer.labour_minor(usable.source, len(share), sum(share.values()))
+    return total
+
+
+class _Pool:
+    """One size's pool, sorted by floor, with what its combinations' bounds need."""
+
+    def __init__(
+        self, members: Sequence[Usable], lines: Mapping[str, int], bounds: _Bound, size: int
+    ) -> None:
+        self.members = members
+        self.size = size
+        self.floors = [m.floor_minor for m in members]
+        self.rates = [bounds.rates(m) for m in members]
+        # The least any combination of this size pays on top of its members' floors.
+        self.base = bounds.extra(
+            size,
+            min(r[0] for r in self.rates),
+            min(r[1] for r in self.rates),
+            min(r[2] for r in self.rates),
+        )
+        skus = sorted(lines)
+        self.wanted = tuple(lines[sku] for sku in skus)
+        self.stock = [tuple(m.stock.get(sku, 0) for sku in skus) for m in members]
+        # Lines as bits: those a member holds some of, and those it holds in full. A group
+        # missing a bit of the first kind cannot cover the cart, one with every bit of the
+        # second kind does; only the rest need adding up.
+        self.everything = (1 << len(skus)) - 1
+        self.some = [
+            sum(1 << bit for bit, units in enumerate(held) if units) for held in self.stock
+        ]
+        self.full = [
+            sum(
+                1 << bit
+                for bit, (units, want) in enumerate(zip(held, self.wanted, strict=True))
+                if units >= want
+            )
+            for held in self.stock
+        ]
+
+    def key(self, indices: tuple[int, ...]) -> int:
+        return sum(self.floors[i] for i in indices) + self.base
+
+    def covers(self, indices: tuple[int, ...]) -> bool:
+        some = full = 0
+        for i in indices:
+            some |= self.some[i]
+            full |= self.full[i]
+        if some != self.everything:
+            return False
+        if full == self.everything:
+            return True
+        held = [sum(units) for units in zip(*(self.stock[i] for i in indices), strict=True)]
+        return all(have >= want for have, want in zip(held, self.wanted, strict=True))
+
+    def bound(self, indices: tuple[int, ...], bounds: _Bound) -> int:
+        rates = [self.rates[i] for i in indices]
+        return sum(self.floors[i] for i in indices) + bounds.extra(
+            self.size,
+            min(r[0] for r in rates),
+            min(r[1] for r in rates),
+            min(r[2] for r in rates),
+        )
+
+
+class _Frontier:
+    """Combinations of every size from 2 up, cheapest ``_Pool.key`` first.
+
+    A combination's key (its floors plus what every combination of its size pays on top) is
+    a lower bound on its plans and grows when a member is replaced by a later one of the
+    floor-sorted pool, so popping the smallest and pushing those one step later lists every
+    combination once, in key order, without building the ones never reached. Ties: fewer
+    packages first, then pool order, so the order is total and equal inputs explore equally.
+    """
+
+    def __init__(self, pools: Sequence[_Pool]) -> None:
+        self.pools = {pool.size: pool for pool in pools}
+        self._heap: list[tuple[int, int, tuple[int, ...]]] = []
+        self._seen: set[tuple[int, tuple[int, ...]]] = set()
+        for pool in pools:
+            if len(pool.members) >= pool.size:
+                self._push(pool, tuple(range(pool.size)))
+
+    def _push(self, pool: _Pool, indices: tuple[int, ...]) -> None:
+        marker = (pool.size, indices)
+        if marker not in self._seen:
+            self._seen.add(marker)
+            heapq.heappush(self._heap, (pool.key(indices), pool.size, indices))
+
+    def peek(self) -> int | None:
+        return self._heap[0][0] if self._heap else None
+
+    def pop(self) -> tuple[_Pool, tuple[int, ...]]:
+        _, size, indices = heapq.heappop(self._heap)
+        pool = self.pools[size]
+        count = len(pool.members)
+        for position, index in enumerate(indices):
+            following = indices[position + 1] if position + 1 < size else count
+            if index + 1 < following:
+                later = (*indices[:position], index + 1, *indices[position + 1 :])
+                self._push(pool, later)
+        return pool, indices
 
 
 def search(
@@ -316,12 +415,16 @@ def search(
     max_packages: int,
     penalty_minor: int,
     preferred: LocationType | None = None,
+    budget: int | None = SEARCH_BUDGET,
 ) -> SearchResult:
+    """The two best plans (and the best served by ``preferred`` alone) found by trying every
+    single location and at most ``budget`` combinations (None: no limit), best bound first.
+    """
     board = _Board(preferred)
     bounds = _Bound(pricer, lines, penalty_minor)
     singles = combos = pruned = 0
-    # Without plugin terms a single package's total is plain arithmetic: one that cannot
-    # enter the board is skipped before a plan is built for it.
+    # Without plugin terms a package's total is plain arithmetic: a plan that cannot enter
+    # the board is skipped before it is built.
     exact = not pricer.terms
     weight = pricer.weight_of(lines)
     units = sum(lines.values())
@@ -339,36 +442,52 @@ def search(
             plan = _price([u], [dict(lines)], pricer, penalty_minor)
             if plan is not None:
                 board.offer(plan)
-    pool: list[Usable] = []
-    pools: _PoolSource | None = None
-    for size in range(2, max_packages + 1):
-        per_sku, cap = (
-            (PAIR_HOLDERS_PER_SKU, PAIR_POOL)
-            if size == 2
-            else (TRIPLE_HOLDERS_PER_SKU, TRIPLE_POOL)
-        )
-        if pools is None:
-            pools = _PoolSource(usable, lines, max(PAIR_POOL, TRIPLE_POOL))
-        pool = pools.pool(per_sku, cap)
-        if len(pool) < size:
-            continue
-        slope = min(bounds.rates(m)[0] for m in pool)
-        unit = min(bounds.rates(m)[1] for m in pool)
-        cut = [0]
-        for group in _groups(pool, size, bounds.extra(size, slope, unit), board, cut):
-            everyone = preferred is not None and all(
-                m.source.location_type is preferred for m in group
+    pools: list[_Pool] = []
+    if max_packages >= 2:
+        source = _PoolSource(usable, lines, max(PAIR_POOL, TRIPLE_POOL))
+        for size in range(2, max_packages + 1):
+            per_sku, cap = (
+                (PAIR_HOLDERS_PER_SKU, PAIR_POOL)
+                if size == 2
+                else (TRIPLE_HOLDERS_PER_SKU, TRIPLE_POOL)
             )
-            if bounds.of(group) > board.limit(everyone) or not _covers(group, lines):
-                pruned += 1
+            members = source.pool(per_sku, cap)
+            if len(members) >= size:
+                pools.append(_Pool(members, lines, bounds, size))
+    frontier = _Frontier(pools)
+    cut_short = False
+    popped = 0
+    while (key := frontier.peek()) is not None:
+        if key > board.limit(True):
+            # Popped in key order: no combination left can enter the board.
+            break
+        pool, indices = frontier.pop()
+        popped += 1
+        if not pool.covers(indices):
+            pruned += 1
+            continue
+        group = tuple(pool.members[i] for i in indices)
+        everyone = preferred is not None and all(m.source.location_type is preferred for m in group)
+        if pool.bound(indices, bounds) > board.limit(everyone):
+            pruned += 1
+            continue
+        if budget is not None and combos >= budget:
+            cut_short = True
+            break
+        combos += 1
+        shares = _assign(group, lines, pricer)
+        if shares is None:
+            continue
+        if exact:
+            total_minor = _total_minor(group, shares, pricer, penalty_minor)
+            if total_minor is None or total_minor > board.limit(everyone):
                 continue
-            shares = _assign(group, lines, pricer)
-            if shares is None:
-                continue
-            combos += 1
-            plan = _price(group, shares, pricer, penalty_minor)
-            if plan is not None:
-                board.offer(plan)
-        pruned += cut[0]
-    stats = SearchStats(singles, combos, pruned, len(pool))
+        plan = _price(group, shares, pricer, penalty_minor)
+        if plan is not None:
+            board.offer(plan)
+    if not cut_short:
+        # Those never popped were ruled out by the bound as surely as those popped.
+        pruned += sum(math.comb(len(p.members), p.size) for p in pools) - popped
+    largest = max((len(pool.members) for pool in pools), default=0)
+    stats = SearchStats(singles, combos, pruned, largest, cut_short)
     return SearchResult(tuple(board.top), board.preferred, stats)
