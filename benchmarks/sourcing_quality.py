@@ -13,9 +13,13 @@ lines, destinations around real US cities, weighted by metro population) and, fo
    find eligible when it screens them all (``nearest_usable=None``; the timed decision
    screens only its shortlist, so the gap includes what the shortlist gives away), with the
    same usable stock;
-3. plans the naive way, ``promise.plan_fulfilment`` (nearest location holding the whole cart,
-   else a nearest-first split), over the same eligible candidates, and prices that plan with
-   the same cost function. It knows no package limit, so it may use more than 3.
+3. plans the two naive ways the issue's "nearest-location-with-stock baseline" can be read,
+   over the same eligible candidates, and prices each plan with the same cost function:
+   - *naive, whole cart*: ``promise.plan_fulfilment``, the nearest location holding the
+     whole cart, else a nearest-first split (what the product did before the engine);
+   - *naive, per line*: each line from the nearest location holding all of it (a line no
+     location holds in full is taken nearest first), one package per location used.
+   Neither knows the package limit, so either may use more than 3.
 
 Every plan is repriced by ``sourcing_milp.plan_cost``, which shares no code with the engine's
 pricer; the engine's own total must agree with it and the solver's objective too. Candidates
@@ -24,6 +28,9 @@ are the locations holding some of the cart, as the services pass them.
 Latency is ``decide`` alone, timed twice per call: CPU time (``time.process_time``, what the
 decision costs, steady on a shared machine) and wall time (``time.perf_counter``, what a
 caller waits). ``plan_fulfilment`` is timed the same way in the same loop as the baseline.
+The garbage collector runs as it does in the product; a ``gc.callbacks`` hook measures the
+time its passes take inside each timed decision, so the tables show wall time with and
+without those pauses side by side (the reported figures include them).
 
     .venv/bin/python benchmarks/sourcing_quality.py [--quick] [--orders N] [--sizes 100,500]
 
@@ -35,6 +42,7 @@ Needs HiGHS: ``pip install -e '.[bench]'``. The product never imports it.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import sys
 import time
@@ -66,7 +74,9 @@ from omnigraph.domain.sourcing import (
 from omnigraph.domain.vocabulary import Capability, DeliveryMethod, LocationType
 
 if TYPE_CHECKING:
-    from sourcing_milp import CostModel, Optimum, Package, Source
+    from sourcing_milp import CostModel, Optimum, Source
+
+Package = tuple[int, Mapping[str, int]]  # location id, quantities (as ``sourcing_milp``)
 
 AS_OF = date(2024, 5, 8)
 # Wednesday 8 May 2024, 14:00 UTC: a working morning in every US time zone.
@@ -206,6 +216,46 @@ def candidates_for(network: Network, order: Order) -> list[SourcingCandidate]:
     return found
 
 
+def plan_per_line(lines: Mapping[str, int], candidates: Sequence[Candidate]) -> list[Package]:
+    """The other naive reading: each line from the nearest location holding all of it (ties
+    on distance break on id), a line none holds in full taken nearest first; the lines a
+    location is given travel in one package. Empty when the network is short."""
+    ordered = sorted(candidates, key=lambda c: (c.distance_km, c.location_id))
+    packages: dict[int, dict[str, int]] = {}
+    for sku, qty in sorted(lines.items()):
+        whole = next((c for c in ordered if c.stock.get(sku, 0) >= qty), None)
+        if whole is not None:
+            packages.setdefault(whole.location_id, {})[sku] = qty
+            continue
+        left = qty
+        for c in ordered:
+            take = min(left, c.stock.get(sku, 0))
+            if take > 0:
+                packages.setdefault(c.location_id, {})[sku] = take
+                left -= take
+            if left == 0:
+                break
+        if left:
+            return []
+    return sorted(packages.items())
+
+
+class GcClock:
+    """Seconds spent in garbage collection passes, through ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.passes = 0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: Mapping[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.passes += 1
+
+
 def rules(penalty_minor: int = SPLIT_PENALTY_MINOR) -> SourcingRules:
     policy = MethodPolicy(max_packages=MAX_PACKAGES, split_penalty=Money(penalty_minor, CURRENCY))
     return SourcingRules(currency=CURRENCY, methods={METHOD: policy})
@@ -227,7 +277,11 @@ def _describe(packages: Sequence[Package]) -> str:
 
 
 def measure(
-    network: Network, orders: Sequence[Order], rates: RateTable, penalty_minor: int
+    network: Network,
+    orders: Sequence[Order],
+    rates: RateTable,
+    penalty_minor: int,
+    clock: GcClock,
 ) -> Tally:
     from sourcing_milp import CostModel, Source, solve
 
@@ -250,9 +304,12 @@ def measure(
             weights_grams={sku: network.weights_grams[sku] for sku in order.lines},
             currency=CURRENCY,
         )
+        gc_seconds, gc_passes = clock.seconds, clock.passes
         cpu, wall = time.process_time(), time.perf_counter()
         result = decide(request, sourcing_rules, rates=rates)
         engine_cpu, engine_wall = time.process_time() - cpu, time.perf_counter() - wall
+        engine_gc = clock.seconds - gc_seconds
+        tally.engine_gc_passes += clock.passes - gc_passes
 
         everyone = decide(request, unbounded, rates=rates).explanation.candidates
         kept = {v.location_id for v in everyone if v.eligible}
@@ -270,6 +327,7 @@ def measure(
         cpu, wall = time.process_time(), time.perf_counter()
         naive = plan_fulfilment(METHOD, order.lines, [c.candidate for c in eligible])
         naive_cpu, naive_wall = time.process_time() - cpu, time.perf_counter() - wall
+        per_line = plan_per_line(order.lines, [c.candidate for c in eligible])
 
         bound = _upper_bound(sources, order.lines, naive, model)
         optimum = solve(list(sources.values()), order.lines, model, bound)
@@ -278,12 +336,14 @@ def measure(
         tally.eligible.append(len(eligible))
         tally.engine_cpu.append(engine_cpu)
         tally.engine_wall.append(engine_wall)
+        tally.engine_gc.append(engine_gc)
+        tally.engine_wall_less_gc.append(engine_wall - engine_gc)
         tally.naive_cpu.append(naive_cpu)
         tally.naive_wall.append(naive_wall)
         if optimum is None:
             tally.infeasible += 1
             continue
-        _score(tally, optimum, result, naive, sources, model)
+        _score(tally, optimum, result, naive, per_line, sources, model)
     return tally
 
 
@@ -312,6 +372,7 @@ def _score(
     optimum: Optimum,
     result: SourcingDecision | NoPlan,
     naive: object,
+    per_line: Sequence[Package],
     sources: Mapping[int, Source],
     model: CostModel,
 ) -> None:
@@ -335,6 +396,14 @@ def _score(
             tally.naive_over_limit += len(packages) > MAX_PACKAGES
     else:
         tally.naive_no_plan += 1
+    line_cost = price(per_line, sources, model) if per_line else None
+    if line_cost is None:
+        tally.line_no_plan += 1
+    else:
+        tally.line_gaps.append(100.0 * (line_cost - best) / best)
+        tally.line_splits += len(per_line) > 1
+        tally.line_extra += len(per_line) - 1
+        tally.line_over_limit += len(per_line) > MAX_PACKAGES
     if not isinstance(result, SourcingDecision):
         tally.engine_no_plan += 1
         return
@@ -349,6 +418,7 @@ def _score(
     tally.engine_gaps.append(gap)
     tally.engine_splits += len(packages) > 1
     tally.engine_extra += len(packages) - 1
+    tally.engine_cut_short += bool(result.explanation.stats and result.explanation.stats.cut_short)
     if cost <= best:
         tally.engine_optimal += 1
         tally.engine_below_optimum += cost < best
@@ -370,7 +440,7 @@ def _score(
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Sourcing engine cost, splits and latency against the exact optimum "
-        "(HiGHS) and the nearest-location baseline."
+        "(HiGHS) and two nearest-location baselines."
     )
     parser.add_argument("--quick", action="store_true", help="100 orders per network size")
     parser.add_argument("--orders", type=int, help="orders per network size (default 1,000)")
@@ -412,6 +482,8 @@ def main(args: argparse.Namespace) -> int:
     )
     rates = us_ground_and_express(CURRENCY)
     tallies = []
+    clock = GcClock()
+    gc.callbacks.append(clock)
     started = time.perf_counter()
     for size in sizes:
         network = build_network(size)
@@ -428,9 +500,10 @@ def main(args: argparse.Namespace) -> int:
             rules(penalty),
             rates=rates,
         )
-        tallies.append(measure(network, orders, rates, penalty))
+        tallies.append(measure(network, orders, rates, penalty, clock))
         print(f"  {size} locations done after {time.perf_counter() - started:.0f} s", flush=True)
     print()
+    gc.callbacks.remove(clock)
     print(report(tallies, MAX_PACKAGES))
     print(f"\n{machine_line()}")
     return 0

@@ -32,6 +32,13 @@ class Tally:
     engine_no_plan: int = 0
     naive_no_plan: int = 0
     naive_over_limit: int = 0
+    # The per-line naive plan (each line from its nearest holder).
+    line_no_plan: int = 0
+    line_over_limit: int = 0
+    line_gaps: list[float] = field(default_factory=list)
+    line_splits: int = 0
+    line_extra: int = 0
+    engine_cut_short: int = 0  # decisions whose search the budget ended
     optimum_verified: int = 0
     engine_cost_mismatch: int = 0
     engine_optimal: int = 0
@@ -50,6 +57,10 @@ class Tally:
     lost_cents: list[int] = field(default_factory=list)
     engine_cpu: list[float] = field(default_factory=list)
     engine_wall: list[float] = field(default_factory=list)
+    # Garbage collection inside each timed decision, and the wall time without it.
+    engine_gc: list[float] = field(default_factory=list)
+    engine_wall_less_gc: list[float] = field(default_factory=list)
+    engine_gc_passes: int = 0
     naive_cpu: list[float] = field(default_factory=list)
     naive_wall: list[float] = field(default_factory=list)
     solver_seconds: list[float] = field(default_factory=list)
@@ -68,28 +79,51 @@ def _per_hundred(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}" if whole else "-"
 
 
+def _verdict(engine: int, engine_of: int, naive: int, naive_of: int) -> str:
+    if not engine_of or not naive_of:
+        return "-"
+    ours, theirs = engine / engine_of, naive / naive_of
+    return "fewer" if ours < theirs else "same" if ours == theirs else "MORE"
+
+
 def report(tallies: Sequence[Tally], max_packages: int) -> str:
     cost_rows = []
+    split_rows = []
     for t in tallies:
         scored = len(t.engine_gaps)
+        feasible = t.orders - t.infeasible
+        whole, per_line = len(t.naive_gaps), len(t.line_gaps)
         cost_rows.append(
             [
                 str(t.size),
-                f"{t.orders - t.infeasible}",
-                f"{t.optimum_verified}/{t.orders - t.infeasible}",
+                f"{feasible}",
+                f"{t.optimum_verified}/{feasible}",
                 f"{_mean(t.engine_gaps):.3f}%",
                 f"{max(t.engine_gaps, default=math.nan):.2f}%",
                 f"{t.engine_optimal}/{scored}",
                 f"{_mean(t.naive_gaps):.2f}%",
                 f"{max(t.naive_gaps, default=math.nan):.1f}%",
-                _pct(t.optimum_splits, t.orders - t.infeasible),
-                _pct(t.engine_splits, scored),
-                _pct(t.naive_splits, len(t.naive_gaps)),
-                _per_hundred(t.optimum_extra, t.orders - t.infeasible),
-                _per_hundred(t.engine_extra, scored),
-                _per_hundred(t.naive_extra, len(t.naive_gaps)),
-                f"{t.engine_no_plan}/{t.naive_no_plan}/{t.naive_over_limit}",
+                f"{_mean(t.line_gaps):.2f}%",
+                f"{max(t.line_gaps, default=math.nan):.1f}%",
+                f"{t.engine_no_plan}/{t.naive_no_plan}/{t.line_no_plan}",
                 f"{t.engine_cost_mismatch}",
+                f"{t.engine_cut_short}",
+            ]
+        )
+        split_rows.append(
+            [
+                str(t.size),
+                _pct(t.optimum_splits, feasible),
+                _pct(t.engine_splits, scored),
+                _pct(t.naive_splits, whole),
+                _pct(t.line_splits, per_line),
+                _per_hundred(t.optimum_extra, feasible),
+                _per_hundred(t.engine_extra, scored),
+                _per_hundred(t.naive_extra, whole),
+                _per_hundred(t.line_extra, per_line),
+                f"{t.naive_over_limit}/{t.line_over_limit}",
+                _verdict(t.engine_splits, scored, t.naive_splits, whole),
+                _verdict(t.engine_splits, scored, t.line_splits, per_line),
             ]
         )
     cost_table = render_table(
@@ -100,18 +134,32 @@ def report(tallies: Sequence[Tally], max_packages: int) -> str:
             "engine gap mean",
             "engine gap worst",
             "engine = optimum",
-            "naive gap mean",
-            "naive gap worst",
-            "split: optimum",
-            "split: engine",
-            "split: naive",
-            "extra boxes /100: optimum",
-            "engine",
-            "naive",
-            "no plan eng/naive, naive >3 pkgs",
+            "naive whole-cart gap mean",
+            "worst",
+            "naive per-line gap mean",
+            "worst",
+            "no plan: engine/whole/per-line",
             "engine cost != repriced",
+            "engine searches cut by budget",
         ],
         cost_rows,
+    )
+    split_table = render_table(
+        [
+            "locations",
+            "split: optimum",
+            "engine",
+            "naive whole-cart",
+            "naive per-line",
+            "extra boxes /100: optimum",
+            "engine",
+            "naive whole-cart",
+            "naive per-line",
+            f"naive >{max_packages} pkgs: whole/per-line",
+            "engine splits vs whole-cart",
+            "vs per-line",
+        ],
+        split_rows,
     )
     latency_rows = []
     for t in tallies:
@@ -125,6 +173,9 @@ def report(tallies: Sequence[Tally], max_packages: int) -> str:
                 f"{percentile(t.engine_wall, 0.5) * ms:.2f}",
                 f"{percentile(t.engine_wall, 0.99) * ms:.2f}",
                 f"{max(t.engine_wall, default=math.nan) * ms:.2f}",
+                f"{percentile(t.engine_wall_less_gc, 0.99) * ms:.2f}",
+                f"{sum(1 for g in t.engine_gc if g > 0)} / {t.engine_gc_passes}",
+                f"{max(t.engine_gc, default=math.nan) * ms:.2f}",
                 f"{percentile(t.naive_cpu, 0.5) * ms:.3f}",
                 f"{percentile(t.naive_cpu, 0.99) * ms:.3f}",
                 f"{percentile(t.solver_seconds, 0.5) * ms:.1f}",
@@ -140,6 +191,9 @@ def report(tallies: Sequence[Tally], max_packages: int) -> str:
             "engine wall p50 ms",
             "engine wall p99 ms",
             "engine wall max ms",
+            "wall p99 less GC ms",
+            "decisions with GC / passes",
+            "GC max ms",
             "naive cpu p50 ms",
             "naive cpu p99 ms",
             "HiGHS p50 ms",
@@ -160,4 +214,4 @@ def report(tallies: Sequence[Tally], max_packages: int) -> str:
         )
         if t.worst[1]:
             notes.append(f"  worst: {t.worst[0]:.2f}%: {t.worst[1]}")
-    return "\n\n".join([cost_table, latency_table, "\n".join(notes)])
+    return "\n\n".join([cost_table, split_table, latency_table, "\n".join(notes)])
