@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeGuard
@@ -131,8 +130,10 @@ class Pricer:
             return 0
         if self.service is None or weight_grams > self.rates.max_weight_grams:
             return None
-        kilograms = max(1, math.ceil(weight_grams / 1000))
-        key = (source.location_id, kilograms)
+        # Billed per started kilogram, one at least; integer arithmetic (the search asks
+        # this thousands of times per decision).
+        kilograms = (weight_grams + 999) // 1000 or 1
+        key = (source.candidate.location_id, kilograms)
         quotes = self._quotes
         if key not in quotes:
             # A quote depends on the distance only through its zone and the service's reach,
