@@ -55,11 +55,11 @@ def described(plan: Plan | None) -> object:
     return plan.key(), parts, plan.cost
 
 
-def crowded() -> list[SourcingCandidate]:
+def crowded(km: float = 60) -> list[SourcingCandidate]:
     """Stores at one distance, each holding two of the four SKUs: no store holds the cart,
     and the dozens of complementary pairs all cost the same, so the bound cuts none."""
     return [
-        loc(index, 60, dict.fromkeys(pair, 3))
+        loc(index, km, dict.fromkeys(pair, 3))
         for index, pair in enumerate(
             [p for p in itertools.combinations(SKUS, 2) for _ in range(4)], start=1
         )
@@ -110,6 +110,32 @@ def test_combinations_are_tried_cheapest_bound_first():
     assert result.stats.combinations == 1 and result.stats.cut_short
     assert result.ranked[0].location_ids == (3, 4)
     assert result.ranked[0] == searched(cands, {"A": 1, "B": 1}, budget=None).ranked[0]
+
+
+def near_halves(km: float) -> list[SourcingCandidate]:
+    halves = [{"A": 1, "B": 1}, {"C": 1, "D": 1}]
+    return [loc(90 + index, km, halves[index % 2]) for index in range(4)]
+
+
+def test_combinations_that_cannot_beat_the_runner_up_are_not_tried():
+    # Four near stores make four cheap pairs; the crowd of far pairs cannot beat them, and
+    # bound rules every one of them out.
+    cart = dict.fromkeys(SKUS, 1)
+    result = searched(crowded(km=1200) + near_halves(10), cart, budget=None)
+    assert all(set(plan.location_ids) <= {90, 91, 92, 93} for plan in result.ranked)
+    assert result.stats.combinations <= 4 and not result.stats.cut_short
+    # The far crowd alone needs every one of its pairs tried.
+    assert searched(crowded(km=1200), cart, budget=None).stats.combinations > SEARCH_BUDGET
+
+
+def test_on_equal_cost_the_nearer_stores_are_pooled_and_chosen():
+    # Near and far pairs cost the same (one carrier zone); the plan's tie-break prefers the
+    # shorter trips, so the pool must not leave the near stores out for lower ids.
+    cart = dict.fromkeys(SKUS, 1)
+    result = searched(crowded(km=60) + near_halves(5), cart, budget=SEARCH_BUDGET)
+    best = result.ranked[0]
+    assert ground_minor(5, 2000) == ground_minor(60, 2000)
+    assert set(best.location_ids) <= {90, 91, 92, 93}
 
 
 @st.composite

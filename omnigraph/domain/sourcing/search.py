@@ -222,7 +222,10 @@ class _PoolSource:
 
     def __init__(self, usable: Sequence[Usable], lines: Mapping[str, int], widest: int) -> None:
         self.lines = lines
-        self.by_floor = sorted(usable, key=lambda u: (u.floor_minor, u.location_id))
+        # Equal floors: the nearer first, as the plans' own tie-break prefers shorter trips.
+        self.by_floor = sorted(
+            usable, key=lambda u: (u.floor_minor, u.source.distance_km, u.location_id)
+        )
         # Only the first ``widest`` by coverage can ever be reached while topping up a pool:
         # each one looked at either joins it or was already in it.
         self.by_coverage = heapq.nsmallest(
@@ -231,6 +234,7 @@ class _PoolSource:
             key=lambda u: (
                 -sum(min(u.stock.get(s, 0), q) for s, q in lines.items()),
                 u.floor_minor,
+                u.source.distance_km,
                 u.location_id,
             ),
         )
@@ -251,7 +255,8 @@ class _PoolSource:
             chosen.setdefault(u.location_id, u)
         # Members sorted by floor make the bound grow along the loops, so a loop can stop early.
         return sorted(
-            list(chosen.values())[: max(size, 0)], key=lambda u: (u.floor_minor, u.location_id)
+            list(chosen.values())[: max(size, 0)],
+            key=lambda u: (u.floor_minor, u.source.distance_km, u.location_id),
         )
 
 
@@ -443,7 +448,10 @@ def search(
             if plan is not None:
                 board.offer(plan)
     pools: list[_Pool] = []
-    if max_packages >= 2:
+    # No split costs less than the two lowest floors and one penalty: when that is above the
+    # runner-up already found, the pools are not even built (most one-line carts).
+    cheapest_two = sum(heapq.nsmallest(2, (u.floor_minor for u in usable)))
+    if max_packages >= 2 and cheapest_two + penalty_minor <= board.limit(True):
         source = _PoolSource(usable, lines, max(PAIR_POOL, TRIPLE_POOL))
         for size in range(2, max_packages + 1):
             per_sku, cap = (
