@@ -17,7 +17,13 @@ from omnigraph.domain.sourcing import (
 )
 from omnigraph.domain.sourcing.costs import CostContext, Pricer
 from omnigraph.domain.sourcing.eligibility import screen
-from omnigraph.domain.sourcing.search import SEARCH_BUDGET, Plan, SearchResult, search
+from omnigraph.domain.sourcing.search import (
+    SEARCH_BUDGET,
+    Plan,
+    SearchResult,
+    _Frontier,
+    search,
+)
 from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
 from tests.test_sourcing_builders import RATES, WEIGHTS, decided, ground_minor, loc, request, run
 
@@ -119,7 +125,7 @@ def near_halves(km: float) -> list[SourcingCandidate]:
 
 def test_combinations_that_cannot_beat_the_runner_up_are_not_tried():
     # Four near stores make four cheap pairs; the crowd of far pairs cannot beat them, and
-    # bound rules every one of them out.
+    # the bound rules every one of them out.
     cart = dict.fromkeys(SKUS, 1)
     result = searched(crowded(km=1200) + near_halves(10), cart, budget=None)
     assert all(set(plan.location_ids) <= {90, 91, 92, 93} for plan in result.ranked)
@@ -217,3 +223,36 @@ def test_equal_cost_prefers_two_packages_over_three():
     runner = decision.explanation.runner_up
     assert runner is not None and runner.location_ids == (1, 2, 3)
     assert runner.cost.total == decision.cost.total
+
+
+class FloorsOnly:
+    """What ``_Frontier`` reads of a pool: its size, its members' floors (sorted) and keys."""
+
+    def __init__(self, floors: Sequence[int], size: int) -> None:
+        self.floors = list(floors)
+        self.members = self.floors
+        self.size = size
+
+    def key(self, indices: tuple[int, ...]) -> int:
+        return sum(self.floors[i] for i in indices) + 100 * self.size
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=2, max_size=12).map(sorted))
+def test_the_frontier_lists_every_combination_once_cheapest_first(floors):
+    pools = [FloorsOnly(floors, size) for size in (2, 3, 4) if size <= len(floors)]
+    frontier = _Frontier(pools)  # type: ignore[arg-type]
+    listed: list[tuple[int, tuple[int, ...]]] = []
+    keys: list[int] = []
+    while (key := frontier.peek()) is not None:
+        pool, indices = frontier.pop()
+        assert pool.key(indices) == key
+        keys.append(key)
+        listed.append((pool.size, indices))
+    assert keys == sorted(keys)
+    every = [
+        (pool.size, combination)
+        for pool in pools
+        for combination in itertools.combinations(range(len(floors)), pool.size)
+    ]
+    assert sorted(listed) == sorted(every)

@@ -378,37 +378,39 @@ class _Frontier:
 
     A combination's key (its floors plus what every combination of its size pays on top) is
     a lower bound on its plans and grows when a member is replaced by a later one of the
-    floor-sorted pool, so popping the smallest and pushing those one step later lists every
-    combination once, in key order, without building the ones never reached. Ties: fewer
-    packages first, then pool order, so the order is total and equal inputs explore equally.
+    floor-sorted pool. Each combination but the first has one parent, itself with the first
+    member that could move back one place moved back; popping the smallest and pushing its
+    children lists every combination once, in key order, without building the ones never
+    reached. Ties: fewer packages first, then pool order, so equal inputs explore equally.
     """
 
     def __init__(self, pools: Sequence[_Pool]) -> None:
         self.pools = {pool.size: pool for pool in pools}
         self._heap: list[tuple[int, int, tuple[int, ...]]] = []
-        self._seen: set[tuple[int, tuple[int, ...]]] = set()
         for pool in pools:
             if len(pool.members) >= pool.size:
-                self._push(pool, tuple(range(pool.size)))
-
-    def _push(self, pool: _Pool, indices: tuple[int, ...]) -> None:
-        marker = (pool.size, indices)
-        if marker not in self._seen:
-            self._seen.add(marker)
-            heapq.heappush(self._heap, (pool.key(indices), pool.size, indices))
+                first = tuple(range(pool.size))
+                self._heap.append((pool.key(first), pool.size, first))
+        heapq.heapify(self._heap)
 
     def peek(self) -> int | None:
         return self._heap[0][0] if self._heap else None
 
     def pop(self) -> tuple[_Pool, tuple[int, ...]]:
-        _, size, indices = heapq.heappop(self._heap)
+        key, size, indices = heapq.heappop(self._heap)
         pool = self.pools[size]
-        count = len(pool.members)
+        floors = pool.floors
+        count = len(floors)
         for position, index in enumerate(indices):
             following = indices[position + 1] if position + 1 < size else count
             if index + 1 < following:
-                later = (*indices[:position], index + 1, *indices[position + 1 :])
-                self._push(pool, later)
+                child = (*indices[:position], index + 1, *indices[position + 1 :])
+                raised = key + floors[index + 1] - floors[index]
+                heapq.heappush(self._heap, (raised, size, child))
+            if index != position:
+                # Members after the first one off its earliest place are this combination's
+                # children only through it: moving them belongs to another parent.
+                break
         return pool, indices
 
 
