@@ -15,15 +15,10 @@ from omnigraph.domain.sourcing import (
     SourcingCandidate,
     SourcingRules,
 )
+from omnigraph.domain.sourcing.combinations import Frontier
 from omnigraph.domain.sourcing.costs import CostContext, Pricer
 from omnigraph.domain.sourcing.eligibility import screen
-from omnigraph.domain.sourcing.search import (
-    SEARCH_BUDGET,
-    Plan,
-    SearchResult,
-    _Frontier,
-    search,
-)
+from omnigraph.domain.sourcing.search import SEARCH_BUDGET, Plan, SearchResult, search
 from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
 from tests.test_sourcing_builders import RATES, WEIGHTS, decided, ground_minor, loc, request, run
 
@@ -226,7 +221,7 @@ def test_equal_cost_prefers_two_packages_over_three():
 
 
 class FloorsOnly:
-    """What ``_Frontier`` reads of a pool: its size, its members' floors (sorted) and keys."""
+    """What ``Frontier`` reads of a pool: its size, its members' floors (sorted) and keys."""
 
     def __init__(self, floors: Sequence[int], size: int) -> None:
         self.floors = list(floors)
@@ -241,7 +236,7 @@ class FloorsOnly:
 @given(st.lists(st.integers(0, 30), min_size=2, max_size=12).map(sorted))
 def test_the_frontier_lists_every_combination_once_cheapest_first(floors):
     pools = [FloorsOnly(floors, size) for size in (2, 3, 4) if size <= len(floors)]
-    frontier = _Frontier(pools)  # type: ignore[arg-type]
+    frontier = Frontier(pools)  # type: ignore[arg-type]
     listed: list[tuple[int, tuple[int, ...]]] = []
     keys: list[int] = []
     while (key := frontier.peek()) is not None:
