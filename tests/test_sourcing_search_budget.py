@@ -251,3 +251,13 @@ def test_the_frontier_lists_every_combination_once_cheapest_first(floors):
         for combination in itertools.combinations(range(len(floors)), pool.size)
     ]
     assert sorted(listed) == sorted(every)
+
+
+def test_a_split_lists_its_packages_by_location_id_whatever_the_pool_order():
+    # The near store (id 9) has the lower floor, so the pool draws it first; the plan, its
+    # key and its explanation still list the packages by location id.
+    decision = decided(run([loc(9, 10, {"A": 1}), loc(2, 900, {"B": 1})], {"A": 1, "B": 1}))
+    assert decision.location_ids == (2, 9)
+    assert [p.location_id for p in decision.cost.packages] == [2, 9]
+    chosen = decision.explanation.chosen
+    assert chosen is not None and chosen.location_ids == (2, 9)

@@ -150,8 +150,11 @@ class _Board:
 def _price(
     members: Sequence[Usable], quantities: Sequence[dict[str, int]], pricer: Pricer, penalty: int
 ) -> Plan | None:
+    # Parts in location id order, whatever order the pool drew them in: the plan's key and
+    # its explanation must not depend on how it was found.
+    parts = sorted(zip(members, quantities, strict=True), key=lambda part: part[0].location_id)
     packages: list[PackageCost] = []
-    for usable, share in zip(members, quantities, strict=True):
+    for usable, share in parts:
         package = pricer.package(usable.source, share)
         if package is None:
             return None
@@ -160,7 +163,7 @@ def _price(
     split = penalty * (len(members) - 1)
     cost = CostBreakdown(tuple(packages), Money(split, currency))
     return Plan(
-        tuple(zip(members, quantities, strict=True)),
+        tuple(parts),
         cost,
         sum(p.total_minor for p in packages) + split,
         sum(p.shipping.minor for p in packages),
