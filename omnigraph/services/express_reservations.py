@@ -241,14 +241,28 @@ class LevelNumbers(Protocol):
 def change_text(line: ReservedLine, before_available: int, after: LevelNumbers) -> str:
     """``json.dumps(change_of(line, before, after))``, without building the dict: one of these
     is written for every held line."""
+    return join_change_text(change_text_parts(line, after), before_available, after)
+
+
+def change_text_parts(line: ReservedLine, level: LevelNumbers) -> tuple[str, str, str]:
+    """``change_text`` of holding ``line`` at ``level`` cut where more holds change it: the
+    text before the available-before number, from the on-hand number to the reserved one,
+    and after it. A batch makes these once per level."""
     return (
         f'{{"locationId": {line.location_id}, "productId": {line.product_id},'
-        f' "sku": {_json_string(line.sku)}, "reason": "{REASON}",'
-        f' "availableBefore": {before_available}, "available": {after.available},'
-        f' "onHand": {after.on_hand}, "committed": {after.committed},'
-        f' "reserved": {after.reserved}, "safetyStock": {after.safety_stock},'
-        f' "damaged": {after.damaged}, "incoming": {after.incoming}}}'
+        f' "sku": {_json_string(line.sku)}, "reason": "{REASON}", "availableBefore": ',
+        f', "onHand": {level.on_hand}, "committed": {level.committed}, "reserved": ',
+        f', "safetyStock": {level.safety_stock}, "damaged": {level.damaged},'
+        f' "incoming": {level.incoming}}}',
     )
+
+
+def join_change_text(
+    parts: tuple[str, str, str], before_available: int, after: LevelNumbers
+) -> str:
+    """``change_text`` from ``change_text_parts`` of the same line and level."""
+    head, middle, tail = parts
+    return f'{head}{before_available}, "available": {after.available}{middle}{after.reserved}{tail}'
 
 
 def hold_external_id(reservation_id: int) -> str:
