@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from omnigraph.db.models.base import Base
@@ -13,11 +13,21 @@ from omnigraph.db.types import UTCDateTime, utcnow
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
+_HAS_ORDER = text("order_id IS NOT NULL")
 
 
 class OutboxEvent(Base):
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_order", "order_id", "id"),)
+    __table_args__ = (
+        # An order's events in order. Partial: most events (stock changes) belong to no order.
+        Index(
+            "ix_outbox_events_of_orders",
+            "order_id",
+            "id",
+            sqlite_where=_HAS_ORDER,
+            postgresql_where=_HAS_ORDER,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
     topic: Mapped[str] = mapped_column(String(64), index=True)
