@@ -165,6 +165,33 @@ async def test_both_paths_write_the_same_hold(
     assert await ledger_discrepancies(services) == []
 
 
+async def test_stock_at_a_location_the_catalogue_has_not_loaded_is_held_after_loading_it(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_general_path(monkeypatch)
+    services.catalog.invalidate()  # the next lookup starts from an empty catalogue
+    loaded: list[int] = []
+    load_locations = services.catalog.load_locations
+
+    async def recording(location_ids: Any = None, session: Any = None) -> Any:
+        found = await load_locations(location_ids, session)
+        loaded.extend(found)
+        return found
+
+    monkeypatch.setattr(services.catalog, "load_locations", recording)
+    before = await snapshot(services)
+    outcome = await reservations.reserve_inventory(services, request("cart-cold"))
+    after = await snapshot(services)
+    (line,) = outcome.reservation.lines
+    assert line.location_id in loaded
+    assert services.catalog.location(line.location_id) is not None
+    # Written once: the attempt that met the unknown location left nothing behind.
+    assert after["holds"] - before["holds"] == 1
+    assert after["reserved"] - before["reserved"] == 2
+    assert after["events"] - before["events"] == 1
+    assert await ledger_discrepancies(services) == []
+
+
 async def test_replacing_a_carts_hold_takes_the_general_path(services: Services) -> None:
     first = await reservations.reserve_inventory(services, request("cart-r", 2))
     with pytest.raises(express_reservations.NotExpress):

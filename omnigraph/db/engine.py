@@ -109,7 +109,9 @@ class Database:
                 dsn = self.engine.url.set(drivername="postgresql").render_as_string(
                     hide_password=False
                 )
-                self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=EXPRESS_POOL_SIZE)
+                self._pool = await asyncpg.create_pool(
+                    dsn, min_size=1, max_size=EXPRESS_POOL_SIZE, reset=_rollback_if_open
+                )
             return self._pool
 
     async def ping(self) -> None:

@@ -4,18 +4,20 @@ On a hot SKU every hold waits for the one before it to release the level's row l
 rate is set by how long that lock is held per hold. Here holds queued in this process while
 a batch is being written go into the next batch, and one transaction serves them all:
 
-1. one read (no locks): which carts already hold stock, which channels and products a
-   selling rule or a due hold sends down the general path, and ids for the new holds;
-2. the batch's stocked levels, locked in id order (``FOR UPDATE``);
-3. each hold sourced in turn from those levels (the same planner as every hold), the units
+1. one statement: the batch's stocked levels, locked in id order (``FOR UPDATE``), with what
+   sends a hold down the general path (a cart that already holds stock, a channel or product
+   with a selling rule, a due hold of its SKUs);
+2. each hold sourced in turn from those levels (the same planner as every hold), the units
    of one taken out before the next is planned, so no two holds count the same unit;
-4. one statement: the levels' ``reserved``, the holds, their lines, ledger movements and
+3. one statement: the levels' ``reserved``, the holds, their lines, ledger movements and
    ``inventory.changed`` events (each event with the level as that hold left it);
-5. the commit.
+4. the commit.
 
-Five round trips per batch however many holds it carries, against one statement per hold
-otherwise. A hold the batch cannot serve is refused alone (``INSUFFICIENT_STOCK`` and the
-rest) or handed back with ``NotExpress``; a failure of the batch itself fails its holds.
+Four round trips per batch (with BEGIN) however many holds it carries, against one statement
+per hold otherwise; the pool's connections are not reset between batches. A hold the batch
+cannot serve is refused alone (``INSUFFICIENT_STOCK`` and the rest) or handed back with
+``NotExpress``; a failure of the batch itself fails its holds. Stock at a location the
+catalogue cache has not loaded rolls the batch back, loads it, and writes the batch again.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ _ACTIVE = "ACTIVE"
 _AVAILABLE = "on_hand - committed - reserved - safety_stock - damaged"
 
 _BLOCKERS = f"""
-SELECT 'cart', cart_id FROM reservations WHERE cart_id = ANY($1::text[]) AND status = '{_ACTIVE}'
+SELECT 'cart' AS kind, cart_id AS value FROM reservations
+  WHERE cart_id = ANY($1::text[]) AND status = '{_ACTIVE}'
 UNION ALL
 SELECT DISTINCT 'channel', c.code FROM channel_exposure_rules r
   JOIN channels c ON c.id = r.channel_id WHERE c.code = ANY($2::text[])
@@ -64,15 +67,16 @@ UNION ALL
 SELECT DISTINCT 'product', l.product_id::text FROM reservations r
   JOIN reservation_lines l ON l.reservation_id = r.id
   WHERE r.status = '{_ACTIVE}' AND r.expires_at <= $5 AND l.product_id = ANY($3::int[])
-UNION ALL
-SELECT DISTINCT 'location', location_id::text FROM inventory_levels
-  WHERE product_id = ANY($3::int[]) AND {_AVAILABLE} > 0
 """
+# The stocked levels, locked in id order, each row with every blocker (``kind:value``): one
+# round trip. The blockers are read in the statement's snapshot, taken before the lock wait,
+# as a separate read before the lock would be; a cart held since is caught by the unique index.
 _LOCK_LEVELS = f"""
-SELECT id, location_id, product_id, on_hand, committed, reserved, safety_stock, damaged,
-  incoming
-FROM inventory_levels WHERE product_id = ANY($1::int[]) AND {_AVAILABLE} > 0
-ORDER BY id FOR UPDATE
+WITH blockers AS ({_BLOCKERS})
+SELECT l.id, l.location_id, l.product_id, l.on_hand, l.committed, l.reserved, l.safety_stock,
+  l.damaged, l.incoming, (SELECT array_agg(kind || ':' || value) FROM blockers)
+FROM inventory_levels l WHERE l.product_id = ANY($3::int[]) AND {_AVAILABLE} > 0
+ORDER BY l.id FOR UPDATE OF l
 """
 # The holds get their ids from the INSERT; lines and movements find theirs by cart (one hold
 # per cart in a batch).
@@ -116,6 +120,14 @@ SELECT holds.cart_id, holds.id, (SELECT max(id) FROM events) FROM holds
 """
 
 
+class _UnknownLocations(Exception):
+    """Stock sits at locations the catalogue cache has not loaded: load them, then retry."""
+
+    def __init__(self, location_ids: set[int]) -> None:
+        super().__init__(sorted(location_ids))
+        self.location_ids = location_ids
+
+
 @dataclass(slots=True)
 class _Queued:
     hold: ExpressHold
@@ -139,6 +151,11 @@ class _Plan:
     # One entry per held line: its level id and the event payload as that hold left it.
     events: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     carts: set[str] = dataclasses.field(default_factory=set)
+
+
+def _blocker(text: str) -> tuple[str, str]:
+    kind, value = text.split(":", 1)
+    return kind, value
 
 
 def _blocked(hold: ExpressHold, blockers: set[tuple[str, str]]) -> bool:
@@ -189,40 +206,49 @@ class HoldBatcher:
     async def _write(self, holds: list[ExpressHold]) -> list[Held | Exception]:
         pool = await self._db.asyncpg_pool()
         async with pool.acquire() as connection:
-            for attempt in range(DEADLOCK_ATTEMPTS):
+            attempt = 0
+            load = True
+            while True:
                 try:
                     async with connection.transaction():
-                        return await self._write_batch(connection, holds)
+                        return await self._write_batch(connection, holds, load)
+                except _UnknownLocations as unknown:
+                    # Loaded with no row locked: loading takes a connection of the ORM's
+                    # pool, which general-path writers waiting for our locks may hold.
+                    await self._catalog.load_locations(unknown.location_ids)
+                    load = False
                 except (asyncpg.DeadlockDetectedError, asyncpg.UniqueViolationError):
                     # A deadlock with a general-path writer, or a cart given a hold by
                     # another process since the read: the next attempt reads again.
-                    if attempt == DEADLOCK_ATTEMPTS - 1:
+                    attempt += 1
+                    if attempt == DEADLOCK_ATTEMPTS:
                         raise
-        raise RuntimeError("unreachable: every attempt returned or raised")
 
     async def _write_batch(
-        self, connection: asyncpg.Connection, holds: list[ExpressHold]
+        self, connection: asyncpg.Connection, holds: list[ExpressHold], load: bool
     ) -> list[Held | Exception]:
         now = holds[0].now
         product_ids = sorted({pid for hold in holds for pid in hold.product_ids})
-        rows = await connection.fetch(
-            _BLOCKERS,
+        arguments = (
             [hold.request.cart_id for hold in holds],
             sorted({h.request.channel for h in holds if h.request.channel is not None}),
             product_ids,
             sorted({c for hold in holds for c in hold.categories}),
             min(hold.now for hold in holds),
         )
-        blockers = {(kind, value) for kind, value in rows if kind != "location"}
-        # Locations are loaded now, before any row is locked: loading takes a connection
-        # of the ORM's pool, which general-path writers waiting for our locks may hold.
-        stocked = {int(value) for kind, value in rows if kind == "location"}
-        missing = {lid for lid in stocked if self._catalog.location(lid) is None}
-        if missing:
-            await self._catalog.load_locations(missing)
+        rows = await connection.fetch(_LOCK_LEVELS, *arguments)
+        blockers: set[tuple[str, str]]
+        if rows:
+            blockers = {_blocker(text) for text in rows[0][9] or ()}
+        else:  # nothing in stock: no row carries the blockers
+            blockers = {
+                (kind, value) for kind, value in await connection.fetch(_BLOCKERS, *arguments)
+            }
+        missing = {row[1] for row in rows if self._catalog.location(row[1]) is None}
+        if missing and load:
+            raise _UnknownLocations(missing)
         levels = {
-            (row[1], row[2]): _Level(row[0], row[1], row[2], StockLevel(*row[3:]))
-            for row in await connection.fetch(_LOCK_LEVELS, product_ids)
+            (row[1], row[2]): _Level(row[0], row[1], row[2], StockLevel(*row[3:9])) for row in rows
         }
         plan = _Plan()
         planned: list[list[ReservedLine] | Exception] = []
@@ -232,7 +258,7 @@ class HoldBatcher:
                 continue
             try:
                 lines = hold.source(_stock_rows(levels, hold), self._catalog)
-            except StaleLocations:  # stock arrived somewhere new since the read
+            except StaleLocations:  # not in the catalogue even after loading
                 planned.append(NotExpress())
                 continue
             except DomainError as refused:  # this hold alone: INSUFFICIENT_STOCK and the like
