@@ -32,14 +32,14 @@ import asyncpg
 
 from omnigraph.db.engine import Database
 from omnigraph.domain.errors import DomainError
-from omnigraph.domain.inventory import StockLevel
 from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.express_reservations import (
+    BatchLevel,
+    BatchPlans,
     ExpressHold,
     Held,
     NotExpress,
     StaleLocations,
-    change_text,
 )
 from omnigraph.services.reservation_views import ReservedLine
 
@@ -135,18 +135,10 @@ class _Queued:
 
 
 @dataclass(slots=True)
-class _Level:
-    id: int
-    location_id: int
-    product_id: int
-    stock: StockLevel
-
-
-@dataclass(slots=True)
 class _Plan:
     """What one batch writes, gathered hold by hold."""
 
-    level_deltas: dict[int, int] = dataclasses.field(default_factory=dict)
+    levels: list[BatchLevel]
     holds: list[tuple[ExpressHold, list[ReservedLine]]] = dataclasses.field(default_factory=list)
     # One entry per held line: its level id and the event payload as that hold left it.
     events: list[tuple[int, str]] = dataclasses.field(default_factory=list)
@@ -247,24 +239,22 @@ class HoldBatcher:
         missing = {row[1] for row in rows if self._catalog.location(row[1]) is None}
         if missing and load:
             raise _UnknownLocations(missing)
-        levels = {
-            (row[1], row[2]): _Level(row[0], row[1], row[2], StockLevel(*row[3:9])) for row in rows
-        }
-        plan = _Plan()
+        plans = BatchPlans([BatchLevel(*row[:9]) for row in rows])
+        plan = _Plan(list(plans.levels.values()))
         planned: list[list[ReservedLine] | Exception] = []
         for hold in holds:
             if _blocked(hold, blockers) or hold.request.cart_id in plan.carts:
                 planned.append(NotExpress())
                 continue
             try:
-                lines = hold.source(_stock_rows(levels, hold), self._catalog)
+                lines = plans.lines(hold, self._catalog)
             except StaleLocations:  # not in the catalogue even after loading
                 planned.append(NotExpress())
                 continue
             except DomainError as refused:  # this hold alone: INSUFFICIENT_STOCK and the like
                 planned.append(refused)
                 continue
-            _take(levels, plan, hold, lines)
+            _take(plans, plan, hold, lines)
             planned.append(lines)
         ids: dict[str, int] = {}
         last_event_id = 0
@@ -280,37 +270,23 @@ class HoldBatcher:
         ]
 
 
-def _stock_rows(
-    levels: dict[tuple[int, int], _Level], hold: ExpressHold
-) -> list[tuple[int, int, int]]:
-    wanted = set(hold.product_ids)
-    return [
-        (level.location_id, level.product_id, level.stock.available)
-        for level in levels.values()
-        if level.product_id in wanted and level.stock.available > 0
-    ]
-
-
-def _take(
-    levels: dict[tuple[int, int], _Level], plan: _Plan, hold: ExpressHold, lines: list[ReservedLine]
-) -> None:
+def _take(plans: BatchPlans, plan: _Plan, hold: ExpressHold, lines: list[ReservedLine]) -> None:
     """Take ``lines`` out of the locked levels and add the hold's rows to ``plan``."""
     plan.holds.append((hold, lines))
     plan.carts.add(hold.request.cart_id)
     for line in lines:
-        level = levels[(line.location_id, line.product_id)]
-        before = level.stock
-        level.stock = dataclasses.replace(before, reserved=before.reserved + line.quantity)
-        plan.level_deltas[level.id] = plan.level_deltas.get(level.id, 0) + line.quantity
-        plan.events.append((level.id, change_text(line, before.available, level.stock)))
+        level = plans.levels[(line.location_id, line.product_id)]
+        before = level.take(line.quantity)
+        plan.events.append((level.id, level.change_text(line, before)))
 
 
 def _arguments(plan: _Plan) -> Sequence[Any]:
     holds = [hold for hold, _ in plan.holds]
     lines = [(hold, line) for hold, held in plan.holds for line in held]
+    taken = [level for level in plan.levels if level.taken]
     return (
-        list(plan.level_deltas),
-        list(plan.level_deltas.values()),
+        [level.id for level in taken],
+        [level.taken for level in taken],
         [hold.request.cart_id for hold in holds],
         [hold.method.value for hold in holds],
         [hold.request.pickup_location_id for hold in holds],

@@ -33,13 +33,14 @@ from omnigraph.services.express_reservations import (
     BUCKET,
     REASON,
     TOPIC,
+    BatchLevel,
+    BatchPlans,
     ExpressHold,
     Held,
     NotExpress,
     StaleLocations,
-    change_text_parts,
     hold_external_id,
-    join_change_text,
+    stock_rows,
 )
 from omnigraph.services.reservation_views import ReservedLine
 from omnigraph.services.stock_rules import SellingRules
@@ -125,95 +126,6 @@ def sqlite_time(moment: datetime) -> str:
         whole = _EPOCH + timedelta(seconds=second)
         prefix = _SECOND_TEXTS[second] = whole.isoformat(" ")[:19] + "."
     return f"{prefix}{since.microseconds:06d}"
-
-
-@dataclass(slots=True)
-class _Level:
-    """A stocked level as the holds of the batch so far left it (``LevelNumbers``)."""
-
-    id: int
-    location_id: int
-    product_id: int
-    on_hand: int
-    committed: int
-    reserved: int
-    safety_stock: int
-    damaged: int
-    incoming: int
-    available: int = 0
-    taken: int = 0
-    updated_at: str = ""
-    # ``change_text`` of this level cut where a hold changes it (see ``change_text``).
-    _text: tuple[str, str, str] | None = None
-
-    def __post_init__(self) -> None:
-        self.available = self._available()
-
-    def _available(self) -> int:
-        raw = self.on_hand - self.committed - self.reserved - self.safety_stock - self.damaged
-        return max(0, raw)
-
-    def take(self, quantity: int, now: str) -> int:
-        """Hold ``quantity`` more; returns what was available before."""
-        before = self.available
-        self.reserved += quantity
-        self.available = self._available()
-        self.taken += quantity
-        self.updated_at = now
-        return before
-
-    def change_text(self, line: ReservedLine, before: int) -> str:
-        """``change_text(line, before, self)``; within a batch only the level's ``reserved``
-        and ``available`` move, so the rest of the text is made once."""
-        if self._text is None:
-            self._text = change_text_parts(line, self)
-        return join_change_text(self._text, before, self)
-
-
-def _stock_rows(
-    hold: ExpressHold, of_product: dict[int, list[_Level]]
-) -> list[tuple[int, int, int]]:
-    """(location id, product id, available) of the hold's stocked levels, as they are now."""
-    return [
-        (level.location_id, level.product_id, level.available)
-        for pid in hold.product_ids
-        for level in of_product.get(pid, ())
-        if level.available > 0
-    ]
-
-
-class _Plans:
-    """The batch's sourcing: the planner, or what it planned for the same request just before.
-
-    The planner holds a cart at the nearest eligible location that has all of it. Within a
-    batch stock only goes down, so when the previous identical request (same lines, method,
-    destination or pickup location) was held whole at one location that still has all of it,
-    the planner would choose it again: the nearer locations had too little then and have no
-    more now. Eligibility rules from plugins see the candidates' stock, so with any of them
-    every hold is planned afresh.
-    """
-
-    def __init__(self, levels: dict[tuple[int, int], _Level]) -> None:
-        self._levels = levels
-        self._last: dict[tuple[object, ...], list[ReservedLine]] = {}
-
-    def lines(
-        self, hold: ExpressHold, catalog: CatalogCache, of_product: dict[int, list[_Level]]
-    ) -> list[ReservedLine]:
-        # The fingerprint names the lines, method, pickup location and destination (to a
-        # metre); the destination itself is the one planned from.
-        destination = hold.destination
-        key = (hold.fingerprint, destination.latitude, destination.longitude, id(catalog))
-        last = self._last.get(key) if not hold.rules else None
-        if last is not None and all(
-            self._levels[(line.location_id, line.product_id)].available >= line.quantity
-            for line in last
-        ):
-            return last
-        lines = hold.source(_stock_rows(hold, of_product), catalog)
-        if not hold.rules and len({line.location_id for line in lines}) == 1:
-            self._last[key] = lines
-        return lines
 
 
 @dataclass(slots=True)
@@ -313,14 +225,11 @@ def write_holds(db: sqlite3.Connection, items: list[Item]) -> list[Answer]:
     holding = {
         cart for (cart,) in db.execute(_HOLDING_CARTS.format(carts=_marks(len(carts))), carts)
     }
-    levels: dict[tuple[int, int], _Level] = {}
-    of_product: dict[int, list[_Level]] = {}
-    for row in db.execute(_LEVELS.format(ids=ids), product_ids):
-        level = _Level(*row)
-        levels[(level.location_id, level.product_id)] = level
-        of_product.setdefault(level.product_id, []).append(level)
+    plans = BatchPlans(
+        [BatchLevel(*row) for row in db.execute(_LEVELS.format(ids=ids), product_ids)]
+    )
+    levels, of_product = plans.levels, plans.of_product
     limits = _Rules.read(db, holds, product_ids)
-    plans = _Plans(levels)
     answers: list[Answer | None] = []
     written: list[_Written] = []
     events: list[tuple[int, str, str | None, str]] = []
@@ -338,15 +247,16 @@ def write_holds(db: sqlite3.Connection, items: list[Item]) -> list[Answer]:
                 selling = limits.of(hold)
                 if selling.any:
                     tier = limits.tier(db, request.customer_email)
-                    _check_sellable(hold, selling, tier, _stock_rows(hold, of_product))
-            lines = plans.lines(hold, catalog, of_product)
+                    _check_sellable(hold, selling, tier, stock_rows(hold, of_product))
+            lines = plans.lines(hold, catalog)
         except (DomainError, StaleLocations) as refused:  # this hold alone
             answers.append(refused)
             continue
         holding.add(request.cart_id)
         for line in lines:
             level = levels[(line.location_id, line.product_id)]
-            available = level.take(line.quantity, now)
+            available = level.take(line.quantity)
+            level.updated_at = now
             events.append((level.id, level.change_text(line, available), request.actor, now))
         written.append(_Written(len(answers), hold, now, lines))
         answers.append(None)
@@ -369,7 +279,7 @@ def _write(
     db: sqlite3.Connection,
     first_id: int,
     written: list[_Written],
-    taken: list[_Level],
+    taken: list[BatchLevel],
     events: list[tuple[int, str, str | None, str]],
 ) -> int:
     """The batch's rows, a statement per table; returns the id of its last event."""

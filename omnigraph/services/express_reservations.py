@@ -270,6 +270,97 @@ def hold_external_id(reservation_id: int) -> str:
 
 
 @dataclass(slots=True)
+class BatchLevel:
+    """A stocked level as the holds of a batch so far left it (``LevelNumbers``)."""
+
+    id: int
+    location_id: int
+    product_id: int
+    on_hand: int
+    committed: int
+    reserved: int
+    safety_stock: int
+    damaged: int
+    incoming: int
+    available: int = 0
+    taken: int = 0
+    updated_at: str = ""  # as SQLite stores it, when a batch there took from the level
+    # ``change_text`` of this level cut where a hold changes it (``change_text_parts``).
+    _text: tuple[str, str, str] | None = None
+
+    def __post_init__(self) -> None:
+        self.available = self._available()
+
+    def _available(self) -> int:
+        raw = self.on_hand - self.committed - self.reserved - self.safety_stock - self.damaged
+        return max(0, raw)
+
+    def take(self, quantity: int) -> int:
+        """Hold ``quantity`` more; returns what was available before."""
+        before = self.available
+        self.reserved += quantity
+        self.available = self._available()
+        self.taken += quantity
+        return before
+
+    def change_text(self, line: ReservedLine, before: int) -> str:
+        """``change_text(line, before, self)``; within a batch only the level's ``reserved``
+        and ``available`` move, so the rest of the text is made once."""
+        if self._text is None:
+            self._text = change_text_parts(line, self)
+        return join_change_text(self._text, before, self)
+
+
+def stock_rows(
+    hold: ExpressHold, of_product: dict[int, list[BatchLevel]]
+) -> list[tuple[int, int, int]]:
+    """(location id, product id, available) of the hold's stocked levels, as they are now."""
+    return [
+        (level.location_id, level.product_id, level.available)
+        for pid in hold.product_ids
+        for level in of_product.get(pid, ())
+        if level.available > 0
+    ]
+
+
+class BatchPlans:
+    """A batch's levels and sourcing: the planner, or what it planned for the same request
+    just before.
+
+    The planner holds a cart at the nearest eligible location that has all of it. Within a
+    batch stock only goes down, so when the previous identical request (same lines, method,
+    destination or pickup location) was held whole at one location that still has all of it,
+    the planner would choose it again: the nearer locations had too little then and have no
+    more now. Eligibility rules from plugins see the candidates' stock, so with any of them
+    every hold is planned afresh.
+    """
+
+    def __init__(self, levels: Sequence[BatchLevel]) -> None:
+        self.levels: dict[tuple[int, int], BatchLevel] = {}
+        self.of_product: dict[int, list[BatchLevel]] = {}
+        for level in levels:
+            self.levels[(level.location_id, level.product_id)] = level
+            self.of_product.setdefault(level.product_id, []).append(level)
+        self._last: dict[tuple[object, ...], list[ReservedLine]] = {}
+
+    def lines(self, hold: ExpressHold, catalog: CatalogCache) -> list[ReservedLine]:
+        # The fingerprint names the lines, method, pickup location and destination (to a
+        # metre); the destination itself is the one planned from.
+        destination = hold.destination
+        key = (hold.fingerprint, destination.latitude, destination.longitude, id(catalog))
+        last = self._last.get(key) if not hold.rules else None
+        if last is not None and all(
+            self.levels[(line.location_id, line.product_id)].available >= line.quantity
+            for line in last
+        ):
+            return last
+        lines = hold.source(stock_rows(hold, self.of_product), catalog)
+        if not hold.rules and len({line.location_id for line in lines}) == 1:
+            self._last[key] = lines
+        return lines
+
+
+@dataclass(slots=True)
 class Held:
     view: ReservationView
     # The last outbox event of the batch that wrote the hold (0 when it wrote none).
