@@ -382,15 +382,21 @@ async def holds_written_since(services: Services, since: dict[str, int]) -> dict
     }
 
 
+@pytest.mark.parametrize("rows_per_insert", [None, 3], ids=["one-insert", "split-inserts"])
 async def test_a_batch_of_holds_writes_what_the_holds_one_by_one_write(
-    services: Services, monkeypatch: pytest.MonkeyPatch
+    services: Services, monkeypatch: pytest.MonkeyPatch, rows_per_insert: int | None
 ) -> None:
     # MUG-002: 40 at the DC, 1 at the Loop store. Thirteen holds of 3 leave the DC one; a
     # hold of 2 then takes it and the Loop's last one; the holds after it find nothing left.
     quantities = [3] * 13 + [2, 1, 1, 4]
     batches: list[int] = []
+    if rows_per_insert is not None and not services.db.is_sqlite:
+        pytest.skip("the SQLite writer's multi-row inserts")
     if services.db.is_sqlite:
         from omnigraph.services import express_holds_sqlite
+
+        if rows_per_insert is not None:  # a batch of more than 3 holds: several per table
+            monkeypatch.setattr(express_holds_sqlite, "ROWS_PER_INSERT", rows_per_insert)
 
         write_holds = express_holds_sqlite.write_holds
 
@@ -422,7 +428,7 @@ async def test_a_batch_of_holds_writes_what_the_holds_one_by_one_write(
     assert await network_available(services, "MUG-002") == 0
     assert await ledger_discrepancies(services) == []
     if services.db.is_sqlite:
-        assert max(batches) > 1  # the holds were written as batches, not one by one
+        assert max(batches) > (rows_per_insert or 1)  # batches, not holds one by one
     express = await holds_written_since(services, since)
     for view in held:
         await reservations.release_reservation(services, view.id)

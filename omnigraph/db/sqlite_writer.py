@@ -64,7 +64,10 @@ class _Failed:
 
 def _connect(path: str) -> sqlite3.Connection:
     # isolation_level=None: this module says BEGIN and COMMIT itself.
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # Room for the prepared statements of the hot paths: multi-row INSERTs of several sizes.
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, cached_statements=512
+    )
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA foreign_keys=ON")

@@ -12,13 +12,15 @@ writer, and the batch holds the database's write gate):
    the same unit; a hold that no longer fits is refused alone (``INSUFFICIENT_STOCK`` and the
    rest), a hold the general path must see (its cart holds stock, a due hold of its SKUs
    waits to be expired) is handed back with ``NotExpress``, both having written nothing;
-3. one ``executemany`` per table: the levels' ``reserved`` (once per level), the holds, their
-   lines, the ledger movements and the ``inventory.changed`` events, each event with its level
-   as that hold left it, so the rows are those the holds would have written one by one.
+3. the rows, a multi-row INSERT per table (a few for a large batch) and an UPDATE of the
+   levels' ``reserved`` (once per level): the holds, their lines, the ledger movements and
+   the ``inventory.changed`` events, each event with its level as that hold left it, so the
+   rows are those the holds would have written one by one.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -74,14 +76,16 @@ _PROTECTED = (
 )
 _TIER = "SELECT tier FROM customers WHERE email = ?"
 _NEXT_HOLD_ID = "SELECT coalesce(max(id), 0) + 1 FROM reservations"
+# The inserts as (head, one row's values): a batch sends many rows in one statement.
 _INSERT_HOLD = (
     "INSERT INTO reservations (id, cart_id, status, delivery_method, pickup_location_id,"
     " destination_latitude, destination_longitude, request_fingerprint, expires_at,"
-    f" created_at, updated_at) VALUES (?, ?, '{ACTIVE}', ?, ?, ?, ?, ?, ?, ?, ?)"
+    " created_at, updated_at) VALUES ",
+    f"(?, ?, '{ACTIVE}', ?, ?, ?, ?, ?, ?, ?, ?)",
 )
 _INSERT_LINE = (
-    "INSERT INTO reservation_lines (reservation_id, location_id, product_id, quantity)"
-    " VALUES (?, ?, ?, ?)"
+    "INSERT INTO reservation_lines (reservation_id, location_id, product_id, quantity) VALUES ",
+    "(?, ?, ?, ?)",
 )
 # Still conditional: a level that moved under the batch fails it rather than oversell.
 _RESERVE = (
@@ -90,13 +94,17 @@ _RESERVE = (
 )
 _INSERT_MOVEMENT = (
     "INSERT INTO inventory_movements (location_id, product_id, bucket, delta, reason, actor,"
-    f" source, external_id, created_at) VALUES (?, ?, '{BUCKET}', ?, '{REASON}', ?,"
-    " 'omnigraph', ?, ?)"
+    " source, external_id, created_at) VALUES ",
+    f"(?, ?, '{BUCKET}', ?, '{REASON}', ?, 'omnigraph', ?, ?)",
 )
 _INSERT_EVENT = (
     "INSERT INTO outbox_events (topic, aggregate_type, aggregate_id, payload, actor,"
-    f" occurred_at) VALUES ('{TOPIC}', 'inventory_level', ?, ?, ?, ?)"
+    " occurred_at) VALUES ",
+    f"('{TOPIC}', 'inventory_level', ?, ?, ?, ?)",
 )
+# Rows per INSERT statement at most: a few sizes recur (the writer's connection keeps their
+# prepared statements), and 64 rows stay far below SQLite's limit on bound values.
+ROWS_PER_INSERT = 64
 _LAST_ROW = "SELECT last_insert_rowid()"
 
 Item = tuple[ExpressHold, CatalogCache]
@@ -275,6 +283,27 @@ def write_holds(db: sqlite3.Connection, items: list[Item]) -> list[Answer]:
     return [answer for answer in answers if answer is not None]
 
 
+@functools.lru_cache(maxsize=512)
+def _insert_text(insert: tuple[str, str], rows: int) -> str:
+    head, row = insert
+    return head + ", ".join([row] * rows)
+
+
+def _insert(
+    db: sqlite3.Connection, insert: tuple[str, str], width: int, values: list[object]
+) -> None:
+    """Insert the rows of ``values`` (``width`` values each, in order) with multi-row INSERTs:
+    SQLite inserts a statement's rows in one step, against a step (and a trip from Python)
+    per row with ``executemany``."""
+    total = len(values) // width
+    done = 0
+    while done < total:
+        rows = min(ROWS_PER_INSERT, total - done)
+        chunk = values if rows == total else values[done * width : (done + rows) * width]
+        db.execute(_insert_text(insert, rows), chunk)
+        done += rows
+
+
 def _write(
     db: sqlite3.Connection,
     first_id: int,
@@ -282,50 +311,46 @@ def _write(
     taken: list[BatchLevel],
     events: list[tuple[int, str, str | None, str]],
 ) -> int:
-    """The batch's rows, a statement per table; returns the id of its last event."""
-    holds = []
-    lines = []
-    movements = []
+    """The batch's rows, a statement or a few per table; returns the id of its last event."""
+    holds: list[object] = []
+    lines: list[object] = []
+    movements: list[object] = []
     for number, entry in enumerate(written):
         reservation_id = first_id + number
         hold, request, now = entry.hold, entry.hold.request, entry.now
         destination = request.destination
-        holds.append(
-            (
-                reservation_id,
-                request.cart_id,
-                hold.method.value,
-                request.pickup_location_id,
-                destination.latitude if destination else None,
-                destination.longitude if destination else None,
-                hold.fingerprint,
-                sqlite_time(hold.expires_at),
-                now,
-                now,
-            )
+        holds += (
+            reservation_id,
+            request.cart_id,
+            hold.method.value,
+            request.pickup_location_id,
+            destination.latitude if destination else None,
+            destination.longitude if destination else None,
+            hold.fingerprint,
+            sqlite_time(hold.expires_at),
+            now,
+            now,
         )
         external_id = hold_external_id(reservation_id)
         for line in entry.lines:
-            lines.append((reservation_id, line.location_id, line.product_id, line.quantity))
-            movements.append(
-                (
-                    line.location_id,
-                    line.product_id,
-                    line.quantity,
-                    request.actor,
-                    external_id,
-                    now,
-                )
+            lines += (reservation_id, line.location_id, line.product_id, line.quantity)
+            movements += (
+                line.location_id,
+                line.product_id,
+                line.quantity,
+                request.actor,
+                external_id,
+                now,
             )
-    db.executemany(_INSERT_HOLD, holds)
-    db.executemany(_INSERT_LINE, lines)
+    _insert(db, _INSERT_HOLD, 10, holds)
+    _insert(db, _INSERT_LINE, 4, lines)
     moved = db.executemany(
         _RESERVE,
         [(level.taken, level.updated_at, level.id, level.taken) for level in taken],
     )
     if moved.rowcount != len(taken):  # the writer thread is the only writer: the read holds
         raise RuntimeError("stock changed inside the writer's own transaction")
-    db.executemany(_INSERT_MOVEMENT, movements)
-    db.executemany(_INSERT_EVENT, events)
+    _insert(db, _INSERT_MOVEMENT, 6, movements)
+    _insert(db, _INSERT_EVENT, 4, [value for event in events for value in event])
     last_event_id: int = db.execute(_LAST_ROW).fetchone()[0]
     return last_event_id
