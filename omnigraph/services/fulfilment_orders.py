@@ -8,6 +8,7 @@ caller's step: capture may convert a checkout hold, a re-route commits each one 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,6 +20,27 @@ from omnigraph.services.inventory import StockCommit, release_stock
 from omnigraph.services.timeline import Subject, record_change
 from omnigraph.services.transitions import move_fulfilment
 from omnigraph.services.unit_of_work import UnitOfWork
+
+
+def fulfilment_created_payload(
+    fulfilment_id: int,
+    location_id: int,
+    kind: str,
+    status: str,
+    units: Mapping[str, int],
+    reason: str | None,
+    extra: Mapping[str, object] | None = None,
+) -> dict[str, Any]:
+    """What ``fulfillment.created`` tells its consumers."""
+    return {
+        "fulfillmentOrderId": fulfilment_id,
+        "locationId": location_id,
+        "kind": kind,
+        "status": status,
+        "lines": dict(units),
+        **({"reason": reason} if reason is not None else {}),
+        **(extra or {}),
+    }
 
 
 async def open_fulfilment(
@@ -61,15 +83,9 @@ async def open_fulfilment(
         Topic.FULFILLMENT_CREATED,
         "fulfillment_order",
         fulfilment.id,
-        {
-            "fulfillmentOrderId": fulfilment.id,
-            "locationId": location_id,
-            "kind": kind.value,
-            "status": fulfilment.status,
-            "lines": dict(units),
-            **({"reason": reason} if reason is not None else {}),
-            **(extra or {}),
-        },
+        fulfilment_created_payload(
+            fulfilment.id, location_id, kind.value, fulfilment.status, units, reason, extra
+        ),
         order_id=order_id,
     )
     if reason is not None:

@@ -7,14 +7,14 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from omnigraph.db.mapping import price_of, set_address
+from omnigraph.db.mapping import price_of
 from omnigraph.db.models import (
     Channel,
     Customer,
@@ -30,7 +30,6 @@ from omnigraph.domain.lifecycle import ORDER_TRANSITIONS, check_order_cancellabl
 from omnigraph.domain.money import Money
 from omnigraph.domain.orders import (
     OrderRequest,
-    order_number,
     order_totals,
     price_lines,
 )
@@ -45,6 +44,7 @@ from omnigraph.services.capture_facts import (
     customer_email,
     products_with_protections,
 )
+from omnigraph.services.capture_rows import new_order, order_created_payload
 from omnigraph.services.fulfilment_orders import cancel_fulfilments, open_planned, planned_commits
 from omnigraph.services.inventory import StockCommit, commit_stock
 from omnigraph.services.network import network_available, stocked_locations
@@ -56,7 +56,6 @@ from omnigraph.services.reservation_conversion import (
     convert_hold,
     held_for_order,
 )
-from omnigraph.services.sla import promised_ship_by
 from omnigraph.services.sourcing import load_inputs
 from omnigraph.services.sourcing_trace import decision_row
 from omnigraph.services.stock_rules import check_sellable, ruled_and_locked
@@ -334,29 +333,7 @@ async def _persist(
     priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
     currency = priced[0].unit_price.currency
     totals = order_totals(priced, own.price if own is not None else Money.zero(currency))
-    in_remorse = channel.remorse_minutes > 0
-    order = Order(
-        channel_id=channel.id,
-        customer_id=customer.id,
-        status=(OrderStatus.PENDING if in_remorse else OrderStatus.CONFIRMED).value,
-        delivery_method=request.method.value,
-        pickup_location_id=request.pickup_location_id,
-        currency=totals.total.currency,
-        subtotal_minor=totals.subtotal.minor,
-        shipping_minor=totals.shipping.minor,
-        total_minor=totals.total.minor,
-        promised_earliest=own.window.earliest if own is not None else None,
-        promised_latest=own.window.latest if own is not None else None,
-        idempotency_key=request.idempotency_key,
-        request_fingerprint=fingerprint(request),
-        external_reference=request.external_reference,
-        remorse_ends_at=now + timedelta(minutes=channel.remorse_minutes),
-        payment_status=request.payment_status.value,
-        ship_by=promised_ship_by(own, own.window.latest, now) if own is not None else None,
-        created_at=now,
-        updated_at=now,
-    )
-    set_address(order, request.shipping_address)
+    order = new_order(request, channel, customer.id, totals, own, fingerprint(request), now)
     session.add(order)
     await session.flush()
     parts = decision_parts(sourced, store)
@@ -387,34 +364,24 @@ async def _persist(
         Topic.ORDER_CREATED,
         "order",
         order.id,
-        {
-            "orderId": order.id,
-            "number": order_number(order.id),
-            "status": order.status,
-            "channel": channel.code,
-            "deliveryMethod": order.delivery_method,
-            "paymentStatus": order.payment_status,
-            **({"carriedOut": True} if request.carried_out else {}),
-            "total": {"amount": str(totals.total.amount), "currencyCode": totals.total.currency},
-            "lines": [{"sku": line.sku, "quantity": line.quantity} for line in priced],
-            "locationIds": list(own.plan.location_ids) if own is not None else [],
-            **({"transfers": sent.facts} if sent.facts else {}),
-            **(
+        order_created_payload(
+            order,
+            channel,
+            request,
+            totals,
+            priced,
+            own.plan.location_ids if own is not None else (),
+            transfers=sent.facts,
+            backorders=[
                 {
-                    "backorders": [
-                        {
-                            "sku": claim.sku,
-                            "quantity": claim.quantity,
-                            "locationId": claim.location_id,
-                            "arrivesOn": claim.arrives_on.isoformat(),
-                        }
-                        for claim in waiting
-                    ]
+                    "sku": claim.sku,
+                    "quantity": claim.quantity,
+                    "locationId": claim.location_id,
+                    "arrivesOn": claim.arrives_on.isoformat(),
                 }
-                if waiting
-                else {}
-            ),
-        },
+                for claim in waiting
+            ],
+        ),
         order_id=order.id,
     )
     if waiting:
