@@ -37,7 +37,7 @@ from omnigraph.domain.promise import PlanRefusal, refusal_error
 from omnigraph.domain.sourcing import check_requested_date
 from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentStatus
 from omnigraph.events.types import Topic
-from omnigraph.services import reservations
+from omnigraph.services import express_orders, reservations
 from omnigraph.services.backorders import claim_incoming, open_backorders, supply_claims
 from omnigraph.services.capture_facts import (
     capture_facts,
@@ -420,6 +420,13 @@ async def create_order(services: Services, request: OrderRequest) -> OrderOutcom
 
     The same idempotency key on the same channel returns the first order unchanged.
     """
+    if express_orders.applies(services, request):
+        try:
+            captured = await express_orders.capture(services, request)
+        except express_orders.NotExpress:
+            pass
+        else:
+            return OrderOutcome(captured.order, written=captured.written)
     # Holds past their expiry give their stock back before this order is sourced.
     await reservations.expire_due(services, skus=[line.sku for line in request.lines])
     for _ in range(SOURCING_ATTEMPTS):

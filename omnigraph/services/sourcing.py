@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time
 from time import monotonic
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import (
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 # How long a process trusts the stored sourcing rules it read (see ``StoredRulesCache``).
 RULES_MAX_AGE_SECONDS = 5.0
 # Fulfilment orders that no longer use a location's daily capacity.
-_NOT_COUNTED = (FulfillmentStatus.CANCELLED.value, FulfillmentStatus.REJECTED.value)
+NOT_COUNTED = (FulfillmentStatus.CANCELLED.value, FulfillmentStatus.REJECTED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +208,12 @@ async def orders_today(
     limited = [location for location in locations if location.daily_capacity > 0]
     if not limited:
         return {}
+    rows = await session.execute(orders_today_query(limited, now))
+    return {location_id: int(count) for location_id, count in rows}
+
+
+def orders_today_query(limited: Sequence[LocationFacts], now: datetime) -> Select[int, int]:
+    """(location id, fulfilment orders since its local midnight) of ``limited``."""
     # Each location is in exactly one time zone group, so each row meets its own midnight.
     since_midnight = or_(
         *(
@@ -215,12 +221,11 @@ async def orders_today(
             for start, ids in local_midnights(limited, now).items()
         )
     )
-    rows = await session.execute(
+    return (
         select(FulfillmentOrder.location_id, func.count())
-        .where(since_midnight, FulfillmentOrder.status.not_in(_NOT_COUNTED))
+        .where(since_midnight, FulfillmentOrder.status.not_in(NOT_COUNTED))
         .group_by(FulfillmentOrder.location_id)
     )
-    return {location_id: int(count) for location_id, count in rows}
 
 
 async def incoming_supply(

@@ -1,0 +1,167 @@
+"""Mapped rows written and read through a raw ``sqlite3`` connection (the SQLite writer
+thread's).
+
+A hot path that writes from the writer thread still builds its rows as the mapped classes
+(``Order(...)``), so they carry the same column values as rows the ORM flushes, and the
+caller can answer with them. ``insert_rows`` turns them into one prepared INSERT per class
+(a multi-row one for several rows) with each column converted by its own type's bind
+processor, as SQLAlchemy's SQLite dialect converts it: aware times to naive UTC text, JSON
+to its text. Columns left unset take their Python-side default, as a flush gives them.
+``read_rows`` is the way back: rows selected by a WHERE clause, as mapped instances (not
+attached to any session) with each column converted by its result processor.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.orm import DeclarativeBase
+
+_DIALECT = sqlite_dialect.dialect()
+# Rows per statement at most: far below SQLite's limit on bound values for any table here.
+ROWS_PER_INSERT = 32
+_UNSET = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    key: str  # the attribute's name on the mapped class
+    default: Callable[[], Any] | None
+    convert: Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    table: str
+    columns: tuple[_Column, ...]
+    head: str
+    row: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Readable:
+    select: str  # every column, ending in "FROM <table> WHERE "
+    keys: tuple[str, ...]
+    converters: tuple[Callable[[Any], Any] | None, ...]
+
+
+def _default_of(column: Any) -> Callable[[], Any] | None:
+    default = column.default
+    if default is None:
+        return None
+    if default.is_scalar:
+        value = default.arg
+        return lambda: value
+    if default.is_callable:
+        # SQLAlchemy wraps a no-argument default into one taking the execution context.
+        function = default.arg
+        return lambda: function(None)
+    raise TypeError(f"{column} has a default insert_rows cannot compute")
+
+
+@functools.cache
+def _prepared(mapped: type[DeclarativeBase]) -> _Prepared:
+    table = mapped.__table__
+    assert isinstance(table, Table)
+    mapper = mapped.__mapper__
+    columns = []
+    for attribute in mapper.column_attrs:
+        (column,) = attribute.columns
+        if column.primary_key and column.autoincrement in (True, "auto"):
+            continue  # SQLite numbers the rows: the caller reads the ids back
+        if column.server_default is not None and column.default is None:
+            raise TypeError(f"{column} has only a server default; give it a Python one")
+        columns.append(
+            _Column(attribute.key, _default_of(column), column.type.bind_processor(_DIALECT))
+        )
+    names = ", ".join(mapper.columns[c.key].name for c in columns)
+    return _Prepared(
+        table.name,
+        tuple(columns),
+        f"INSERT INTO {table.name} ({names}) VALUES ",
+        "(" + ", ".join("?" * len(columns)) + ")",
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _statement(mapped: type[DeclarativeBase], rows: int) -> str:
+    prepared = _prepared(mapped)
+    return prepared.head + ", ".join([prepared.row] * rows)
+
+
+def _values(prepared: _Prepared, row: Any) -> list[Any]:
+    state = row.__dict__
+    values: list[Any] = []
+    for column in prepared.columns:
+        value = state.get(column.key, _UNSET)
+        if value is _UNSET:
+            value = column.default() if column.default is not None else None
+            setattr(row, column.key, value)  # the caller's row shows what was written
+        values.append(column.convert(value) if column.convert and value is not None else value)
+    return values
+
+
+def insert_rows(connection: sqlite3.Connection, rows: Sequence[DeclarativeBase]) -> None:
+    """Insert ``rows`` (all of one mapped class, ids unset) and set each row's ``id``.
+
+    The writer thread is the only writer while it runs, so a statement's rows are numbered
+    one after the other, ending at ``last_insert_rowid()``.
+    """
+    if not rows:
+        return
+    mapped = type(rows[0])
+    prepared = _prepared(mapped)
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start : start + ROWS_PER_INSERT]
+        values = [value for row in chunk for value in _values(prepared, row)]
+        cursor = connection.execute(_statement(mapped, len(chunk)), values)
+        last = cursor.lastrowid
+        assert last is not None
+        first = last - len(chunk) + 1
+        for offset, row in enumerate(chunk):
+            row.id = first + offset  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _readable(mapped: type[DeclarativeBase]) -> _Readable:
+    mapper = mapped.__mapper__
+    keys: list[str] = []
+    names: list[str] = []
+    converters: list[Callable[[Any], Any] | None] = []
+    for attribute in mapper.column_attrs:
+        (column,) = attribute.columns
+        keys.append(attribute.key)
+        names.append(column.name)
+        converters.append(column.type.result_processor(_DIALECT, None))
+    table = mapped.__table__
+    assert isinstance(table, Table)
+    return _Readable(
+        f"SELECT {', '.join(names)} FROM {table.name} WHERE ",
+        tuple(keys),
+        tuple(converters),
+    )
+
+
+def read_rows(
+    connection: sqlite3.Connection,
+    mapped: type[DeclarativeBase],
+    where: str,
+    parameters: Sequence[Any] = (),
+) -> list[Any]:
+    """The rows of ``mapped``'s table matching ``where`` (SQL with ``?`` for
+    ``parameters``), as instances of ``mapped`` that belong to no session."""
+    readable = _readable(mapped)
+    found = []
+    for values in connection.execute(readable.select + where, parameters):
+        converted = {
+            key: convert(value) if convert is not None and value is not None else value
+            for key, convert, value in zip(readable.keys, readable.converters, values, strict=True)
+        }
+        found.append(mapped(**converted))
+    return found

@@ -1,0 +1,489 @@
+"""The express path of order capture on SQLite, for the orders a busy storefront is made of.
+
+Most orders are a delivery of known SKUs on a channel without selling rules, sourced from
+stock on hand. Such an order is planned outside the write lock, the way a promise is: its
+channel, customer and products are read in a read session, its stock, today's order counts
+and incoming supply come from the stock snapshot, and the same sourcing engine decides.
+The writer thread (``db.sqlite_writer``) then checks, in the order's own SAVEPOINT, what
+the plan relied on and may have changed since, and writes the order with prepared
+statements, committed together with the jobs queued beside it:
+
+- no order has the request's idempotency key on its channel, and no due hold of its SKUs
+  waits to be expired;
+- every planned level still has the units, and still as many as the method's minimum-stock
+  threshold for that location asks (one conditional UPDATE each);
+- every chosen location with a daily capacity still has room today.
+
+Stock the snapshot did not see yet can only have left the other locations too (the plan
+stays the cheapest of what is still there) or arrived since (the plan is the cheapest of
+what was there when it was read), as for any order sourced a moment before another
+commits. The rows, ledger movements and events are those the general path writes (a test
+compares them column by column).
+
+Anything else raises ``NotExpress`` before anything is written and ``orders.create_order``
+takes the general path: a pickup, a conversion of a hold, goods carried out, a requested
+date or a backorder, selling rules of the channel or products, an invalid request (the
+general path words the errors), and a plan whose stock moved (after ``STALE_ATTEMPTS``).
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from omnigraph.db.mapping import price_of
+from omnigraph.db.models import (
+    Channel,
+    Customer,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
+    InventoryMovement,
+    Order,
+    OrderLine,
+    Product,
+    TimelineEntry,
+)
+from omnigraph.db.raw_rows import insert_rows, read_rows
+from omnigraph.domain.errors import DomainError
+from omnigraph.domain.inventory import StockLevel
+from omnigraph.domain.orders import OrderRequest, order_totals, price_lines
+from omnigraph.domain.vocabulary import (
+    FulfillmentKind,
+    FulfillmentStatus,
+    InventoryBucket,
+    MovementReason,
+)
+from omnigraph.events.outbox import new_event
+from omnigraph.events.types import Topic
+from omnigraph.services.capture_facts import customer_email
+from omnigraph.services.capture_rows import new_order, order_created_payload
+from omnigraph.services.catalog_cache import ProductFacts
+from omnigraph.services.express_holds_sqlite import sqlite_time
+from omnigraph.services.fulfilment_orders import fulfilment_created_payload
+from omnigraph.services.inventory import change_payload
+from omnigraph.services.network import stocked_locations
+from omnigraph.services.order_sourcing import quote_request, validate_request
+from omnigraph.services.promise import MethodQuote
+from omnigraph.services.sourcing import NOT_COUNTED, load_inputs, local_midnights
+from omnigraph.services.sourcing_trace import DecisionPart, decision_row
+from omnigraph.services.timeline import Subject
+
+if TYPE_CHECKING:
+    from omnigraph.services.core import Services
+    from omnigraph.services.orders import WrittenRows
+
+# A plan whose stock another order took first is planned again from the snapshot, which
+# that order's events have updated by then; after this many, the general path decides.
+STALE_ATTEMPTS = 3
+
+_AVAILABLE = "on_hand - committed - reserved - safety_stock - damaged"
+_REPLAYED = "SELECT 1 FROM orders WHERE channel_id = ? AND idempotency_key = ?"
+_CUSTOMER = "SELECT id FROM customers WHERE email = ?"
+_CHANNEL = (
+    "SELECT c.id, EXISTS (SELECT 1 FROM channel_exposure_rules r WHERE r.channel_id = c.id)"
+    " FROM channels c WHERE c.code = ?"
+)
+_PROTECTED = (
+    "SELECT 1 FROM protected_stock_rules"
+    " WHERE product_id IN ({ids}) OR category IN ({categories}) LIMIT 1"
+)
+_DUE_HOLD = (
+    "SELECT 1 FROM reservations r CROSS JOIN reservation_lines l ON l.reservation_id = r.id"
+    " WHERE r.status = 'ACTIVE' AND r.expires_at <= ? AND l.product_id IN ({ids}) LIMIT 1"
+)
+# The threshold rides on the condition: the units must be there, and as many as the
+# method's minimum stock for the location asks (``need`` >= the quantity).
+_COMMIT = (
+    "UPDATE inventory_levels SET committed = committed + ?, updated_at = ?"
+    f" WHERE location_id = ? AND product_id = ? AND ? <= {_AVAILABLE}"
+    " RETURNING id, on_hand, committed, reserved, safety_stock, damaged, incoming"
+)
+_ORDERS_TODAY = (
+    "SELECT count(*) FROM fulfillment_orders WHERE location_id = ? AND created_at >= ?"
+    " AND status NOT IN ({statuses})"
+)
+
+
+class NotExpress(Exception):
+    """The order needs the general path; nothing was written."""
+
+
+class StaleStock(NotExpress):
+    """A planned level or location no longer has what the plan took from it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Taking:
+    """One planned level: the units to commit, and how many must be available for it."""
+
+    location_id: int
+    product_id: int
+    sku: str
+    quantity: int
+    need: int
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedOrder:
+    """An order planned outside the write lock, with what its writing must check."""
+
+    request: OrderRequest
+    products: dict[str, ProductFacts]
+    quote: MethodQuote
+    takings: tuple[_Taking, ...]  # in (location, product) order, as ``commit_stock``
+    # (location id, the start of its local day, its daily capacity) of capped locations.
+    capped: tuple[tuple[int, datetime, int], ...]
+    now: datetime
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Captured:
+    order: Order
+    written: WrittenRows
+    last_event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the writer read of the order's channel, products and customer."""
+
+    channel: Channel
+    products: dict[str, Product]
+    customer_id: int | None
+
+
+def applies(services: Services, request: OrderRequest) -> bool:
+    """Whether the request is of the kind the express path may take at all."""
+    return (
+        services.db.is_sqlite
+        and request.reservation_id is None
+        and not request.carried_out
+        and request.requested_date is None
+        and not request.method.is_collection
+    )
+
+
+async def prepare(services: Services, request: OrderRequest) -> PreparedOrder:
+    """Source the order the way a promise is sourced (catalogue cache, stock snapshot);
+    ``NotExpress`` for anything the general path must see."""
+    skus = [line.sku for line in request.lines]
+    products = await services.catalog.products(skus)
+    if len(products) != len(set(skus)) or request.shipping_address is None:
+        raise NotExpress  # the general path names what is missing
+    destination = request.shipping_address.point
+    if destination is None:
+        raise NotExpress
+    now = services.clock()
+    snapshot = services.stock_snapshot
+    async with services.db.read_session() as session:
+        stocked = await stocked_locations(session, products, services.catalog, snapshot)
+        inputs = await load_inputs(session, services, stocked, products, now, snapshot)
+    quote = await quote_request(
+        services,
+        request,
+        products,  # type: ignore[arg-type]  # sourcing reads ids and weights only
+        stocked,
+        None,
+        now,
+        currency=services.settings.default_currency,
+        inputs=inputs,
+        backorders=True,
+    )
+    if not isinstance(quote, MethodQuote) or quote.decision.backorders:
+        raise NotExpress  # refused (the general path words it) or waiting for supply
+    policy = inputs.rules.policy_for(request.channel, request.method)
+    facts_of = {item.location.id: item.location for item in stocked}
+    takings = sorted(
+        (
+            _Taking(
+                allocation.candidate.location_id,
+                products[sku].id,
+                sku,
+                quantity,
+                max(quantity, policy.min_stock.get(allocation.candidate.location_type, 0)),
+            )
+            for allocation in quote.plan.allocations
+            for sku, quantity in allocation.quantities.items()
+        ),
+        key=lambda taking: (taking.location_id, taking.product_id),
+    )
+    capped_locations = [
+        facts_of[lid]
+        for lid in quote.plan.location_ids
+        if lid in facts_of and facts_of[lid].daily_capacity > 0
+    ]
+    capped = tuple(
+        (lid, start, facts_of[lid].daily_capacity)
+        for start, ids in local_midnights(capped_locations, now).items()
+        for lid in ids
+    )
+    return PreparedOrder(
+        request=request,
+        products=products,
+        quote=quote,
+        takings=tuple(takings),
+        capped=capped,
+        now=now,
+        actor=f"channel:{request.channel}",
+    )
+
+
+def _read_facts(db: sqlite3.Connection, prepared: PreparedOrder) -> _Facts:
+    """The channel, products and customer, checked as the general path checks them;
+    ``NotExpress`` for an unknown channel or SKU, an invalid request, or selling rules."""
+    request = prepared.request
+    found = db.execute(_CHANNEL, (request.channel,)).fetchone()
+    if found is None or found[1]:
+        raise NotExpress  # unknown, or with exposure rules
+    (channel,) = read_rows(db, Channel, "id = ?", (found[0],))
+    skus = sorted(prepared.products)
+    products = {
+        row.sku: row for row in read_rows(db, Product, f"sku IN ({_marks(len(skus))})", skus)
+    }
+    if {sku: row.id for sku, row in products.items()} != {
+        sku: facts.id for sku, facts in prepared.products.items()
+    }:
+        raise NotExpress  # a SKU not known (any more) as the catalogue cache knew it
+    categories = sorted({row.category for row in products.values()})
+    protected = _PROTECTED.format(ids=_marks(len(products)), categories=_marks(len(categories)))
+    if db.execute(protected, (*(row.id for row in products.values()), *categories)).fetchone():
+        raise NotExpress
+    try:
+        validate_request(request, channel, products, None)
+    except DomainError as invalid:
+        raise NotExpress from invalid
+    customer = db.execute(_CUSTOMER, (customer_email(request.customer.email),)).fetchone()
+    return _Facts(channel, products, customer[0] if customer is not None else None)
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def write_order(prepared: PreparedOrder, db: sqlite3.Connection) -> Captured:
+    """Check what the plan relied on and write the order (a ``sqlite_writer`` job)."""
+    request, now = prepared.request, prepared.now
+    facts = _read_facts(db, prepared)
+    stamp = sqlite_time(now)
+    if (
+        request.idempotency_key is not None
+        and db.execute(_REPLAYED, (facts.channel.id, request.idempotency_key)).fetchone()
+    ):
+        raise NotExpress  # the general path answers with the first order
+    product_ids = sorted(product.id for product in facts.products.values())
+    if db.execute(_DUE_HOLD.format(ids=_marks(len(product_ids))), (stamp, *product_ids)).fetchone():
+        raise NotExpress  # the general path expires it first
+    for location_id, day_start, capacity in prepared.capped:
+        today = db.execute(_ORDERS_TODAY_TEXT, (location_id, sqlite_time(day_start))).fetchone()
+        if today[0] >= capacity:
+            raise StaleStock
+    levels: list[tuple[_Taking, tuple[int, ...]]] = []
+    for taking in prepared.takings:
+        row = db.execute(
+            _COMMIT,
+            (taking.quantity, stamp, taking.location_id, taking.product_id, taking.need),
+        ).fetchone()
+        if row is None:
+            raise StaleStock
+        levels.append((taking, row))
+    customer_id = facts.customer_id
+    if customer_id is None:
+        customer_id = _new_customer(db, request)
+    return _write(db, prepared, facts, customer_id, levels)
+
+
+def _new_customer(db: sqlite3.Connection, request: OrderRequest) -> int:
+    details = request.customer
+    customer = Customer(email=customer_email(details.email), name=details.name, phone=details.phone)
+    insert_rows(db, [customer])
+    return customer.id
+
+
+def _write(
+    db: sqlite3.Connection,
+    prepared: PreparedOrder,
+    facts: _Facts,
+    customer_id: int,
+    levels: list[tuple[_Taking, tuple[int, ...]]],
+) -> Captured:
+    from omnigraph.services.orders import WrittenRows, fingerprint
+
+    request, quote, now, actor = prepared.request, prepared.quote, prepared.now, prepared.actor
+    channel, products = facts.channel, facts.products
+    priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
+    totals = order_totals(priced, quote.price)
+    order = new_order(request, channel, customer_id, totals, quote, fingerprint(request), now)
+    insert_rows(db, [order])
+    insert_rows(
+        db,
+        [decision_row(order.id, [DecisionPart(quote.decision)], now, method=order.delivery_method)],
+    )
+    lines = {
+        line.sku: OrderLine(
+            order_id=order.id,
+            line_number=index + 1,
+            product_id=products[line.sku].id,
+            quantity=line.quantity,
+            unit_price_minor=line.unit_price.minor,
+        )
+        for index, line in enumerate(priced)
+    }
+    insert_rows(db, list(lines.values()))
+    allocations = quote.plan.allocations
+    fulfilments = [
+        FulfillmentOrder(
+            order_id=order.id,
+            location_id=allocation.candidate.location_id,
+            kind=FulfillmentKind.SHIP.value,
+            status=FulfillmentStatus.OPEN.value,
+            distance_km=round(allocation.candidate.distance_km, 3),
+            created_at=now,
+            updated_at=now,
+        )
+        for allocation in allocations
+    ]
+    insert_rows(db, fulfilments)
+    fulfilment_lines = [
+        FulfillmentOrderLine(
+            fulfillment_order_id=fulfilment.id, order_line_id=lines[sku].id, quantity=quantity
+        )
+        for fulfilment, allocation in zip(fulfilments, allocations, strict=True)
+        for sku, quantity in allocation.quantities.items()
+    ]
+    insert_rows(db, fulfilment_lines)
+    reason = f"captured on {channel.code}"
+    insert_rows(db, _capture_entries(order, fulfilments, actor, reason, now))
+    insert_rows(
+        db,
+        [
+            InventoryMovement(
+                location_id=taking.location_id,
+                product_id=taking.product_id,
+                bucket=InventoryBucket.COMMITTED.value,
+                delta=taking.quantity,
+                reason=MovementReason.COMMIT.value,
+                actor=actor,
+                source="omnigraph",
+                external_id=None,
+                order_id=order.id,
+                note=None,
+                created_at=now,
+            )
+            for taking, _row in levels
+        ],
+    )
+    events = [
+        new_event(
+            Topic.FULFILLMENT_CREATED,
+            "fulfillment_order",
+            fulfilment.id,
+            fulfilment_created_payload(
+                fulfilment.id,
+                fulfilment.location_id,
+                fulfilment.kind,
+                fulfilment.status,
+                allocation.quantities,
+                None,
+            ),
+            order_id=order.id,
+            actor=actor,
+        )
+        for fulfilment, allocation in zip(fulfilments, allocations, strict=True)
+    ]
+    for taking, (level_id, *numbers) in levels:
+        after = StockLevel(*numbers)
+        before = after.with_quantity(InventoryBucket.COMMITTED, after.committed - taking.quantity)
+        events.append(
+            new_event(
+                Topic.INVENTORY_CHANGED,
+                "inventory_level",
+                level_id,
+                change_payload(
+                    taking.location_id,
+                    taking.product_id,
+                    taking.sku,
+                    before,
+                    after,
+                    MovementReason.COMMIT.value,
+                ),
+                order_id=order.id,
+                actor=actor,
+            )
+        )
+    events.append(
+        new_event(
+            Topic.ORDER_CREATED,
+            "order",
+            order.id,
+            order_created_payload(order, channel, request, totals, priced, quote.plan.location_ids),
+            order_id=order.id,
+            actor=actor,
+        )
+    )
+    for event in events:
+        event.occurred_at = now
+    insert_rows(db, events)
+    written = WrittenRows(
+        tuple(lines.values()),
+        tuple(fulfilments),
+        tuple(fulfilment_lines),
+        tuple(products.values()),
+    )
+    return Captured(order, written, events[-1].id)
+
+
+def _capture_entries(
+    order: Order, fulfilments: list[FulfillmentOrder], actor: str, reason: str, now: datetime
+) -> list[TimelineEntry]:
+    """``timeline.record_capture``'s entries: the order's, then each fulfilment order's."""
+    entries = [
+        TimelineEntry(
+            order_id=order.id,
+            subject_type=Subject.ORDER.value,
+            subject_id=order.id,
+            from_status=None,
+            to_status=order.status,
+            actor=actor,
+            reason=reason,
+            details={},
+            occurred_at=now,
+        )
+    ]
+    entries.extend(
+        TimelineEntry(
+            order_id=order.id,
+            subject_type=Subject.FULFILLMENT_ORDER.value,
+            subject_id=fulfilment.id,
+            from_status=None,
+            to_status=fulfilment.status,
+            actor=actor,
+            reason=reason,
+            details={"locationId": fulfilment.location_id},
+            occurred_at=now,
+        )
+        for fulfilment in fulfilments
+    )
+    return entries
+
+
+_ORDERS_TODAY_TEXT = _ORDERS_TODAY.format(statuses=", ".join(f"'{s}'" for s in NOT_COUNTED))
+
+
+async def capture(services: Services, request: OrderRequest) -> Captured:
+    """The order captured the express way, or ``NotExpress`` having written nothing."""
+    for _ in range(STALE_ATTEMPTS):
+        prepared = await prepare(services, request)
+        try:
+            captured = await services.db.sqlite_writer.run(functools.partial(write_order, prepared))
+        except StaleStock:
+            continue
+        except sqlite3.IntegrityError as clash:  # a customer or key written meanwhile
+            raise NotExpress from clash
+        if captured.last_event_id > services.broker.latest_id:
+            await services.broker.announce(captured.last_event_id)
+        return captured
+    raise NotExpress
