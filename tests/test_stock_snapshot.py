@@ -1,4 +1,5 @@
-"""The promise's stock snapshot: served from memory, dropped by the events of every change."""
+"""The promise's stock snapshot: served from memory, kept current by the events of every
+change (patched in place by a checkout's, dropped by the others)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,19 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, func, select, update
 
 from omnigraph.db.engine import Database
-from omnigraph.db.models import InventoryLevel, OutboxEvent
+from omnigraph.db.models import FulfillmentOrder, InventoryLevel, OutboxEvent
 from omnigraph.domain.geo import GeoPoint
-from omnigraph.domain.orders import LineRequest
+from omnigraph.domain.orders import Address, CustomerDetails, LineRequest, OrderRequest
 from omnigraph.domain.vocabulary import DeliveryMethod, InventoryBucket
 from omnigraph.events.outbox import latest_event_id
 from omnigraph.plugin_host import build_plugin_manager
 from omnigraph.services import stock_snapshot
 from omnigraph.services.core import Services
 from omnigraph.services.inventory import AdjustInventory, adjust_inventory
+from omnigraph.services.orders import create_order
 from omnigraph.services.promise import PromiseRequest, PromiseResult, delivery_promise
 from omnigraph.services.stock_snapshot import SnapshotDrift, StockSnapshot
 from omnigraph.settings import Settings
@@ -236,3 +238,105 @@ async def test_an_event_committed_late_with_an_earlier_id_is_not_skipped(
     await write(start + 1, "inventory.changed", {"productId": TEE_ID, "sku": "TEE-001"})
     # No announcement, no poll due: the gap alone makes the snapshot look again.
     assert tees(await delivery_promise(services, TEE)) == 108
+
+
+def _tee_order(quantity: int) -> OrderRequest:
+    return OrderRequest(
+        channel="WEB",
+        method=DeliveryMethod.SHIP_STANDARD,
+        lines=[LineRequest("TEE-001", quantity)],
+        customer=CustomerDetails("ada@example.com", "Ada Lovelace"),
+        shipping_address=Address(
+            name="Ada Lovelace",
+            line1="1 Main St",
+            city="Chicago",
+            postal_code="60601",
+            country="US",
+            latitude=HOME["latitude"],
+            longitude=HOME["longitude"],
+        ),
+    )
+
+
+async def _database_counts(services: Services) -> dict[int, int]:
+    async with services.db.read_session() as session:
+        return {
+            location_id: count
+            for location_id, count in (
+                await session.execute(
+                    select(FulfillmentOrder.location_id, func.count())
+                    .where(FulfillmentOrder.status == "OPEN")
+                    .group_by(FulfillmentOrder.location_id)
+                )
+            ).all()
+        }
+
+
+async def test_a_checkout_patches_the_snapshot_instead_of_dropping_it(
+    plain: Settings, db: Database
+) -> None:
+    services = _core(plain, db, Clock())
+    await build_network(services)
+    assert tees(await delivery_promise(services, TEE)) == 111
+    placed = await create_order(services, _tee_order(2))
+
+    with statements(db) as seen:
+        after = await delivery_promise(services, TEE)
+
+    assert tees(after) == 109
+    # The commit's event set the level's units in place: no stock is read again, and on
+    # SQLite (ids commit in order) the new fulfilment order was counted in place too.
+    assert not [s for s in seen if "inventory_levels" in s], seen
+    if db.is_sqlite:
+        assert not [s for s in seen if "fulfillment_orders" in s], seen
+    fresh = _core(plain, db)
+    assert tees(await delivery_promise(fresh, TEE)) == 109
+    [fulfilment] = placed.written.fulfilments if placed.written else ()
+    counted = services.stock_snapshot._counted.get(fulfilment.location_id)
+    if db.is_sqlite:
+        assert counted is not None
+        assert counted[1] == (await _database_counts(services))[fulfilment.location_id] == 1
+
+
+async def test_a_receipt_drops_the_sku_rather_than_patching_it(
+    plain: Settings, db: Database
+) -> None:
+    services = _core(plain, db, Clock())
+    await build_network(services)
+    await delivery_promise(services, TEE)
+    await _take_tees(services, -5)  # goods received: ADJUSTMENT, not patched
+    with statements(db) as seen:
+        assert tees(await delivery_promise(services, TEE)) == 116
+    assert [s for s in seen if "inventory_levels" in s]
+
+
+async def test_an_order_counted_by_a_load_is_not_counted_again_by_its_event(
+    plain: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL drops today's counts at every new fulfilment order")
+    clock = Clock()
+    here, elsewhere = _core(plain, db, clock), _core(plain, db)
+    await build_network(here)
+    await delivery_promise(here, TEE)
+    here.stock_snapshot._drop_orders()  # the next promise counts again
+    count = stock_snapshot._count_orders_today
+    placed: list[int] = []  # once: the order's own sourcing counts too
+
+    async def order_placed_meanwhile(*args: Any) -> Any:
+        # Committed after this promise's catch-up and before its count: the count includes
+        # the order, and its event is read by the next catch-up.
+        if not placed:
+            placed.append(1)
+            await create_order(elsewhere, _tee_order(1))
+        return await count(*args)
+
+    monkeypatch.setattr(stock_snapshot, "_count_orders_today", order_placed_meanwhile)
+    await delivery_promise(here, TEE)
+    monkeypatch.setattr(stock_snapshot, "_count_orders_today", count)
+    clock.now += 1.0  # the poll reads the order's events
+    await delivery_promise(here, TEE)
+
+    counted = {lid: held[1] for lid, held in here.stock_snapshot._counted.items() if held[1]}
+    assert counted == await _database_counts(here)
+    assert sum(counted.values()) == 1

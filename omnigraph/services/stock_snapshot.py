@@ -8,9 +8,15 @@ here it is kept between requests.
 Every change of a level writes an ``inventory.changed`` event in its own transaction, so the
 snapshot stays current by reading the events committed since it last looked: at once when
 this process announced a commit, and every ``event_poll_seconds`` for other processes'
-commits. An ``inventory.changed`` drops that SKU's stock; any other event (orders,
-fulfilment orders, backorders) drops the waiting units and today's order counts, which
-change with orders. Entries are dropped, never patched: the next promise reloads them.
+commits. What an event changed is dropped and reloaded by the next promise, except what the
+events of a busy checkout tell exactly, which is patched in place so a hot SKU stays held:
+
+- an ``inventory.changed`` of a hold, a release or an order's commit (none of which moves
+  incoming supply) sets that location's sellable units to the event's ``available``; any
+  other drops that SKU's stock;
+- a ``fulfillment.created`` adds one to its location's orders today, and an
+  ``order.created`` without backorders changes nothing of orders; any other event (status
+  changes, backorders) drops the waiting units and today's order counts.
 
 Only promises read from here. Order capture, holds and every write path read stock in the
 transaction that changes it, so a promise may be a moment behind a concurrent sale, an order
@@ -23,18 +29,20 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import InventoryLevel, OutboxEvent
+from omnigraph.domain.vocabulary import MovementReason
 from omnigraph.events.broker import EventBroker
 from omnigraph.events.gaps import GAP_GRACE_SECONDS, IdGaps
 from omnigraph.events.outbox import latest_event_id
 from omnigraph.events.types import Topic
 from omnigraph.services.backorders import waiting_units
 from omnigraph.services.catalog_cache import LocationFacts
-from omnigraph.services.sourcing import local_midnights
+from omnigraph.services.sourcing import local_midnights, orders_today_query
 from omnigraph.services.sourcing import orders_today as count_orders_today
 
 L = InventoryLevel
@@ -43,10 +51,18 @@ _AVAILABLE = L.on_hand - L.committed - L.reserved - L.safety_stock - L.damaged
 CATCH_UP_LIMIT = 500
 # SKUs kept; the oldest loaded is dropped first. A 90-location SKU costs a few kilobytes.
 MAX_SKUS = 20_000
+# Verification compares again after catching up this many times before it blames drift:
+# under a burst of checkouts each comparison may race another commit.
+VERIFY_ATTEMPTS = 20
 # A safety net for changes that wrote no event (an operator's SQL): nothing is older.
 MAX_AGE_SECONDS = 60.0
 # Topics that change neither waiting units nor today's order counts.
 _STOCK_ONLY = frozenset({Topic.INVENTORY_CHANGED.value, Topic.INVENTORY_COUNTED.value})
+# Ledger reasons of changes that move sellable units and never incoming supply: their
+# events are patched into the snapshot instead of dropping the SKU.
+_PATCHED_REASONS = frozenset(
+    {MovementReason.COMMIT.value, MovementReason.RELEASE.value, MovementReason.RESERVATION.value}
+)
 
 
 class SnapshotDrift(RuntimeError):
@@ -90,8 +106,12 @@ class StockSnapshot:
         self._stock: dict[int, SkuStock] = {}
         # Incoming units claimed by waiting orders, by product, then (location, product).
         self._waiting: dict[int, dict[tuple[int, int], int]] = {}
-        # Fulfilment orders taken today: location -> (the UTC instant its day began, count).
-        self._counted: dict[int, tuple[datetime, int]] = {}
+        # Fulfilment orders taken today: location -> (the UTC instant its day began, count,
+        # the last outbox id the count includes).
+        self._counted: dict[int, tuple[datetime, int, int]] = {}
+        # The last ``fulfillment.created`` read per location: a count read before it
+        # committed, stored after it was read, would miss it for good.
+        self._fulfilments_read: dict[int, int] = {}
         self._position: int | None = None
         self._next_poll = float("-inf")
         self._gaps = IdGaps(clock=clock)
@@ -175,17 +195,43 @@ class StockSnapshot:
                 missing.append(location)
         if missing:
             started = self._orders_dropped
-            loaded = await count_orders_today(session, missing, now)
+            loaded, included = await _count_orders_today(session, missing, now, self._is_sqlite)
             keep = self._keeping() and self._orders_dropped == started
             for location in missing:
                 counts[location.id] = loaded.get(location.id, 0)
-                if keep:
-                    self._counted[location.id] = (starts[location.id], counts[location.id])
+                if keep and self._fulfilments_read.get(location.id, 0) <= included:
+                    self._counted[location.id] = (
+                        starts[location.id],
+                        counts[location.id],
+                        included,
+                    )
         if self._verify and limited:
-            fresh = await count_orders_today(session, limited, now)
-            if {k: v for k, v in fresh.items() if v} != {k: v for k, v in counts.items() if v}:
-                raise SnapshotDrift(f"orders today: snapshot {counts}, database {fresh}")
+            await self._check_counts(session, limited, now, counts)
         return {lid: n for lid, n in counts.items() if n}
+
+    async def _check_counts(
+        self,
+        session: AsyncSession,
+        limited: Sequence[LocationFacts],
+        now: datetime,
+        counts: Mapping[int, int],
+    ) -> None:
+        starts = _day_starts(limited, now)
+        held = dict(counts)  # every location asked for: the counts answered
+        for _ in range(VERIFY_ATTEMPTS):
+            fresh = await count_orders_today(session, limited, now)
+            if all(fresh.get(lid, 0) == n for lid, n in held.items()):
+                return
+            # Orders may have committed since the catch-up: look again before blaming
+            # (counts dropped meanwhile are read afresh next time: nothing to compare).
+            await self._catch_up_now(session)
+            held = {
+                location.id: entry[1]
+                for location in limited
+                if (entry := self._counted.get(location.id)) is not None
+                and entry[0] == starts[location.id]
+            }
+        raise SnapshotDrift(f"orders today: snapshot {held}, database {fresh}")
 
     # -- staying current -----------------------------------------------------------------
 
@@ -201,6 +247,49 @@ class StockSnapshot:
         self._epoch += 1
         self._dropped[product_id] = self._epoch
         self._stock.pop(product_id, None)
+
+    def _apply_stock_change(self, facts: Mapping[str, object]) -> None:
+        """Patch a held SKU from an ``inventory.changed`` that says exactly what changed,
+        or drop it."""
+        product_id, location_id = facts.get("productId"), facts.get("locationId")
+        if not isinstance(product_id, int):
+            self.clear()
+            return
+        entry = self._stock.get(product_id)
+        available, incoming = facts.get("available"), facts.get("incoming")
+        if (
+            entry is None
+            or facts.get("reason") not in _PATCHED_REASONS
+            or not isinstance(location_id, int)
+            or not isinstance(available, int)
+            or incoming
+            != sum(row.units for row in entry.incoming if row.location_id == location_id)
+        ):
+            self._drop(product_id)
+            return
+        units = dict(entry.available)
+        if available > 0:
+            units[location_id] = available
+        else:
+            units.pop(location_id, None)
+        self._drop(product_id)  # a load that raced this event is not kept
+        self._store(product_id, SkuStock(units, entry.incoming, entry.loaded_at))
+
+    def _count_new_fulfilment(self, event_id: int, facts: Mapping[str, object]) -> None:
+        """One more order today at the new fulfilment order's location, unless its count
+        was read after the order was (SQLite only: there ids commit in order, so a count
+        knows exactly which events it includes)."""
+        location_id = facts.get("locationId")
+        if not isinstance(location_id, int):
+            self._drop_orders()
+            return
+        # Catch-ups of concurrent requests may finish out of order: keep the highest.
+        self._fulfilments_read[location_id] = max(
+            event_id, self._fulfilments_read.get(location_id, 0)
+        )
+        held = self._counted.get(location_id)
+        if held is not None and event_id > held[2]:
+            self._counted[location_id] = (held[0], held[1] + 1, event_id)
 
     def _drop_orders(self) -> None:
         self._orders_dropped += 1
@@ -223,8 +312,12 @@ class StockSnapshot:
         """Drop what the events committed since the last look changed."""
         now = self._clock()
         if self._position is None:
-            self._position = await latest_event_id(session)
-            self._next_poll = now + self._poll_seconds
+            latest = await latest_event_id(session)
+            # Concurrent first looks: the first to finish starts the position. A later one
+            # could set it past events that loads made since have not seen.
+            if self._position is None:
+                self._position = latest
+                self._next_poll = now + self._poll_seconds
             return
         announced = self._broker.latest_id > self._position
         if not (announced or self._gap_pending or now >= self._next_poll):
@@ -244,23 +337,24 @@ class StockSnapshot:
         if len(rows) == CATCH_UP_LIMIT:
             # Far behind (a bulk import, or no promise for a long time): start afresh.
             self.clear()
-            self._position = await latest_event_id(session)
+            latest = await latest_event_id(session)
+            # What was loaded while the newest id was read may be older than it.
+            self.clear()
+            self._position = latest
             if not self._is_sqlite:
                 # An earlier id may still commit (see ``events.gaps``): keep nothing for a while.
                 self._distrust_until = now + GAP_GRACE_SECONDS
             return
-        orders_changed = False
-        for _, topic, payload in rows:
+        for event_id, topic, payload in rows:
+            facts = payload if isinstance(payload, dict) else {}
             if topic == Topic.INVENTORY_CHANGED.value:
-                product_id = payload.get("productId") if isinstance(payload, dict) else None
-                if isinstance(product_id, int):
-                    self._drop(product_id)
-                else:
-                    self.clear()
-            if topic not in _STOCK_ONLY:
-                orders_changed = True
-        if orders_changed:
-            self._drop_orders()
+                self._apply_stock_change(facts)
+            elif topic == Topic.FULFILLMENT_CREATED.value and self._is_sqlite:
+                self._count_new_fulfilment(event_id, facts)
+            elif topic == Topic.ORDER_CREATED.value and not facts.get("backorders"):
+                continue
+            elif topic not in _STOCK_ONLY:
+                self._drop_orders()
         last = rows[-1][0]
         if self._is_sqlite:
             # One writer commits at a time: ids become visible in order.
@@ -271,14 +365,21 @@ class StockSnapshot:
         self._position = safe
 
     async def _check(self, session: AsyncSession, held: Mapping[int, SkuStock]) -> None:
-        fresh = await _load_stock(session, list(held), self._clock())
-        for product_id, entry in held.items():
-            now = fresh.get(product_id) or SkuStock({}, (), 0.0)
-            if (dict(now.available), now.incoming) != (dict(entry.available), entry.incoming):
-                # A commit may have landed since the catch-up: look again before blaming.
-                await self._catch_up_now(session)
-                if product_id in self._stock:
-                    raise SnapshotDrift(f"product {product_id}: snapshot {entry}, database {now}")
+        differing = list(held)
+        for _ in range(VERIFY_ATTEMPTS):
+            fresh = await _load_stock(session, differing, self._clock())
+            differing = [
+                product_id
+                for product_id in differing
+                if (entry := self._stock.get(product_id)) is not None
+                and not _same_stock(entry, fresh.get(product_id))
+            ]
+            if not differing:
+                return
+            # Commits may have landed since the catch-up: look again before blaming.
+            await self._catch_up_now(session)
+        product_id = differing[0]
+        raise SnapshotDrift(f"product {product_id}: snapshot {self._stock.get(product_id)}")
 
     async def _catch_up_now(self, session: AsyncSession) -> None:
         self._next_poll = float("-inf")
@@ -314,6 +415,32 @@ async def _load_stock(
         )
         for product_id in set(available) | set(incoming)
     }
+
+
+async def _count_orders_today(
+    session: AsyncSession, locations: Sequence[LocationFacts], now: datetime, is_sqlite: bool
+) -> tuple[dict[int, int], int]:
+    """``sourcing.orders_today``, and on SQLite the last outbox id the counts include, read
+    in the same statement (one consistent read); 0 elsewhere, where counts are dropped
+    rather than patched."""
+    query = orders_today_query(locations, now)
+    if not is_sqlite:
+        return await count_orders_today(session, locations, now), 0
+    position = select(null(), func.coalesce(func.max(OutboxEvent.id), 0))
+    counts: dict[int, int] = {}
+    included = 0
+    rows: Any = await session.execute(union_all(position, query))
+    for location_id, count in rows:
+        if location_id is None:
+            included = int(count)
+        else:
+            counts[location_id] = int(count)
+    return counts, included
+
+
+def _same_stock(held: SkuStock, fresh: SkuStock | None) -> bool:
+    now = fresh or SkuStock({}, (), 0.0)
+    return (dict(now.available), now.incoming) == (dict(held.available), held.incoming)
 
 
 def _day_starts(locations: Sequence[LocationFacts], now: datetime) -> dict[int, datetime]:
