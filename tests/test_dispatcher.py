@@ -153,7 +153,7 @@ def test_back_off_doubles_and_is_capped_at_a_minute() -> None:
 async def test_a_crash_between_handling_and_the_cursor_commit_delivers_again(
     settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At least once: the handler ran but its cursor was not saved, so it runs again."""
+    """At least once: the handler ran but its cursor was not saved, so the batch runs again."""
     effects: dict[int, int] = {}
     calls: list[int] = []
 
@@ -172,12 +172,35 @@ async def test_a_crash_between_handling_and_the_cursor_commit_delivers_again(
         raise ConnectionError("process killed before the cursor was committed")
 
     monkeypatch.setattr(crashing, "_advance", crash)
-    assert await crashing.run_once() == 0
-    assert calls == ids[:1]
+    assert await crashing.run_once() == 0  # the pass failed at its cursor commit
+    assert calls == ids
+    assert (await cursor(services, "idempotent")).last_event_id < ids[0]
 
     assert await EventDispatcher(services).run_once() == 2
-    assert calls == [ids[0], *ids]
-    assert sorted(effects) == ids
+    assert calls == [*ids, *ids]
+    assert sorted(effects) == ids  # the handler's effects happened once
+
+
+async def test_the_cursor_is_committed_once_per_batch(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = Recorder()
+    services = core(settings, db, recorder=recorder)
+    dispatcher = EventDispatcher(services, batch_size=3)
+    await dispatcher.run_once()
+    ids = await record(services, 7)
+    commits: list[int] = []
+    advance = dispatcher._advance
+
+    async def counted(consumer: str, event_id: int) -> None:
+        commits.append(event_id)
+        await advance(consumer, event_id)
+
+    monkeypatch.setattr(dispatcher, "_advance", counted)
+    assert await dispatcher.run_once() == 7
+    assert recorder.calls == ids
+    assert commits == [ids[2], ids[5], ids[6]]
+    assert (await cursor(services, "recorder")).last_event_id == ids[-1]
 
 
 async def test_a_new_plugin_starts_at_the_latest_event_not_at_history(

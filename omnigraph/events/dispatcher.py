@@ -11,9 +11,11 @@ last event it handled. So:
   at the beginning of history: installing a connector must not replay months of orders
   into a partner's system. Run the dispatcher once (``run_once()`` or ``start()``) before
   the events a new plugin must see, as the app does at start-up;
-- the cursor is committed after the handler returns, so a crash in between delivers that
-  event again: delivery is at least once, and handlers use ``event.id`` as an idempotency
-  key.
+- the cursor is committed once per batch of events read (at most ``batch_size``), after
+  the handler returned for each, and before a failure is recorded; a crash in between
+  delivers that batch's events again: delivery is at least once, and handlers use
+  ``event.id`` as an idempotency key. (A commit per event cost each plugin a write
+  transaction for every event, several per order.)
 
 Ids are allocated when a transaction writes its event but become visible when it commits,
 so on PostgreSQL a later id can be visible before an earlier one. A consumer that sees a
@@ -144,19 +146,28 @@ class EventDispatcher:
         while True:
             async with self._services.db.read_session() as session:
                 events = await events_after(session, position, limit=self._batch_size)
+            handled = position
+            waiting = False  # for a gap's missing ids
+            failure: tuple[Event, Exception] | None = None
             for event in events:
-                if event.id != position + 1 and not self._gaps.elapsed(position + 1):
-                    return delivered
+                if event.id != handled + 1 and not self._gaps.elapsed(handled + 1):
+                    waiting = True
+                    break
                 try:
                     await self._call(impl, event)
                 except Exception as exc:
-                    await self._failed(name, event, exc)
-                    return delivered
-                await self._advance(name, event.id)
+                    failure = (event, exc)
+                    break
                 self._retry_at.pop(name, None)
-                position = event.id
+                handled = event.id
                 delivered += 1
-            if len(events) < self._batch_size:
+            if handled != position:
+                await self._advance(name, handled)
+                position = handled
+            if failure is not None:
+                await self._failed(name, *failure)
+                return delivered
+            if waiting or len(events) < self._batch_size:
                 return delivered
 
     async def _call(self, impl: HookImpl, event: Event) -> None:

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from omnigraph.db.models import Customer, Notification, Order
@@ -121,17 +122,14 @@ async def send_notification(
         "body": body,
         "idempotency_key": idempotency_key,
     }
+    messenger = services.messengers.get(channel)
+    if messenger is None:
+        # Nothing can send it: recorded FAILED in the claim itself, one write instead of two.
+        row, _ = await _claim(services, fields, failed=f"no {channel.value} messenger configured")
+        return _view(row)
     row, claimed = await _claim(services, fields)
     if not claimed:
         return _view(row)
-    messenger = services.messengers.get(channel)
-    if messenger is None:
-        return await _finish(
-            services,
-            row.id,
-            state=DeliveryState.FAILED,
-            last_error=f"no {channel.value} messenger configured",
-        )
     message = OutboundMessage(
         channel=channel,
         recipient=row.recipient,
@@ -165,50 +163,55 @@ def _check_lengths(**values: str | None) -> None:
 
 
 async def _claim(
-    services: Services, fields: dict[str, Any], *, retried: bool = False
+    services: Services, fields: dict[str, Any], *, failed: str | None = None
 ) -> tuple[Notification, bool]:
-    """The row for the key and whether this call may send it (new, FAILED or abandoned)."""
+    """The row for the key and whether this call may send it (new, FAILED or abandoned).
+
+    With ``failed`` (no messenger for the channel) a row this call may have is recorded
+    FAILED with that error at once, as a send attempt that failed.
+    """
     now = services.clock()
     key = fields["idempotency_key"]
-    try:
-        async with services.unit_of_work() as uow:
-            session = uow.session
+    state = DeliveryState.FAILED if failed else DeliveryState.QUEUED
+    async with services.unit_of_work() as uow:
+        session = uow.session
+        insert = sqlite_insert if uow.is_sqlite else pg_insert
+        # A new key is the common case: one INSERT that skips a key already there.
+        row = await session.scalar(
+            insert(Notification)
+            .values(
+                **fields,
+                state=state.value,
+                attempts=1,
+                last_error=failed,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(Notification)
+        )
+        if row is None:
             # One conditional UPDATE: of two concurrent retries only one wins the row.
-            reclaimed = await session.scalar(
+            row = await session.scalar(
                 update(Notification)
                 .where(Notification.idempotency_key == key, _claimable(now))
                 .values(
-                    state=DeliveryState.QUEUED.value,
+                    state=state.value,
                     attempts=Notification.attempts + 1,
-                    last_error=None,
+                    last_error=failed,
                     updated_at=now,
                 )
                 .returning(Notification)
             )
-            if reclaimed is not None:
-                await uow.commit()
-                return reclaimed, True
-            existing = await session.scalar(
-                select(Notification).where(Notification.idempotency_key == key)
-            )
-            if existing is not None:
+            if row is None:
+                existing = await session.scalar(
+                    select(Notification).where(Notification.idempotency_key == key)
+                )
+                if existing is None:  # the key's row was deleted between the two statements
+                    raise RuntimeError(f"notification {key!r} vanished while being claimed")
                 return existing, False
-            row = Notification(
-                **fields,
-                state=DeliveryState.QUEUED.value,
-                attempts=1,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            await uow.commit()
-            return row, True
-    except IntegrityError:
-        # A concurrent call inserted the same key first; it is the one that sends.
-        if retried:
-            raise
-        return await _claim(services, fields, retried=True)
+        await uow.commit()
+        return row, True
 
 
 async def _finish_with(
