@@ -288,7 +288,8 @@ async def test_a_checkout_patches_the_snapshot_instead_of_dropping_it(
     # SQLite (ids commit in order) the new fulfilment order was counted in place too.
     assert not [s for s in seen if "inventory_levels" in s], seen
     if db.is_sqlite:
-        assert not [s for s in seen if "fulfillment_orders" in s], seen
+        # The express capture handed its events over as written: nothing is read back.
+        assert seen == [], seen
     fresh = _core(plain, db)
     assert tees(await delivery_promise(fresh, TEE)) == 109
     [fulfilment] = placed.written.fulfilments if placed.written else ()

@@ -32,7 +32,7 @@ import functools
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from omnigraph.db.mapping import price_of
 from omnigraph.db.models import (
@@ -43,10 +43,12 @@ from omnigraph.db.models import (
     InventoryMovement,
     Order,
     OrderLine,
+    OrderSourcingDecision,
+    OutboxEvent,
     Product,
     TimelineEntry,
 )
-from omnigraph.db.raw_rows import insert_rows, read_rows
+from omnigraph.db.raw_rows import insert_rows, insert_values, read_rows
 from omnigraph.domain.errors import DomainError
 from omnigraph.domain.inventory import StockLevel
 from omnigraph.domain.orders import OrderRequest, order_totals, price_lines
@@ -56,7 +58,6 @@ from omnigraph.domain.vocabulary import (
     InventoryBucket,
     MovementReason,
 )
-from omnigraph.events.outbox import new_event
 from omnigraph.events.types import Topic
 from omnigraph.services.capture_facts import customer_email
 from omnigraph.services.capture_rows import new_order, order_created_payload
@@ -68,7 +69,7 @@ from omnigraph.services.network import stocked_locations
 from omnigraph.services.order_sourcing import quote_request, validate_request
 from omnigraph.services.promise import MethodQuote
 from omnigraph.services.sourcing import NOT_COUNTED, load_inputs, local_midnights
-from omnigraph.services.sourcing_trace import DecisionPart, decision_row
+from omnigraph.services.sourcing_trace import DecisionPart, decision_values
 from omnigraph.services.timeline import Subject
 
 if TYPE_CHECKING:
@@ -144,7 +145,13 @@ class PreparedOrder:
 class Captured:
     order: Order
     written: WrittenRows
-    last_event_id: int
+    first_event_id: int
+    # (topic, payload) of the events written, in id order from ``first_event_id``.
+    events: tuple[tuple[str, dict[str, Any]], ...]
+
+    @property
+    def last_event_id(self) -> int:
+        return self.first_event_id + len(self.events) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,9 +325,11 @@ def _write(
     totals = order_totals(priced, quote.price)
     order = new_order(request, channel, customer_id, totals, quote, fingerprint(request), now)
     insert_rows(db, [order])
-    insert_rows(
+    parts = [DecisionPart(quote.decision)]
+    insert_values(
         db,
-        [decision_row(order.id, [DecisionPart(quote.decision)], now, method=order.delivery_method)],
+        OrderSourcingDecision,
+        [decision_values(order.id, parts, now, method=order.delivery_method)],
     )
     lines = {
         line.sku: OrderLine(
@@ -356,28 +365,29 @@ def _write(
     ]
     insert_rows(db, fulfilment_lines)
     reason = f"captured on {channel.code}"
-    insert_rows(db, _capture_entries(order, fulfilments, actor, reason, now))
-    insert_rows(
+    insert_values(db, TimelineEntry, _capture_entries(order, fulfilments, actor, reason, now))
+    insert_values(
         db,
+        InventoryMovement,
         [
-            InventoryMovement(
-                location_id=taking.location_id,
-                product_id=taking.product_id,
-                bucket=InventoryBucket.COMMITTED.value,
-                delta=taking.quantity,
-                reason=MovementReason.COMMIT.value,
-                actor=actor,
-                source="omnigraph",
-                external_id=None,
-                order_id=order.id,
-                note=None,
-                created_at=now,
-            )
+            {
+                "location_id": taking.location_id,
+                "product_id": taking.product_id,
+                "bucket": InventoryBucket.COMMITTED.value,
+                "delta": taking.quantity,
+                "reason": MovementReason.COMMIT.value,
+                "actor": actor,
+                "source": "omnigraph",
+                "external_id": None,
+                "order_id": order.id,
+                "note": None,
+                "created_at": now,
+            }
             for taking, _row in levels
         ],
     )
     events = [
-        new_event(
+        _event(
             Topic.FULFILLMENT_CREATED,
             "fulfillment_order",
             fulfilment.id,
@@ -389,85 +399,98 @@ def _write(
                 allocation.quantities,
                 None,
             ),
-            order_id=order.id,
-            actor=actor,
+            order.id,
+            actor,
+            now,
         )
         for fulfilment, allocation in zip(fulfilments, allocations, strict=True)
     ]
     for taking, (level_id, *numbers) in levels:
         after = StockLevel(*numbers)
         before = after.with_quantity(InventoryBucket.COMMITTED, after.committed - taking.quantity)
+        payload = change_payload(
+            taking.location_id,
+            taking.product_id,
+            taking.sku,
+            before,
+            after,
+            MovementReason.COMMIT.value,
+        )
         events.append(
-            new_event(
-                Topic.INVENTORY_CHANGED,
-                "inventory_level",
-                level_id,
-                change_payload(
-                    taking.location_id,
-                    taking.product_id,
-                    taking.sku,
-                    before,
-                    after,
-                    MovementReason.COMMIT.value,
-                ),
-                order_id=order.id,
-                actor=actor,
+            _event(
+                Topic.INVENTORY_CHANGED, "inventory_level", level_id, payload, order.id, actor, now
             )
         )
-    events.append(
-        new_event(
-            Topic.ORDER_CREATED,
-            "order",
-            order.id,
-            order_created_payload(order, channel, request, totals, priced, quote.plan.location_ids),
-            order_id=order.id,
-            actor=actor,
-        )
+    payload = order_created_payload(
+        order, channel, request, totals, priced, quote.plan.location_ids
     )
-    for event in events:
-        event.occurred_at = now
-    insert_rows(db, events)
+    events.append(_event(Topic.ORDER_CREATED, "order", order.id, payload, order.id, actor, now))
+    event_ids = insert_values(db, OutboxEvent, events)
     written = WrittenRows(
         tuple(lines.values()),
         tuple(fulfilments),
         tuple(fulfilment_lines),
         tuple(products.values()),
     )
-    return Captured(order, written, events[-1].id)
+    return Captured(
+        order,
+        written,
+        event_ids[0],
+        tuple((event["topic"], event["payload"]) for event in events),
+    )
+
+
+def _event(
+    topic: Topic,
+    aggregate_type: str,
+    aggregate_id: int,
+    payload: dict[str, Any],
+    order_id: int,
+    actor: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """An outbox row as ``UnitOfWork.record`` writes it."""
+    return {
+        "topic": topic.value,
+        "aggregate_type": aggregate_type,
+        "aggregate_id": aggregate_id,
+        "order_id": order_id,
+        "payload": payload,
+        "actor": actor,
+        "occurred_at": now,
+    }
 
 
 def _capture_entries(
     order: Order, fulfilments: list[FulfillmentOrder], actor: str, reason: str, now: datetime
-) -> list[TimelineEntry]:
+) -> list[dict[str, Any]]:
     """``timeline.record_capture``'s entries: the order's, then each fulfilment order's."""
-    entries = [
-        TimelineEntry(
-            order_id=order.id,
-            subject_type=Subject.ORDER.value,
-            subject_id=order.id,
-            from_status=None,
-            to_status=order.status,
-            actor=actor,
-            reason=reason,
-            details={},
-            occurred_at=now,
-        )
+    entry = {
+        "order_id": order.id,
+        "from_status": None,
+        "actor": actor,
+        "reason": reason,
+        "occurred_at": now,
+    }
+    return [
+        {
+            **entry,
+            "subject_type": Subject.ORDER.value,
+            "subject_id": order.id,
+            "to_status": order.status,
+            "details": {},
+        },
+        *(
+            {
+                **entry,
+                "subject_type": Subject.FULFILLMENT_ORDER.value,
+                "subject_id": fulfilment.id,
+                "to_status": fulfilment.status,
+                "details": {"locationId": fulfilment.location_id},
+            }
+            for fulfilment in fulfilments
+        ),
     ]
-    entries.extend(
-        TimelineEntry(
-            order_id=order.id,
-            subject_type=Subject.FULFILLMENT_ORDER.value,
-            subject_id=fulfilment.id,
-            from_status=None,
-            to_status=fulfilment.status,
-            actor=actor,
-            reason=reason,
-            details={"locationId": fulfilment.location_id},
-            occurred_at=now,
-        )
-        for fulfilment in fulfilments
-    )
-    return entries
 
 
 _ORDERS_TODAY_TEXT = _ORDERS_TODAY.format(statuses=", ".join(f"'{s}'" for s in NOT_COUNTED))
@@ -483,6 +506,8 @@ async def capture(services: Services, request: OrderRequest) -> Captured:
             continue
         except sqlite3.IntegrityError as clash:  # a customer or key written meanwhile
             raise NotExpress from clash
+        # The snapshot takes this order's stock and counts as written, not read back.
+        services.stock_snapshot.committed_here(captured.first_event_id, captured.events)
         if captured.last_event_id > services.broker.latest_id:
             await services.broker.announce(captured.last_event_id)
         return captured

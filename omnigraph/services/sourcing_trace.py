@@ -179,19 +179,30 @@ def decision_row(
 ) -> OrderSourcingDecision:
     """The row order capture writes in the order's transaction: one decision, or several
     merged (``merged_trace``) when parts of the order were sourced separately."""
+    return OrderSourcingDecision(**decision_values(order_id, decision, now, method=method))
+
+
+def decision_values(
+    order_id: int,
+    decision: SourcingDecision | Sequence[DecisionPart],
+    now: datetime,
+    *,
+    method: str | None = None,
+) -> dict[str, Any]:
+    """``decision_row``'s column values, for a writer that inserts them without the ORM."""
     parts = [DecisionPart(decision)] if isinstance(decision, SourcingDecision) else decision
     trace = merged_trace(parts, method)
-    return OrderSourcingDecision(
-        order_id=order_id,
-        channel=trace["channel"],
-        method=trace["method"],
-        basis=trace["basis"],
-        total_minor=sum(part.decision.cost.total.minor for part in parts),
-        currency=trace["currency"],
-        candidates_considered=trace["candidatesConsidered"],
-        explanation=trace,
-        created_at=now,
-    )
+    return {
+        "order_id": order_id,
+        "channel": trace["channel"],
+        "method": trace["method"],
+        "basis": trace["basis"],
+        "total_minor": sum(part.decision.cost.total.minor for part in parts),
+        "currency": trace["currency"],
+        "candidates_considered": trace["candidatesConsidered"],
+        "explanation": trace,
+        "created_at": now,
+    }
 
 
 async def decisions_by_order(

@@ -248,7 +248,7 @@ class StockSnapshot:
         self._dropped[product_id] = self._epoch
         self._stock.pop(product_id, None)
 
-    def _apply_stock_change(self, facts: Mapping[str, object]) -> None:
+    def _apply_stock_change(self, facts: Mapping[str, Any]) -> None:
         """Patch a held SKU from an ``inventory.changed`` that says exactly what changed,
         or drop it."""
         product_id, location_id = facts.get("productId"), facts.get("locationId")
@@ -275,7 +275,7 @@ class StockSnapshot:
         self._drop(product_id)  # a load that raced this event is not kept
         self._store(product_id, SkuStock(units, entry.incoming, entry.loaded_at))
 
-    def _count_new_fulfilment(self, event_id: int, facts: Mapping[str, object]) -> None:
+    def _count_new_fulfilment(self, event_id: int, facts: Mapping[str, Any]) -> None:
         """One more order today at the new fulfilment order's location, unless its count
         was read after the order was (SQLite only: there ids commit in order, so a count
         knows exactly which events it includes)."""
@@ -346,15 +346,7 @@ class StockSnapshot:
                 self._distrust_until = now + GAP_GRACE_SECONDS
             return
         for event_id, topic, payload in rows:
-            facts = payload if isinstance(payload, dict) else {}
-            if topic == Topic.INVENTORY_CHANGED.value:
-                self._apply_stock_change(facts)
-            elif topic == Topic.FULFILLMENT_CREATED.value and self._is_sqlite:
-                self._count_new_fulfilment(event_id, facts)
-            elif topic == Topic.ORDER_CREATED.value and not facts.get("backorders"):
-                continue
-            elif topic not in _STOCK_ONLY:
-                self._drop_orders()
+            self._apply(event_id, topic, payload if isinstance(payload, dict) else {})
         last = rows[-1][0]
         if self._is_sqlite:
             # One writer commits at a time: ids become visible in order.
@@ -363,6 +355,29 @@ class StockSnapshot:
         safe = self._gaps.safe_position(self._position, [row[0] for row in rows])
         self._gap_pending = safe < last
         self._position = safe
+
+    def committed_here(
+        self, first_id: int, events: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> None:
+        """Events this process has just committed, with ids from ``first_id`` on, as written:
+        applied at once when they directly follow what the snapshot has read, so the next
+        read need not fetch them back (SQLite only, where ids become visible in order).
+        Otherwise the next catch-up reads them as it reads everything else."""
+        if not self._is_sqlite or self._position is None or first_id != self._position + 1:
+            return
+        for offset, (topic, facts) in enumerate(events):
+            self._apply(first_id + offset, topic, facts)
+        self._position = first_id + len(events) - 1
+
+    def _apply(self, event_id: int, topic: str, facts: Mapping[str, Any]) -> None:
+        if topic == Topic.INVENTORY_CHANGED.value:
+            self._apply_stock_change(facts)
+        elif topic == Topic.FULFILLMENT_CREATED.value and self._is_sqlite:
+            self._count_new_fulfilment(event_id, facts)
+        elif topic == Topic.ORDER_CREATED.value and not facts.get("backorders"):
+            return
+        elif topic not in _STOCK_ONLY:
+            self._drop_orders()
 
     async def _check(self, session: AsyncSession, held: Mapping[int, SkuStock]) -> None:
         differing = list(held)
