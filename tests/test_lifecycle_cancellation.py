@@ -260,7 +260,9 @@ async def test_a_staged_unit_comes_out_and_the_customer_collects_the_rest(
     await done(harness, READY, fulfillmentOrderId=fo["id"])
     [ready] = await events_since(harness, before, ["fulfillment.status_changed"])
     code = ready.payload["pickupCode"]
-    assert await notices.new() == ["order_confirmation", "ready_for_pickup"]
+    # Both wait in one delivery pass; the two notifiers consume events independently, so
+    # which records its message first is not fixed.
+    assert sorted(await notices.new()) == ["order_confirmation", "ready_for_pickup"]
 
     before = await last_event_id(harness)
     cut = await done(
