@@ -46,6 +46,7 @@ class _Prepared:
 
 @dataclass(frozen=True, slots=True)
 class _Readable:
+    columns: str  # every column's name, comma-separated
     select: str  # every column, ending in "FROM <table> WHERE "
     keys: tuple[str, ...]
     converters: tuple[Callable[[Any], Any] | None, ...]
@@ -171,11 +172,58 @@ def _readable(mapped: type[DeclarativeBase]) -> _Readable:
         converters.append(column.type.result_processor(_DIALECT, None))
     table = mapped.__table__
     assert isinstance(table, Table)
+    columns = ", ".join(names)
     return _Readable(
-        f"SELECT {', '.join(names)} FROM {table.name} WHERE ",
+        columns,
+        f"SELECT {columns} FROM {table.name} WHERE ",
         tuple(keys),
         tuple(converters),
     )
+
+
+def column_names(mapped: type[DeclarativeBase]) -> str:
+    """Every column of ``mapped``'s table, in the order ``to_instance`` takes them (for a
+    RETURNING clause)."""
+    return _readable(mapped).columns
+
+
+def to_instance(mapped: type[DeclarativeBase], values: Sequence[Any]) -> Any:
+    """An instance of ``mapped`` (in no session) from a row of ``column_names``."""
+    readable = _readable(mapped)
+    return mapped(
+        **{
+            key: convert(value) if convert is not None and value is not None else value
+            for key, convert, value in zip(readable.keys, readable.converters, values, strict=True)
+        }
+    )
+
+
+def bind(mapped: type[DeclarativeBase], key: str, value: Any) -> Any:
+    """``value`` as the column ``key`` of ``mapped`` stores it (for hand-written SQL)."""
+    if value is None:
+        return None
+    (column,) = mapped.__mapper__.column_attrs[key].columns
+    convert = column.type.bind_processor(_DIALECT)
+    return convert(value) if convert is not None else value
+
+
+def insert_returning(
+    connection: sqlite3.Connection,
+    mapped: type[DeclarativeBase],
+    row: Mapping[str, Any],
+    *,
+    skip_conflict_on: str | None = None,
+) -> Any | None:
+    """Insert one row given as attribute -> value and return it as an instance of
+    ``mapped``; with ``skip_conflict_on`` (a unique column) a row that would clash is not
+    inserted and None is returned."""
+    prepared = _prepared(mapped)
+    conflict = f" ON CONFLICT ({skip_conflict_on}) DO NOTHING" if skip_conflict_on else ""
+    found = connection.execute(
+        f"{_statement(mapped, 1)}{conflict} RETURNING {column_names(mapped)}",
+        _mapping_values(prepared, row),
+    ).fetchone()
+    return to_instance(mapped, found) if found is not None else None
 
 
 def read_rows(
@@ -187,11 +235,7 @@ def read_rows(
     """The rows of ``mapped``'s table matching ``where`` (SQL with ``?`` for
     ``parameters``), as instances of ``mapped`` that belong to no session."""
     readable = _readable(mapped)
-    found = []
-    for values in connection.execute(readable.select + where, parameters):
-        converted = {
-            key: convert(value) if convert is not None and value is not None else value
-            for key, convert, value in zip(readable.keys, readable.converters, values, strict=True)
-        }
-        found.append(mapped(**converted))
-    return found
+    return [
+        to_instance(mapped, values)
+        for values in connection.execute(readable.select + where, parameters)
+    ]

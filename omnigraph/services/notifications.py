@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from omnigraph.db.models import Customer, Notification, Order
 from omnigraph.messaging import DeliveryReceipt, DeliveryState, MessageChannel, OutboundMessage
+from omnigraph.services import notification_rows
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
@@ -173,6 +174,10 @@ async def _claim(
     now = services.clock()
     key = fields["idempotency_key"]
     state = DeliveryState.FAILED if failed else DeliveryState.QUEUED
+    if services.db.is_sqlite:
+        return await services.db.sqlite_writer.run(
+            lambda db: notification_rows.claim(db, fields, state, failed, now, now - STALE_CLAIM)
+        )
     async with services.unit_of_work() as uow:
         session = uow.session
         insert = sqlite_insert if uow.is_sqlite else pg_insert
@@ -235,6 +240,13 @@ async def _finish(
 ) -> NotificationView:
     if values.get("last_error"):
         values["last_error"] = values["last_error"][:_ERROR_LENGTH]
+    if services.db.is_sqlite:
+        changes = {"state": state.value, "updated_at": services.clock(), **values}
+        return _view(
+            await services.db.sqlite_writer.run(
+                lambda db: notification_rows.finish(db, notification_id, changes)
+            )
+        )
     async with services.unit_of_work() as uow:
         row = await uow.session.scalar(
             update(Notification)
@@ -258,6 +270,11 @@ async def get_notification(services: Services, idempotency_key: str) -> Notifica
 
 async def customer_contact(services: Services, order_id: int) -> CustomerContact | None:
     """Who to tell about an order: its customer's e-mail, name and phone; None if no such order."""
+    if services.db.is_sqlite:
+        found = await services.db.sqlite_writer.run(
+            lambda db: notification_rows.contact(db, order_id)
+        )
+        return None if found is None else CustomerContact(*found)
     async with services.db.read_session() as session:
         row = await session.scalar(
             select(Customer)
