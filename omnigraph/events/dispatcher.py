@@ -38,9 +38,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from omnigraph.db.models import EventCursor
+from omnigraph.db.raw_rows import bind
 from omnigraph.db.types import utcnow
 from omnigraph.events.gaps import GAP_GRACE_SECONDS, IdGaps
-from omnigraph.events.outbox import events_after, latest_event_id
+from omnigraph.events.outbox import events_after, events_after_on, latest_event_id
 from omnigraph.events.types import Event
 
 if TYPE_CHECKING:
@@ -51,6 +52,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HOOK_NAME = "omnigraph_handle_event"
+# The cursor statements as the SQLite writer thread runs them (``_advance``'s, never back).
+_READ_CURSOR = "SELECT last_event_id, attempts FROM event_cursors WHERE consumer = ?"
+_ADVANCE = (
+    "UPDATE event_cursors SET last_event_id = ?, attempts = 0, last_error = NULL,"
+    " updated_at = ? WHERE consumer = ? AND last_event_id < ?"
+)
 BATCH_SIZE = 100
 BASE_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
@@ -144,8 +151,7 @@ class EventDispatcher:
         position = (await self._cursor(name)).last_event_id
         delivered = 0
         while True:
-            async with self._services.db.read_session() as session:
-                events = await events_after(session, position, limit=self._batch_size)
+            events = await self._events_after(position)
             handled = position
             waiting = False  # for a gap's missing ids
             failure: tuple[Event, Exception] | None = None
@@ -177,9 +183,24 @@ class EventDispatcher:
         if inspect.isawaitable(result):
             await asyncio.wait_for(result, self._handler_timeout)
 
+    async def _events_after(self, position: int) -> list[Event]:
+        db = self._services.db
+        if db.is_sqlite:  # a few prepared statements in the writer thread, not a session
+            limit = self._batch_size
+            return await db.sqlite_writer.run(lambda c: events_after_on(c, position, limit))
+        async with db.read_session() as session:
+            return await events_after(session, position, limit=self._batch_size)
+
     # -- cursors --------------------------------------------------------------------------
 
     async def _cursor(self, consumer: str) -> CursorState:
+        db = self._services.db
+        if db.is_sqlite:
+            found = await db.sqlite_writer.run(
+                lambda c: c.execute(_READ_CURSOR, (consumer,)).fetchone()
+            )
+            if found is not None:
+                return CursorState(*found)
         async with self._services.db.read_session() as session:
             row = await session.get(EventCursor, consumer)
             if row is not None:
@@ -200,6 +221,13 @@ class EventDispatcher:
         return CursorState(latest, 0)
 
     async def _advance(self, consumer: str, event_id: int) -> None:
+        db = self._services.db
+        if db.is_sqlite:
+            now = bind(EventCursor, "updated_at", utcnow())
+            await db.sqlite_writer.run(
+                lambda c: c.execute(_ADVANCE, (event_id, now, consumer, event_id))
+            )
+            return
         async with self._services.unit_of_work() as uow:
             await uow.session.execute(
                 update(EventCursor)

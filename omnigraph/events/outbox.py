@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import OutboxEvent
+from omnigraph.db.raw_rows import read_rows
 from omnigraph.events.types import Event
 
 
@@ -53,6 +55,12 @@ def _payload_in(key: str, values: Collection[int] | Collection[str]) -> ColumnEl
     if all(isinstance(value, int) for value in values):
         return field.as_integer().in_(list(values))
     return field.as_string().in_([str(value) for value in values])
+
+
+def events_after_on(connection: sqlite3.Connection, after_id: int, limit: int) -> list[Event]:
+    """``events_after`` without filters on a raw SQLite connection (the writer thread's)."""
+    rows = read_rows(connection, OutboxEvent, "id > ? ORDER BY id LIMIT ?", (after_id, limit))
+    return [to_event(row) for row in rows]
 
 
 async def events_after(
