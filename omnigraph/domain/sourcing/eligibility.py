@@ -387,14 +387,16 @@ def screen(
             screened.add(source.location_id)
             if consider(source) is not None and whole.bound is not None:
                 break
+    full = shortlist.full(len(usable))
     for index, source in enumerate(ordered):
         if reach is not None and source.distance_km > reach and len(verdicts) >= LISTED:
             # Nearest first, so every later candidate is out of reach too: count them.
             beyond_reach = _left(ordered, index, screened)
             break
-        if source.location_id in screened:
+        if screened and source.candidate.location_id in screened:
             continue
-        if shortlist.full(len(usable)) and not shortlist.admits(source):
+        if full and not shortlist.admits(source):
+            # Most candidates of a large network end here: nothing else is looked at.
             continue
         if bounded and whole.bound is not None:
             floor = pricer.floor_minor(source)
@@ -405,7 +407,8 @@ def screen(
                     break
                 outpriced += 1
                 continue
-        consider(source)
+        if consider(source) is not None and not full:
+            full = shortlist.full(len(usable))
     if screened:
         # The cheapest holders were screened first: put everything back in screening order.
         verdicts.sort(key=lambda v: (v.distance_km, v.location_id))

@@ -37,8 +37,10 @@ class Shortlist:
 
     Passing over a candidate must cost next to nothing, so its package is not priced: rate
     tables charge more for farther zones, so shipping from it costs at least what shipping
-    from the farthest shortlisted location does, and only cheaper labour can make up.
-    Lines are sets of bits (``_lines_held``), so a cart has at most 2**lines packages.
+    from the farthest shortlisted location does, and only cheaper labour can make up. That
+    leaves, per set of lines, a labour figure the candidate must stay under (``_slack``),
+    worked out once per set until another location is shortlisted.
+    Lines are sets of bits (``lines_held``), so a cart has at most 2**lines packages.
     """
 
     def __init__(
@@ -50,9 +52,13 @@ class Shortlist:
         self.backorders = backorders
         self.pricer = pricer
         self.shortlisted: list[tuple[SourcingCandidate, int]] = []
-        # Lines held in full -> (least cost from a shortlisted holder, shipping from the
-        # farthest shortlisted location), or None when no shortlisted location holds them.
-        self._bounds: dict[int, tuple[int, int] | None] = {}
+        self._wanted = tuple((1 << bit, sku, qty) for bit, (sku, qty) in enumerate(self.lines))
+        # Lines held in full -> the least a shortlisted holder asks to send them; built when
+        # the shortlist first fills (None before), kept up to date as locations join it.
+        self._best: dict[int, int] | None = None
+        # Lines -> the labour a farther candidate sending them must stay under to be
+        # cheaper, or None when no shortlisted location holds them. Cleared on every ``add``.
+        self._slack: dict[int, int | None] = {}
         # Lines as bits -> (their weight, how many lines, how many units).
         self._packages: dict[int, tuple[int, int, int]] = {}
         self._skus = frozenset(sku for sku, _ in self.lines)
@@ -65,32 +71,29 @@ class Shortlist:
     def add(self, source: SourcingCandidate, stock: Mapping[str, int]) -> None:
         """A usable location with the ``stock`` the rules let it use (thresholds applied):
         farther candidates are now measured against it too."""
-        held = self._lines_held(stock)
+        held = self.lines_held(stock)
         self.shortlisted.append((source, held))
-        for lines, bounds in self._bounds.items():
-            best = None if bounds is None else bounds[0]
-            if held & lines == lines:
-                cost = self._package_minor(source, lines)
-                if cost is not None and (best is None or cost < best):
-                    best = cost
-            if best is not None:
-                self._bounds[lines] = (best, self._shipping_floor(lines))
+        if self._best is not None:
+            self._offer(source, held)
+            self._slack.clear()
 
     def admits(self, source: SourcingCandidate) -> bool:
         # Raw stock: a farther candidate's thresholds are checked if it is screened.
-        lines = self._lines_held(source.candidate.stock)
+        lines = self.lines_held(source.candidate.stock)
         if lines:
-            if lines not in self._bounds:
-                self._bounds[lines] = self._bounds_of(lines)
-            bounds = self._bounds[lines]
-            if bounds is None:
+            known = self._slack
+            slack = known[lines] if lines in known else self._slack_of(lines)
+            if slack is None:
                 if self._take(Admission.WHOLE_CART if lines == self.whole else Admission.PACKAGES):
                     return True
             else:
-                best, shipping_floor = bounds
-                if shipping_floor + self._labour_minor(source, lines) < best and self._take(
-                    Admission.CHEAPER
-                ):
+                labour = source.labour
+                if labour is None:
+                    cost = 0
+                else:
+                    _, count, units = self._package(lines)
+                    cost = labour.per_line.minor * count + labour.per_unit.minor * units
+                if cost < slack and self._take(Admission.CHEAPER):
                     return True
         if (
             self.backorders
@@ -101,34 +104,49 @@ class Shortlist:
         self.skipped += 1
         return False
 
+    def lines_held(self, stock: Mapping[str, int]) -> int:
+        """The cart's lines ``stock`` holds in full, as bits."""
+        held = 0
+        for bit, sku, qty in self._wanted:
+            if stock.get(sku, 0) >= qty:
+                held |= bit
+        return held
+
     def _take(self, kind: Admission) -> bool:
         if self.admitted[kind] >= FARTHER_SCREENED:
             return False
         self.admitted[kind] += 1
         return True
 
-    def _lines_held(self, stock: Mapping[str, int]) -> int:
-        """The cart's lines ``stock`` holds in full, as bits."""
-        held = 0
-        for bit, (sku, qty) in enumerate(self.lines):
-            if stock.get(sku, 0) >= qty:
-                held |= 1 << bit
-        return held
+    def _slack_of(self, lines: int) -> int | None:
+        best = self._best
+        if best is None:
+            best = self._best = {}
+            for source, held in self.shortlisted:
+                self._offer(source, held)
+        least = best.get(lines)
+        slack = None if least is None else least - self._shipping_floor(lines)
+        self._slack[lines] = slack
+        return slack
 
-    def _bounds_of(self, lines: int) -> tuple[int, int] | None:
-        costs = [
-            cost
-            for held, held_lines in self.shortlisted
-            if held_lines & lines == lines
-            and (cost := self._package_minor(held, lines)) is not None
-        ]
-        return (min(costs), self._shipping_floor(lines)) if costs else None
+    def _offer(self, source: SourcingCandidate, held: int) -> None:
+        """Lower the least cost of every set of lines ``source`` holds in full."""
+        best = self._best
+        assert best is not None
+        lines = held
+        while lines:
+            cost = self._package_minor(source, lines)
+            if cost is not None:
+                known = best.get(lines)
+                if known is None or cost < known:
+                    best[lines] = cost
+            lines = (lines - 1) & held
 
     def _package(self, lines: int) -> tuple[int, int, int]:
         """The weight, line count and unit count of a package of ``lines``."""
         found = self._packages.get(lines)
         if found is None:
-            quantities = {sku: qty for bit, (sku, qty) in enumerate(self.lines) if lines >> bit & 1}
+            quantities = {sku: qty for bit, sku, qty in self._wanted if lines & bit}
             found = (
                 self.pricer.weight_of(quantities),
                 len(quantities),
@@ -143,10 +161,6 @@ class Shortlist:
         farthest = self.shortlisted[-1][0]
         shipping = self.pricer.shipping_minor(farthest, self._package(lines)[0])
         return shipping or 0
-
-    def _labour_minor(self, source: SourcingCandidate, lines: int) -> int:
-        _, count, units = self._package(lines)
-        return self.pricer.labour_minor(source, count, units)
 
     def _package_minor(self, source: SourcingCandidate, lines: int) -> int | None:
         """Shipping and labour of ``lines`` from ``source`` (plugin cost terms aside)."""
