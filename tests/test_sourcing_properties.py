@@ -18,6 +18,9 @@ from omnigraph.domain.sourcing import (
     SourcingRules,
     decide,
 )
+from omnigraph.domain.sourcing.costs import CostContext, Pricer
+from omnigraph.domain.sourcing.eligibility import screen
+from omnigraph.domain.sourcing.parts import CheapestParts
 from omnigraph.domain.vocabulary import Capability, DeliveryMethod, LocationType
 from tests.test_sourcing_builders import RATES, decided, ground_minor, loc, request
 
@@ -211,3 +214,27 @@ def test_the_price_bound_never_changes_the_cost_of_the_plan(cands, cart):
         assert result.cost.total == full.cost.total
         assert len(result.packages) == len(full.packages)
         assert result.backorders == full.backorders
+
+
+@settings(max_examples=200, deadline=None)
+@given(candidates(), st.dictionaries(st.sampled_from(SKUS), st.integers(1, 3), min_size=1))
+def test_the_parts_the_shortlist_prices_are_those_of_every_usable_location(cands, cart):
+    # The shortlist prices the cart's parts when it fills and keeps them up to date as
+    # farther locations join; the search takes its split partners from them. They must be
+    # what pricing every usable location afresh gives, whatever the screening order.
+    method = DeliveryMethod.SHIP_STANDARD
+    # A shortlist of one fills at once: the rest are measured against it.
+    rules = SourcingRules(nearest_usable=1)
+    asked = request(cands, cart, method=method)
+    policy = rules.policy_for("WEB", method)
+    pricer = Pricer(RATES, method, CostContext("WEB", method, "USD"), asked.weights_grams, ())
+    screening = screen(asked, policy, rules.channel("WEB"), (), pricer, rules.nearest_usable)
+    if screening.parts is None:
+        return
+    afresh = CheapestParts(cart, pricer)
+    for usable in screening.usable:
+        afresh.offer(usable.source, afresh.held(usable.stock))
+    assert {part: found[:3] for part, found in screening.parts.best.items()} == {
+        part: found[:3] for part, found in afresh.best.items()
+    }
+    assert screening.parts.partners() == afresh.partners()

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
+from omnigraph.domain.money import Money
 from omnigraph.domain.promise import FulfilmentPlan
 from omnigraph.domain.sourcing import (
     Basis,
     IncomingSupply,
     MethodPolicy,
     NoPlanReason,
+    PickLabour,
+    SourcingRequest,
     SourcingRules,
+    decide,
 )
 from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
-from tests.test_sourcing_builders import decided, loc, refused, run
+from tests.test_sourcing_builders import NOW, RATES, WEIGHTS, decided, loc, refused, run
 
 SHIP = DeliveryMethod.SHIP_STANDARD
+
+
+def labour(per_line: int) -> PickLabour:
+    return PickLabour(Money(per_line, "USD"), Money.zero("USD"))
 
 
 def shares(decision) -> dict[int, dict[str, int]]:
@@ -116,3 +124,24 @@ def test_the_bound_prunes_combinations_that_cannot_beat_the_runner_up():
     assert stats is not None
     assert stats.singles == 40
     assert stats.combinations == 0 and stats.pool == 0
+
+
+def test_a_far_warehouse_with_cheap_labour_is_the_split_partner_for_the_lines_it_holds():
+    # The main store holds four of the six lines. Twenty nearer-ranked stores hold A and B
+    # and four stores each hold E or F; they fill the pair pool by floor and by coverage,
+    # ahead of a far DC whose one-line floor is dearer. Yet the DC, picking at 0.50 a line,
+    # is the cheapest location to send E and F together: one partner instead of two.
+    weights = {**WEIGHTS, "E": 300, "F": 300}
+    lines = {"A": 1, "B": 1, "C": 1, "D": 1, "E": 1, "F": 1}
+    main = loc(1, 10, {"A": 1, "B": 1, "C": 1, "D": 1}, labour=labour(300))
+    blockers = [loc(100 + i, 20 + i, {"A": 1, "B": 1}, labour=labour(450)) for i in range(20)]
+    singles = [
+        loc(200 + i, 15 + i, {sku: 1}, labour=labour(450))
+        for i, sku in enumerate(["E"] * 4 + ["F"] * 4)
+    ]
+    dc = loc(9, 2_000, {"E": 5, "F": 5}, kind=LocationType.DC, labour=labour(50))
+    everyone = [main, *blockers, *singles, dc]
+    for nearest in (None, len(everyone) - 1):
+        request = SourcingRequest("WEB", SHIP, lines, everyone, NOW, weights, currency="USD")
+        decision = decided(decide(request, SourcingRules(nearest_usable=nearest), rates=RATES))
+        assert shares(decision) == {1: {"A": 1, "B": 1, "C": 1, "D": 1}, 9: {"E": 1, "F": 1}}

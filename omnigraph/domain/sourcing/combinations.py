@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from omnigraph.domain.sourcing.costs import Pricer
 from omnigraph.domain.sourcing.eligibility import Usable
+from omnigraph.domain.sourcing.parts import CheapestParts
 
 PAIR_POOL = 24
 TRIPLE_POOL = 12
@@ -24,8 +25,15 @@ TRIPLE_HOLDERS_PER_SKU = 3
 class PoolSource:
     """What building the pools needs, sorted once per search rather than once per pool."""
 
-    def __init__(self, usable: Sequence[Usable], lines: Mapping[str, int], widest: int) -> None:
+    def __init__(
+        self,
+        usable: Sequence[Usable],
+        lines: Mapping[str, int],
+        widest: int,
+        partners: list[Usable],
+    ) -> None:
         self.lines = lines
+        self.partners = partners
         # Equal floors: the nearer first, as the plans' own tie-break prefers shorter trips.
         self.by_floor = sorted(
             usable, key=lambda u: (u.floor_minor, u.source.distance_km, u.location_id)
@@ -53,6 +61,8 @@ class PoolSource:
                 if u.stock.get(sku, 0) > 0:
                     taken += 1
                     chosen.setdefault(u.location_id, u)
+        for u in self.partners:
+            chosen.setdefault(u.location_id, u)
         for u in self.by_coverage[: max(size, 0)]:
             if len(chosen) >= size:
                 break
@@ -62,6 +72,24 @@ class PoolSource:
             list(chosen.values())[: max(size, 0)],
             key=lambda u: (u.floor_minor, u.source.distance_km, u.location_id),
         )
+
+
+def _partners(
+    usable: Sequence[Usable], lines: Mapping[str, int], pricer: Pricer, parts: CheapestParts | None
+) -> list[Usable]:
+    """The cheapest holder of every part of the cart short of all of it (``CheapestParts``,
+    priced here unless the screening already did).
+
+    Floors rank locations by a one-line package, so a far warehouse with cheap labour per
+    line ranks behind near stores for every single SKU, yet it is the cheapest partner for
+    the two or three lines it holds: without it a split would pair two dearer stores.
+    """
+    if parts is None:
+        parts = CheapestParts(lines, pricer)
+        for u in usable:
+            parts.offer(u.source, parts.held(u.stock))
+    by_id = {u.location_id: u for u in usable}
+    return [by_id[i] for i in parts.partners() if i in by_id]
 
 
 class LowerBound:
@@ -206,11 +234,17 @@ class Frontier:
 
 
 def pools_for(
-    usable: Sequence[Usable], lines: Mapping[str, int], bounds: LowerBound, max_packages: int
+    usable: Sequence[Usable],
+    lines: Mapping[str, int],
+    bounds: LowerBound,
+    max_packages: int,
+    parts: CheapestParts | None = None,
 ) -> list[Pool]:
     """One pool per split size from 2 to ``max_packages``: pairs from the ``PAIR_POOL``
-    best, larger groups from the ``TRIPLE_POOL`` best (see ``PoolSource.pool``)."""
-    source = PoolSource(usable, lines, max(PAIR_POOL, TRIPLE_POOL))
+    best, larger groups from the ``TRIPLE_POOL`` best (see ``PoolSource.pool``).
+    ``parts``: the cheapest holders of the cart's parts among ``usable``, if known."""
+    partners = _partners(usable, lines, bounds.pricer, parts)
+    source = PoolSource(usable, lines, max(PAIR_POOL, TRIPLE_POOL), partners)
     pools: list[Pool] = []
     for size in range(2, max_packages + 1):
         per_sku, cap = (

@@ -333,6 +333,8 @@ def _decide(
         max_packages=policy.packages_limit(method),
         penalty_minor=penalty,
         preferred=margin.prefer if margin is not None else None,
+        # The screening priced the parts of the whole cart: of no use when some of it waits.
+        parts=screening.parts if not short else None,
     )
     limit = policy.packages_limit(method)
     if not result.ranked and policy.allow_backorder:

@@ -23,6 +23,7 @@ from omnigraph.domain.promise import (
     window_from_dispatch,
 )
 from omnigraph.domain.sourcing.costs import Pricer
+from omnigraph.domain.sourcing.parts import CheapestParts
 from omnigraph.domain.sourcing.request import (
     CheckedCandidates,
     SourcingCandidate,
@@ -113,6 +114,9 @@ class Screening:
     # Candidates not screened because even their cheapest package costs more than a plan
     # already found.
     outpriced: int = 0
+    # The cheapest usable location for each part of the cart, when the shortlist priced
+    # them (it does once it fills); the search draws split partners from it.
+    parts: CheapestParts | None = None
 
 
 def _deadline_days(method: DeliveryMethod, policy: MethodPolicy) -> int | None:
@@ -421,6 +425,7 @@ def screen(
         shortlist.skipped,
         beyond_reach,
         outpriced,
+        shortlist.parts,
     )
 
 

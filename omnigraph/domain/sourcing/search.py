@@ -40,6 +40,7 @@ from omnigraph.domain.promise import Window, combine_windows
 from omnigraph.domain.sourcing.combinations import Frontier, LowerBound, Pool, pools_for
 from omnigraph.domain.sourcing.costs import CostBreakdown, PackageCost, Pricer
 from omnigraph.domain.sourcing.eligibility import Usable
+from omnigraph.domain.sourcing.parts import CheapestParts
 from omnigraph.domain.vocabulary import LocationType
 
 # Combinations assigned and priced per search, beyond the single locations. Tried best bound
@@ -237,9 +238,12 @@ def search(
     penalty_minor: int,
     preferred: LocationType | None = None,
     budget: int | None = SEARCH_BUDGET,
+    parts: CheapestParts | None = None,
 ) -> SearchResult:
     """The two best plans (and the best served by ``preferred`` alone) found by trying every
     single location and at most ``budget`` combinations (None: no limit), best bound first.
+    ``parts``: the cheapest holders of the cart's parts among ``usable`` when the screening
+    priced them already (``Screening.parts``).
     """
     board = _Board(preferred)
     bounds = LowerBound(pricer, lines, penalty_minor)
@@ -268,7 +272,7 @@ def search(
     # runner-up already found, the pools are not even built (most one-line carts).
     cheapest_two = sum(heapq.nsmallest(2, (u.floor_minor for u in usable)))
     if max_packages >= 2 and cheapest_two + penalty_minor <= board.limit(True):
-        pools = pools_for(usable, lines, bounds, max_packages)
+        pools = pools_for(usable, lines, bounds, max_packages, parts)
     frontier = Frontier(pools)
     cut_short = False
     popped = 0

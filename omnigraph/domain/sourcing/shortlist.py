@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from omnigraph.domain.sourcing.costs import Pricer
+from omnigraph.domain.sourcing.parts import CheapestParts
 from omnigraph.domain.sourcing.request import SourcingCandidate
 
 # The shortlist: candidates are screened nearest first, and once ``nearest_usable`` of them
@@ -40,7 +41,7 @@ class Shortlist:
     from the farthest shortlisted location does, and only cheaper labour can make up. That
     leaves, per set of lines, a labour figure the candidate must stay under (``_slack``),
     worked out once per set until another location is shortlisted.
-    Lines are sets of bits (``lines_held``), so a cart has at most 2**lines packages.
+    Lines are sets of bits (``CheapestParts.held``), so a cart has at most 2**lines packages.
     """
 
     def __init__(
@@ -53,14 +54,14 @@ class Shortlist:
         self.pricer = pricer
         self.shortlisted: list[tuple[SourcingCandidate, int]] = []
         self._wanted = tuple((1 << bit, sku, qty) for bit, (sku, qty) in enumerate(self.lines))
-        # Lines held in full -> the least a shortlisted holder asks to send them; built when
-        # the shortlist first fills (None before), kept up to date as locations join it.
-        self._best: dict[int, int] | None = None
-        # Lines -> the labour a farther candidate sending them must stay under to be
-        # cheaper, or None when no shortlisted location holds them. Cleared on every ``add``.
-        self._slack: dict[int, int | None] = {}
-        # Lines as bits -> (their weight, how many lines, how many units).
-        self._packages: dict[int, tuple[int, int, int]] = {}
+        # The least a shortlisted holder asks to send each set of lines; priced when the
+        # shortlist first fills (None before), kept up to date as locations join it.
+        self.parts: CheapestParts | None = None
+        self._parts = CheapestParts(lines, pricer)
+        # Lines -> (the labour a farther candidate sending them must stay under to be
+        # cheaper, how many lines, how many units), or None when no shortlisted location
+        # holds them. Cleared on every ``add``.
+        self._slack: dict[int, tuple[int, int, int] | None] = {}
         self._skus = frozenset(sku for sku, _ in self.lines)
         self.admitted = dict.fromkeys(Admission, 0)
         self.skipped = 0
@@ -71,28 +72,34 @@ class Shortlist:
     def add(self, source: SourcingCandidate, stock: Mapping[str, int]) -> None:
         """A usable location with the ``stock`` the rules let it use (thresholds applied):
         farther candidates are now measured against it too."""
-        held = self.lines_held(stock)
+        held = self._parts.held(stock)
         self.shortlisted.append((source, held))
-        if self._best is not None:
-            self._offer(source, held)
+        if self.parts is not None:
+            self.parts.offer(source, held)
             self._slack.clear()
 
     def admits(self, source: SourcingCandidate) -> bool:
         # Raw stock: a farther candidate's thresholds are checked if it is screened.
-        lines = self.lines_held(source.candidate.stock)
+        # ``CheapestParts.held``, inlined: this runs for every candidate past the shortlist.
+        stock = source.candidate.stock
+        lines = 0
+        for bit, sku, qty in self._wanted:
+            if stock.get(sku, 0) >= qty:
+                lines |= bit
         if lines:
             known = self._slack
-            slack = known[lines] if lines in known else self._slack_of(lines)
-            if slack is None:
+            test = known[lines] if lines in known else self._slack_of(lines)
+            if test is None:
                 if self._take(Admission.WHOLE_CART if lines == self.whole else Admission.PACKAGES):
                     return True
             else:
+                slack, count, units = test
                 labour = source.labour
-                if labour is None:
-                    cost = 0
-                else:
-                    _, count, units = self._package(lines)
-                    cost = labour.per_line.minor * count + labour.per_unit.minor * units
+                cost = (
+                    0
+                    if labour is None
+                    else labour.per_line.minor * count + labour.per_unit.minor * units
+                )
                 if cost < slack and self._take(Admission.CHEAPER):
                     return True
         if (
@@ -104,68 +111,27 @@ class Shortlist:
         self.skipped += 1
         return False
 
-    def lines_held(self, stock: Mapping[str, int]) -> int:
-        """The cart's lines ``stock`` holds in full, as bits."""
-        held = 0
-        for bit, sku, qty in self._wanted:
-            if stock.get(sku, 0) >= qty:
-                held |= bit
-        return held
-
     def _take(self, kind: Admission) -> bool:
         if self.admitted[kind] >= FARTHER_SCREENED:
             return False
         self.admitted[kind] += 1
         return True
 
-    def _slack_of(self, lines: int) -> int | None:
-        best = self._best
-        if best is None:
-            best = self._best = {}
+    def _slack_of(self, lines: int) -> tuple[int, int, int] | None:
+        parts = self.parts
+        if parts is None:
+            parts = self.parts = self._parts
             for source, held in self.shortlisted:
-                self._offer(source, held)
-        least = best.get(lines)
-        slack = None if least is None else least - self._shipping_floor(lines)
-        self._slack[lines] = slack
-        return slack
-
-    def _offer(self, source: SourcingCandidate, held: int) -> None:
-        """Lower the least cost of every set of lines ``source`` holds in full."""
-        best = self._best
-        assert best is not None
-        lines = held
-        while lines:
-            cost = self._package_minor(source, lines)
-            if cost is not None:
-                known = best.get(lines)
-                if known is None or cost < known:
-                    best[lines] = cost
-            lines = (lines - 1) & held
-
-    def _package(self, lines: int) -> tuple[int, int, int]:
-        """The weight, line count and unit count of a package of ``lines``."""
-        found = self._packages.get(lines)
-        if found is None:
-            quantities = {sku: qty for bit, sku, qty in self._wanted if lines & bit}
-            found = (
-                self.pricer.weight_of(quantities),
-                len(quantities),
-                sum(quantities.values()),
-            )
-            self._packages[lines] = found
-        return found
-
-    def _shipping_floor(self, lines: int) -> int:
-        """Shipping ``lines`` from the farthest shortlisted location: the least it costs
-        from any farther one."""
-        farthest = self.shortlisted[-1][0]
-        shipping = self.pricer.shipping_minor(farthest, self._package(lines)[0])
-        return shipping or 0
-
-    def _package_minor(self, source: SourcingCandidate, lines: int) -> int | None:
-        """Shipping and labour of ``lines`` from ``source`` (plugin cost terms aside)."""
-        weight, count, units = self._package(lines)
-        shipping = self.pricer.shipping_minor(source, weight)
-        if shipping is None:
-            return None
-        return shipping + self.pricer.labour_minor(source, count, units)
+                parts.offer(source, held)
+        least = parts.least(lines)
+        if least is None:
+            test = None
+        else:
+            weight, count, units = parts.package(lines)
+            farthest = self.shortlisted[-1][0]
+            # Shipping from the farthest shortlisted location: the least it costs from any
+            # farther one.
+            floor = self.pricer.shipping_minor(farthest, weight) or 0
+            test = (least - floor, count, units)
+        self._slack[lines] = test
+        return test
