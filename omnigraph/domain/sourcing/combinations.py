@@ -183,13 +183,19 @@ class Pool:
         return all(have >= want for have, want in zip(held, self.wanted, strict=True))
 
     def bound(self, indices: tuple[int, ...], bounds: LowerBound) -> int:
-        rates = [self.rates[i] for i in indices]
-        return sum(self.floors[i] for i in indices) + bounds.extra(
-            self.size,
-            min(r[0] for r in rates),
-            min(r[1] for r in rates),
-            min(r[2] for r in rates),
-        )
+        floors, rates = self.floors, self.rates
+        first = indices[0]
+        floor = floors[first]
+        slope, unit, line = rates[first]
+        for i in indices[1:]:
+            floor += floors[i]
+            other = rates[i]
+            slope, unit, line = (
+                min(slope, other[0]),
+                min(unit, other[1]),
+                min(line, other[2]),
+            )
+        return floor + bounds.extra(self.size, slope, unit, line)
 
 
 class Frontier:

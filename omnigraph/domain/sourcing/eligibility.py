@@ -449,7 +449,9 @@ class _WholeCart:
         self.units = sum(lines.values())
         self.bound: int | None = None
         self._tail: list[int] | None = None
-        self._least_labour = 0
+        # Asked for only when a candidate is outpriced: a pass over every candidate.
+        self._least_labour: int | None = None
+        self._ordered: CheckedCandidates | None = None
 
     def beyond(self, source: SourcingCandidate) -> bool:
         """Whether no location this far or farther can send a package for less than the
@@ -466,6 +468,8 @@ class _WholeCart:
         zone = rates.zone_for(source.distance_km)
         if zone is None:
             return True  # past the last zone: no rate from here on
+        if self._least_labour is None:
+            self._least_labour = self._ordered.least_labour_minor() if self._ordered else 0
         return self._tail[zone] + self._least_labour > self.bound
 
     def _holds(self, stock: Mapping[str, int]) -> bool:
@@ -479,7 +483,7 @@ class _WholeCart:
 
     def cheapest_holders(self, ordered: CheckedCandidates) -> list[SourcingCandidate]:
         """Candidates whose stock holds the whole cart, cheapest first (then nearest)."""
-        self._least_labour = ordered.least_labour_minor()
+        self._ordered = ordered
         priced = []
         for index in ordered.whole_cart_holders(dict(self.lines)):
             source = ordered[index]

@@ -26,6 +26,8 @@ class CheapestParts:
         self.best: dict[int, tuple[int, float, int, SourcingCandidate]] = {}
         # Part -> (its weight, how many lines, how many units).
         self._packages: dict[int, tuple[int, int, int]] = {}
+        # Lines held -> each of its parts with its package.
+        self._subsets: dict[int, list[tuple[int, int, int, int]]] = {}
 
     def held(self, stock: Mapping[str, int]) -> int:
         """The cart's lines ``stock`` holds in full, as bits."""
@@ -56,16 +58,25 @@ class CheapestParts:
         per_unit = 0 if labour is None else labour.per_unit.minor
         shipping_minor = self.pricer.shipping_minor
         distance, location_id = source.distance_km, source.location_id
-        part = held
-        while part:
-            weight, count, units = self.package(part)
+        for part, weight, count, units in self._parts_of(held):
             shipping = shipping_minor(source, weight)
             if shipping is not None:
                 cost = shipping + per_line * count + per_unit * units
                 known = best.get(part)
                 if known is None or (cost, distance, location_id) < known[:3]:
                     best[part] = (cost, distance, location_id, source)
-            part = (part - 1) & held
+
+    def _parts_of(self, held: int) -> list[tuple[int, int, int, int]]:
+        """Every part of ``held`` with its package: many locations hold the same lines."""
+        found = self._subsets.get(held)
+        if found is None:
+            found = []
+            part = held
+            while part:
+                found.append((part, *self.package(part)))
+                part = (part - 1) & held
+            self._subsets[held] = found
+        return found
 
     def least(self, part: int) -> int | None:
         found = self.best.get(part)
