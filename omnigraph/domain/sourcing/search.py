@@ -174,31 +174,41 @@ def _price(
 def _assign(
     members: Sequence[Usable], lines: Mapping[str, int], pricer: Pricer
 ) -> list[dict[str, int]] | None:
-    """Greedy division of the cart among members; None if some member would get nothing."""
+    """Greedy division of the cart among members; None if some member would get nothing.
+
+    Lines that fewer members hold in full go first (then the heavier, then by SKU); a line
+    goes whole to the holder whose package grows cheapest (then the earlier member), and
+    only a line nobody holds in full is split, most stock first.
+    """
     shares: list[dict[str, int]] = [{} for _ in members]
     weights = [0] * len(members)
-
-    def marginal(index: int, sku: str, qty: int) -> float:
-        member = members[index]
-        before = pricer.shipping_minor(member.source, weights[index])
-        after = pricer.shipping_minor(
-            member.source, weights[index] + pricer.weights.get(sku, 0) * qty
-        )
-        if before is None or after is None:
-            return math.inf
-        new_line = 0 if sku in shares[index] else 1
-        return after - before + pricer.labour_minor(member.source, new_line, qty)
-
-    def holders(sku: str) -> int:
-        return sum(1 for m in members if m.stock.get(sku, 0) >= lines[sku])
-
-    order = sorted(lines, key=lambda s: (holders(s), -pricer.weights.get(s, 0) * lines[s], s))
+    unit_weights = pricer.weights
+    shipping_minor = pricer.shipping_minor
+    labour_minor = pricer.labour_minor
     indices = range(len(members))
+    holding = {
+        sku: [i for i in indices if members[i].stock.get(sku, 0) >= qty]
+        for sku, qty in lines.items()
+    }
+    order = sorted(lines, key=lambda s: (len(holding[s]), -unit_weights.get(s, 0) * lines[s], s))
     for sku in order:
         qty = lines[sku]
-        whole = [i for i in indices if members[i].stock.get(sku, 0) >= qty]
+        grams = unit_weights.get(sku, 0) * qty
+        whole = holding[sku]
         if whole:
-            best = min(whole, key=lambda i: (marginal(i, sku, qty), i))
+            best = -1
+            least: float = math.inf
+            for i in whole:
+                source = members[i].source
+                before = shipping_minor(source, weights[i])
+                after = shipping_minor(source, weights[i] + grams)
+                if before is None or after is None:
+                    marginal: float = math.inf
+                else:
+                    new_line = 0 if sku in shares[i] else 1
+                    marginal = after - before + labour_minor(source, new_line, qty)
+                if best < 0 or marginal < least:
+                    best, least = i, marginal
             takes = [(best, qty)]
         else:
             takes = []
@@ -210,9 +220,10 @@ def _assign(
                     left -= take
             if left > 0:
                 return None
+        unit = unit_weights.get(sku, 0)
         for i, take in takes:
             shares[i][sku] = shares[i].get(sku, 0) + take
-            weights[i] += pricer.weights.get(sku, 0) * take
+            weights[i] += unit * take
     return shares if all(shares) else None
 
 
