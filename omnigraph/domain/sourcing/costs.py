@@ -117,7 +117,11 @@ class Pricer:
         self.terms = tuple(terms)
         self._collection = method.is_collection
         self.service = None if self._collection else CARRIER_SERVICE.get(method)
-        self._quotes: dict[tuple[int, int], int | None] = {}
+        # Quotes by location and billable kilograms, one integer key each
+        # (``location_id * _stride + kilograms``: kilograms are below the stride).
+        self._quotes: dict[int, int | None] = {}
+        self._heaviest = -1 if self.service is None else rates.max_weight_grams
+        self._stride = rates.max_weight_grams // 1000 + 2
         self._transit: dict[int, int | None] = {}
         self._bands: dict[tuple[int | None, bool, int], tuple[int | None, int | None]] = {}
 
@@ -128,34 +132,36 @@ class Pricer:
         """Carrier price in minor units; None when no service reaches or the box is too heavy."""
         if self._collection:
             return 0
-        if self.service is None or weight_grams > self.rates.max_weight_grams:
+        if weight_grams > self._heaviest:
             return None
-        # Billed per started kilogram, one at least; integer arithmetic (the search asks
-        # this thousands of times per decision).
+        # Billed per started kilogram, one at least; integer arithmetic and an integer key
+        # (the screening and the search ask this thousands of times per decision).
         kilograms = (weight_grams + 999) // 1000 or 1
-        key = (source.candidate.location_id, kilograms)
+        key = source.candidate.location_id * self._stride + kilograms
         quotes = self._quotes
-        if key not in quotes:
-            # A quote depends on the distance only through its zone and the service's reach,
-            # so locations in the same band share it.
-            distance = source.distance_km
-            tariff = self.rates.services.get(self.service)
-            limit = None if tariff is None else tariff.max_distance_km
-            reach = limit is None or distance <= limit
-            band = (self.rates.zone_for(distance), reach, kilograms)
-            found = self._bands.get(band)
-            if found is None:
-                quote = self.rates.quote(self.service, distance, weight_grams)
-                if quote is None:
-                    found = (None, None)
-                else:
-                    found = (quote.price.minor, quote.transit_business_days)
-                self._bands[band] = found
-            quotes[key] = found[0]
-            # The zone, hence the transit time, depends on distance alone (the weight is
-            # within the table's limit here), so this quote answers ``transit_days`` too.
-            self._transit.setdefault(source.location_id, found[1])
-        return quotes[key]
+        if key in quotes:
+            return quotes[key]
+        # A quote depends on the distance only through its zone and the service's reach,
+        # so locations in the same band share it.
+        distance = source.distance_km
+        tariff = self.rates.services.get(self.service) if self.service is not None else None
+        limit = None if tariff is None else tariff.max_distance_km
+        reach = limit is None or distance <= limit
+        band = (self.rates.zone_for(distance), reach, kilograms)
+        found = self._bands.get(band)
+        if found is None:
+            assert self.service is not None  # else ``_heaviest`` turned every weight away
+            quote = self.rates.quote(self.service, distance, weight_grams)
+            if quote is None:
+                found = (None, None)
+            else:
+                found = (quote.price.minor, quote.transit_business_days)
+            self._bands[band] = found
+        quotes[key] = found[0]
+        # The zone, hence the transit time, depends on distance alone (the weight is
+        # within the table's limit here), so this quote answers ``transit_days`` too.
+        self._transit.setdefault(source.location_id, found[1])
+        return found[0]
 
     def transit_days(self, source: SourcingCandidate) -> int | None:
         """Carrier business days from this location; zones depend on distance, not weight."""
