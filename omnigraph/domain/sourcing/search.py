@@ -4,7 +4,9 @@ Approach (bounded, deterministic, no randomness):
 
 1. Every eligible location that holds the whole cart is priced as a one-package plan.
 2. If the method may split, a pool of locations is kept (``combinations``): for each SKU
-   the few cheapest holders (by the least a package from them can cost), topped up with the
+   the few cheapest holders (by the least a package from them can cost), then the cheapest
+   sender of each part of the cart (``parts.CheapestParts``: a far warehouse with cheap
+   labour per line is the best partner for the lines it holds), topped up with the
    locations that cover most of the cart. Pairs are drawn from ``PAIR_POOL`` locations and
    triples from the first ``TRIPLE_POOL`` of them.
 3. Best first: combinations of every size come off one frontier in the order of a lower
