@@ -250,6 +250,8 @@ class GcClock:
     def __init__(self) -> None:
         self.seconds = 0.0
         self.passes = 0
+        # Passes of the oldest generation: full collections, the long pauses.
+        self.full_passes = 0
         self._started = 0.0
 
     def __call__(self, phase: str, info: Mapping[str, int]) -> None:
@@ -258,6 +260,7 @@ class GcClock:
         else:
             self.seconds += time.perf_counter() - self._started
             self.passes += 1
+            self.full_passes += info.get("generation") == 2
 
 
 def rules(penalty_minor: int = SPLIT_PENALTY_MINOR) -> SourcingRules:
@@ -308,12 +311,13 @@ def measure(
             weights_grams={sku: network.weights_grams[sku] for sku in order.lines},
             currency=CURRENCY,
         )
-        gc_seconds, gc_passes = clock.seconds, clock.passes
+        gc_seconds, gc_passes, gc_full = clock.seconds, clock.passes, clock.full_passes
         cpu, wall = time.process_time(), time.perf_counter()
         result = decide(request, sourcing_rules, rates=rates)
         engine_cpu, engine_wall = time.process_time() - cpu, time.perf_counter() - wall
         engine_gc = clock.seconds - gc_seconds
         tally.engine_gc_passes += clock.passes - gc_passes
+        tally.engine_gc_full_passes += clock.full_passes - gc_full
 
         everyone = decide(request, unbounded, rates=rates).explanation.candidates
         kept = {v.location_id for v in everyone if v.eligible}

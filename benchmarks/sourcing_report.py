@@ -62,6 +62,8 @@ class Tally:
     engine_wall_less_gc: list[float] = field(default_factory=list)
     engine_cpu_less_gc: list[float] = field(default_factory=list)
     engine_gc_passes: int = 0
+    # Passes of the oldest generation (a full collection) inside a timed decision.
+    engine_gc_full_passes: int = 0
     naive_cpu: list[float] = field(default_factory=list)
     naive_wall: list[float] = field(default_factory=list)
     solver_seconds: list[float] = field(default_factory=list)
@@ -177,6 +179,8 @@ def report(tallies: Sequence[Tally], max_packages: int) -> str:
                 f"{percentile(t.engine_cpu_less_gc, 0.99) * ms:.2f}",
                 f"{percentile(t.engine_wall_less_gc, 0.99) * ms:.2f}",
                 f"{sum(1 for g in t.engine_gc if g > 0)} / {t.engine_gc_passes}",
+                f"{t.engine_gc_full_passes}",
+                f"{_mean(t.engine_gc) * ms:.3f}",
                 f"{max(t.engine_gc, default=math.nan) * ms:.2f}",
                 f"{percentile(t.naive_cpu, 0.5) * ms:.3f}",
                 f"{percentile(t.naive_cpu, 0.99) * ms:.3f}",
@@ -196,6 +200,8 @@ def report(tallies: Sequence[Tally], max_packages: int) -> str:
             "cpu p99 less GC ms",
             "wall p99 less GC ms",
             "decisions with GC / passes",
+            "full GC passes",
+            "GC ms / decision",
             "GC max ms",
             "naive cpu p50 ms",
             "naive cpu p99 ms",
