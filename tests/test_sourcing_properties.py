@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +19,7 @@ from omnigraph.domain.sourcing import (
     SourcingDecision,
     SourcingRules,
     decide,
+    shortlist,
 )
 from omnigraph.domain.sourcing.costs import CostContext, Pricer
 from omnigraph.domain.sourcing.eligibility import screen
@@ -238,3 +241,35 @@ def test_the_parts_the_shortlist_prices_are_those_of_every_usable_location(cands
         part: found[:3] for part, found in afresh.best.items()
     }
     assert screening.parts.partners() == afresh.partners()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(candidates(), min_size=1, max_size=3),
+    st.dictionaries(st.sampled_from(SKUS), st.integers(1, 3), min_size=1),
+    st.integers(1, 3),
+    st.integers(1, 2),
+    st.booleans(),
+)
+def test_ending_the_walk_once_nobody_farther_can_be_admitted_changes_nothing(
+    groups, cart, nearest, farther, backorders
+):
+    # A few admissions per kind use the kinds up early; the decision and its explanation
+    # (verdicts, counts of those passed over) must be those of walking every candidate.
+    cands = []
+    for offset, group in enumerate(groups):
+        for c in group:
+            cands.append(
+                replace(c, candidate=replace(c.candidate, location_id=c.location_id + 10 * offset))
+            )
+    method = DeliveryMethod.SHIP_STANDARD
+    rules = SourcingRules(
+        methods={method: MethodPolicy(allow_backorder=backorders)}, nearest_usable=nearest
+    )
+    asked = request(cands, cart, method=method)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shortlist, "FARTHER_SCREENED", farther)
+        ended = decide(asked, rules, rates=RATES)
+        patch.setattr(shortlist.Shortlist, "closed", lambda self: False)
+        walked = decide(asked, rules, rates=RATES)
+    assert fingerprint(ended) == fingerprint(walked)

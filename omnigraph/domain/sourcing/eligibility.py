@@ -410,9 +410,17 @@ def screen(
                     outpriced += _left(ordered, index, screened)
                     break
                 outpriced += 1
+                if full and reach is None and shortlist.closed():
+                    shortlist.skipped += _left(ordered, index + 1, screened)
+                    break
                 continue
         if consider(source) is not None and not full:
             full = shortlist.full(len(usable))
+        elif full and reach is None and shortlist.closed():
+            # This one was admitted past the shortlist. Without a radius to count up to,
+            # the walk ends once nobody farther can be: they would all be passed over.
+            shortlist.skipped += _left(ordered, index + 1, screened)
+            break
     if screened:
         # The cheapest holders were screened first: put everything back in screening order.
         verdicts.sort(key=lambda v: (v.distance_km, v.location_id))

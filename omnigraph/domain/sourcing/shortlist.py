@@ -111,6 +111,28 @@ class Shortlist:
         self.skipped += 1
         return False
 
+    def closed(self) -> bool:
+        """Whether no farther candidate can be admitted any more, whatever it holds.
+
+        Exact: the kinds still open are used up or cannot occur. Every set of lines having
+        a shortlisted holder rules out the whole-cart and package kinds for good (holders
+        are only ever added), and nothing else changes while nobody is admitted.
+        """
+        admitted = self.admitted
+        if admitted[Admission.CHEAPER] < FARTHER_SCREENED:
+            return False
+        if self.backorders and admitted[Admission.SUPPLY] < FARTHER_SCREENED:
+            return False
+        parts = self.parts
+        if parts is None:
+            return False
+        held = parts.best
+        if admitted[Admission.WHOLE_CART] < FARTHER_SCREENED and self.whole not in held:
+            return False
+        # Every part short of the whole cart has a holder: 2**lines - 2 of them.
+        partial = len(held) - (self.whole in held)
+        return admitted[Admission.PACKAGES] >= FARTHER_SCREENED or partial == self.whole - 1
+
     def _take(self, kind: Admission) -> bool:
         if self.admitted[kind] >= FARTHER_SCREENED:
             return False
