@@ -40,16 +40,16 @@ class PoolSource:
         )
         # Only the first ``widest`` by coverage can ever be reached while topping up a pool:
         # each one looked at either joins it or was already in it.
-        self.by_coverage = heapq.nsmallest(
-            widest,
-            usable,
-            key=lambda u: (
-                -sum(min(u.stock.get(s, 0), q) for s, q in lines.items()),
-                u.floor_minor,
-                u.source.distance_km,
-                u.location_id,
-            ),
-        )
+        wanted = tuple(lines.items())
+
+        def coverage(u: Usable) -> tuple[int, int, float, int]:
+            stock, covered = u.stock, 0
+            for sku, qty in wanted:
+                held = stock.get(sku, 0)
+                covered += held if held < qty else qty
+            return -covered, u.floor_minor, u.source.distance_km, u.location_id
+
+        self.by_coverage = heapq.nsmallest(widest, usable, key=coverage)
 
     def pool(self, per_sku: int, size: int) -> list[Usable]:
         chosen: dict[int, Usable] = {}

@@ -124,6 +124,8 @@ class Pricer:
         self._stride = rates.max_weight_grams // 1000 + 2
         self._transit: dict[int, int | None] = {}
         self._bands: dict[tuple[int | None, bool, int], tuple[int | None, int | None]] = {}
+        # Location id -> its zone and whether the service reaches it.
+        self._places: dict[int, tuple[int | None, bool]] = {}
 
     def weight_of(self, quantities: Mapping[str, int]) -> int:
         return sum(self.weights.get(sku, 0) * qty for sku, qty in quantities.items())
@@ -142,12 +144,15 @@ class Pricer:
         if key in quotes:
             return quotes[key]
         # A quote depends on the distance only through its zone and the service's reach,
-        # so locations in the same band share it.
+        # so locations in the same band share it; a location's band is found once.
         distance = source.distance_km
-        tariff = self.rates.services.get(self.service) if self.service is not None else None
-        limit = None if tariff is None else tariff.max_distance_km
-        reach = limit is None or distance <= limit
-        band = (self.rates.zone_for(distance), reach, kilograms)
+        place = self._places.get(source.candidate.location_id)
+        if place is None:
+            tariff = self.rates.services.get(self.service) if self.service is not None else None
+            limit = None if tariff is None else tariff.max_distance_km
+            place = (self.rates.zone_for(distance), limit is None or distance <= limit)
+            self._places[source.candidate.location_id] = place
+        band = (*place, kilograms)
         found = self._bands.get(band)
         if found is None:
             assert self.service is not None  # else ``_heaviest`` turned every weight away
