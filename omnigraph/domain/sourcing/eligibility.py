@@ -233,18 +233,22 @@ class _Dates:
         self.pricer = pricer
         self._same_day = request.method is DeliveryMethod.SAME_DAY
         self._collection = request.method.is_collection
-        self._keys: dict[int, object] = {}
-        self._windows: dict[tuple[object, int | None], Window | PlanRefusal | None] = {}
-        self._closed: set[object] = set()
-        self._dispatch: dict[object, date] = {}
+        # Schedule object id -> the number of its value: the value, a tuple of every
+        # opening interval, is hashed once per schedule, not on every lookup.
+        self._keys: dict[int, int] = {}
+        self._values: dict[object, int] = {}
+        self._windows: dict[tuple[int, int | None], Window | PlanRefusal | None] = {}
+        self._closed: set[int] = set()
+        self._dispatch: dict[int, date] = {}
         self._today: dict[str, date] = {}
         self._deadlines: dict[tuple[date, int], date] = {}
 
-    def _key(self, schedule: LocationSchedule) -> object:
+    def _key(self, schedule: LocationSchedule) -> int:
         found = self._keys.get(id(schedule))
         if found is None:
+            value: object
             try:
-                found = (
+                value = (
                     type(schedule),
                     schedule.timezone,
                     tuple(schedule.hours.items()),
@@ -252,9 +256,10 @@ class _Dates:
                     schedule.cutoff,
                     schedule.processing,
                 )
-                hash(found)
+                hash(value)
             except TypeError:  # unhashable hours: memoise per object only
-                found = ("object", id(schedule))
+                value = ("object", id(schedule))
+            found = self._values.setdefault(value, len(self._values))
             # The request holds every schedule for the whole call, so ids stay unique.
             self._keys[id(schedule)] = found
         return found
@@ -286,7 +291,7 @@ class _Dates:
                 raise
         return self._windows[key]
 
-    def _shipping(self, value: object, schedule: LocationSchedule, transit: int) -> Window:
+    def _shipping(self, value: int, schedule: LocationSchedule, transit: int) -> Window:
         """``shipping_window``, with the dispatch day computed once per schedule value."""
         dispatch = self._dispatch.get(value)
         if dispatch is None:
