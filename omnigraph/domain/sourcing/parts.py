@@ -63,7 +63,11 @@ class CheapestParts:
             if shipping is not None:
                 cost = shipping + per_line * count + per_unit * units
                 known = best.get(part)
-                if known is None or (cost, distance, location_id) < known[:3]:
+                if (
+                    known is None
+                    or cost < known[0]
+                    or (cost == known[0] and (distance, location_id) < known[1:3])
+                ):
                     best[part] = (cost, distance, location_id, source)
 
     def _parts_of(self, held: int) -> list[tuple[int, int, int, int]]:
