@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from omnigraph.db.models import (
     Customer,
@@ -134,9 +134,8 @@ async def written(services: Services, order_id: int) -> dict[str, Any]:
                 .order_by(FulfillmentOrder.id)
             )
         )
-        ids = {order_id: "order"}
-        ids |= {line.id: f"line {n}" for n, line in enumerate(lines)}
-        ids |= {fo.id: f"fulfilment {n}" for n, fo in enumerate(fulfilments)}
+        line_ids = {line.id: f"line {n}" for n, line in enumerate(lines)}
+        fulfilment_ids = {fo.id: f"fulfilment {n}" for n, fo in enumerate(fulfilments)}
         fulfilment_lines = list(
             await session.scalars(
                 select(FulfillmentOrderLine)
@@ -167,14 +166,22 @@ async def written(services: Services, order_id: int) -> dict[str, Any]:
             )
         )
 
-    def own(value: Any) -> Any:
-        return ids.get(value, value)
+    def fulfilment(value: int) -> str:
+        return fulfilment_ids[value]
+
+    def subject(entry: TimelineEntry) -> Any:
+        return "order" if entry.subject_type == "ORDER" else fulfilment(entry.subject_id)
+
+    def aggregate(event: OutboxEvent) -> Any:
+        kinds = {"order": lambda _: "order", "fulfillment_order": fulfilment}
+        return kinds.get(event.aggregate_type, lambda _: "level")(event.aggregate_id)
 
     def payload(event: OutboxEvent) -> dict[str, Any]:
         facts = dict(event.payload)
-        for key in ("orderId", "fulfillmentOrderId"):
-            if key in facts:
-                facts[key] = own(facts[key])
+        if "orderId" in facts:
+            facts["orderId"] = "order" if facts["orderId"] == order_id else facts["orderId"]
+        if "fulfillmentOrderId" in facts:
+            facts["fulfillmentOrderId"] = fulfilment(facts["fulfillmentOrderId"])
         if facts.get("number") == order_number(order_id):
             facts["number"] = "number"
         return facts
@@ -185,12 +192,11 @@ async def written(services: Services, order_id: int) -> dict[str, Any]:
         "lines": [_columns(line, "order_id") for line in lines],
         "fulfilments": [_columns(fo, "order_id") for fo in fulfilments],
         "fulfilment lines": [
-            (own(row.fulfillment_order_id), own(row.order_line_id), row.quantity)
+            (fulfilment(row.fulfillment_order_id), line_ids[row.order_line_id], row.quantity)
             for row in fulfilment_lines
         ],
         "timeline": [
-            {**_columns(entry, "order_id"), "subject_id": own(entry.subject_id)}
-            for entry in timeline
+            {**_columns(entry, "order_id"), "subject_id": subject(entry)} for entry in timeline
         ],
         "decision": _columns(decision, "order_id"),
         "movements": [_columns(movement, "order_id") for movement in movements],
@@ -198,7 +204,7 @@ async def written(services: Services, order_id: int) -> dict[str, Any]:
             (
                 event.topic,
                 event.aggregate_type,
-                own(event.aggregate_id) if event.aggregate_type != "inventory_level" else "level",
+                aggregate(event),
                 event.actor,
                 event.occurred_at,
                 payload(event),
@@ -241,6 +247,65 @@ async def test_both_paths_write_the_same_order(
 
     assert express == [first.order.id]
     assert await written(services, second.order.id) == captured
+
+
+async def test_both_paths_write_the_same_order_of_several_lines(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    express = counting_express(monkeypatch)
+    lines = [LineRequest("TEE-001", 4), LineRequest("MUG-002", 1), LineRequest("LAMP-003", 2)]
+    first = await orders.create_order(services, request(lines=lines))
+    assert express == [first.order.id]
+    captured = await written(services, first.order.id)
+    await orders.cancel_order(services, first.order.id, "parity check")
+    no_express_path(monkeypatch)
+
+    second = await orders.create_order(services, request(lines=lines))
+
+    assert await written(services, second.order.id) == captured
+    assert len(captured["lines"]) == 3
+
+
+# Every column holding a time, as SQLite stores it: the text itself, not the parsed value
+# (a time with no microseconds must keep its ".000000", or day-boundary queries miscount).
+_TIMES = {
+    "orders": ("created_at", "updated_at", "remorse_ends_at"),
+    "fulfillment_orders": ("created_at", "updated_at"),
+    "order_timeline": ("occurred_at",),
+    "order_sourcing_decisions": ("created_at",),
+    "inventory_movements": ("created_at",),
+    "outbox_events": ("occurred_at",),
+}
+
+
+async def stored_times(services: Services, order_id: int) -> dict[str, list[tuple[str, ...]]]:
+    found: dict[str, list[tuple[str, ...]]] = {}
+    async with services.db.read_session() as session:
+        for table, columns in _TIMES.items():
+            key = "id" if table == "orders" else "order_id"
+            rows = await session.execute(
+                text(f"SELECT {', '.join(columns)} FROM {table} WHERE {key} = :id ORDER BY id"),
+                {"id": order_id},
+            )
+            found[table] = [tuple(row) for row in rows]
+    return found
+
+
+async def test_times_are_stored_as_the_general_path_stores_them(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert NOW.microsecond == 0  # the case where the two forms could differ
+    express = counting_express(monkeypatch)
+    first = await orders.create_order(services, request())
+    assert express == [first.order.id]
+    stored = await stored_times(services, first.order.id)
+    await orders.cancel_order(services, first.order.id, "parity check")
+    no_express_path(monkeypatch)
+
+    second = await orders.create_order(services, request())
+
+    assert await stored_times(services, second.order.id) == stored
+    assert stored["orders"][0][0] == "2026-03-04 15:00:00.000000"
 
 
 async def test_the_answer_shows_the_rows_written(

@@ -3,6 +3,7 @@ change (patched in place by a checkout's, dropped by the others)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -341,3 +342,56 @@ async def test_an_order_counted_by_a_load_is_not_counted_again_by_its_event(
     counted = {lid: held[1] for lid, held in here.stock_snapshot._counted.items() if held[1]}
     assert counted == await _database_counts(here)
     assert sum(counted.values()) == 1
+
+
+class _Rows:
+    def __init__(self, rows: list[tuple[int, str, dict[str, Any]]]) -> None:
+        self.rows = rows
+
+    def all(self) -> list[tuple[int, str, dict[str, Any]]]:
+        return self.rows
+
+
+class _SlowOutbox:
+    """A session whose outbox read answers ``rows`` after ``delay`` seconds."""
+
+    def __init__(self, rows: list[tuple[int, str, dict[str, Any]]], delay: float) -> None:
+        self.rows, self.delay = rows, delay
+
+    async def execute(self, _statement: Any) -> _Rows:
+        await asyncio.sleep(self.delay)
+        return _Rows(self.rows)
+
+
+def _commit_event(event_id: int, available: int) -> tuple[int, str, dict[str, Any]]:
+    payload = {
+        "productId": TEE_ID,
+        "locationId": LOOP,
+        "reason": "COMMIT",
+        "available": available,
+        "incoming": 0,
+    }
+    return (event_id, "inventory.changed", payload)
+
+
+async def test_a_slower_catch_up_never_puts_back_older_stock(plain: Settings, db: Database) -> None:
+    services = _core(plain, db, Clock())
+    snapshot = services.stock_snapshot
+    snapshot._position = 10
+    snapshot._store(TEE_ID, stock_snapshot.SkuStock({LOOP: 10}, (), 1000.0))
+    await services.broker.announce(11)
+    # The first look reads event 11 and is slow; meanwhile 12 commits and a second look
+    # reads both and finishes first.
+    slow = asyncio.create_task(snapshot._catch_up(_SlowOutbox([_commit_event(11, 9)], 0.05)))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    await services.broker.announce(12)
+    both = [_commit_event(11, 9), _commit_event(12, 8)]
+    await snapshot._catch_up(_SlowOutbox(both, 0.0))  # type: ignore[arg-type]
+    await slow
+
+    assert snapshot._position == 12
+    assert dict(snapshot._stock[TEE_ID].available) == {LOOP: 8}
+    # What this process commits next follows on at once.
+    snapshot.committed_here(13, [("inventory.changed", _commit_event(13, 7)[2])])
+    assert snapshot._position == 13
+    assert dict(snapshot._stock[TEE_ID].available) == {LOOP: 7}

@@ -52,6 +52,13 @@ class _Readable:
     converters: tuple[Callable[[Any], Any] | None, ...]
 
 
+def _bind_processor(column: Any) -> Callable[[Any], Any] | None:
+    """The whole conversion the SQLite dialect applies to a bound value of ``column``: a
+    type decorator's own step and then its implementation's (for ``UTCDateTime``, to UTC
+    and then to the dialect's fixed-width text), exactly as a flush stores it."""
+    return column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+
+
 def _default_of(column: Any) -> Callable[[], Any] | None:
     default = column.default
     if default is None:
@@ -74,12 +81,12 @@ def _prepared(mapped: type[DeclarativeBase]) -> _Prepared:
     columns = []
     for attribute in mapper.column_attrs:
         (column,) = attribute.columns
-        if column.primary_key and column.autoincrement in (True, "auto"):
+        if column is table.autoincrement_column:
             continue  # SQLite numbers the rows: the caller reads the ids back
         if column.server_default is not None and column.default is None:
             raise TypeError(f"{column} has only a server default; give it a Python one")
         columns.append(
-            _Column(attribute.key, _default_of(column), column.type.bind_processor(_DIALECT))
+            _Column(attribute.key, _default_of(column), _bind_processor(column))
         )
     names = ", ".join(mapper.columns[c.key].name for c in columns)
     return _Prepared(
@@ -104,7 +111,7 @@ def _values(prepared: _Prepared, row: Any) -> list[Any]:
         if value is _UNSET:
             value = column.default() if column.default is not None else None
             setattr(row, column.key, value)  # the caller's row shows what was written
-        values.append(column.convert(value) if column.convert and value is not None else value)
+        values.append(column.convert(value) if column.convert else value)
     return values
 
 
@@ -114,7 +121,7 @@ def _mapping_values(prepared: _Prepared, row: Mapping[str, Any]) -> list[Any]:
         value = row.get(column.key, _UNSET)
         if value is _UNSET:
             value = column.default() if column.default is not None else None
-        values.append(column.convert(value) if column.convert and value is not None else value)
+        values.append(column.convert(value) if column.convert else value)
     return values
 
 
@@ -169,7 +176,7 @@ def _readable(mapped: type[DeclarativeBase]) -> _Readable:
         (column,) = attribute.columns
         keys.append(attribute.key)
         names.append(column.name)
-        converters.append(column.type.result_processor(_DIALECT, None))
+        converters.append(column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None))
     table = mapped.__table__
     assert isinstance(table, Table)
     columns = ", ".join(names)
@@ -203,7 +210,7 @@ def bind(mapped: type[DeclarativeBase], key: str, value: Any) -> Any:
     if value is None:
         return None
     (column,) = mapped.__mapper__.column_attrs[key].columns
-    convert = column.type.bind_processor(_DIALECT)
+    convert = _bind_processor(column)
     return convert(value) if convert is not None else value
 
 

@@ -18,9 +18,10 @@ events of a busy checkout tell exactly, which is patched in place so a hot SKU s
   ``order.created`` without backorders changes nothing of orders; any other event (status
   changes, backorders) drops the waiting units and today's order counts.
 
-Only promises read from here. Order capture, holds and every write path read stock in the
-transaction that changes it, so a promise may be a moment behind a concurrent sale, an order
-never.
+Promises read from here, and so does the express order capture on SQLite, which only plans
+from it: its writer checks every planned level with a conditional UPDATE (``express_orders``).
+Holds and every other write path read stock in the transaction that changes it, so a promise
+may be a moment behind a concurrent sale, and no order can oversell.
 """
 
 from __future__ import annotations
@@ -183,6 +184,7 @@ class StockSnapshot:
         """Fulfilment orders each location with a daily capacity took since its local
         midnight (``sourcing.orders_today``, for the locations not held)."""
         await self._catch_up(session)
+        answered_at = self._position  # the outbox id the answer stands at
         limited = [location for location in locations if location.daily_capacity > 0]
         starts = _day_starts(limited, now)
         counts: dict[int, int] = {}
@@ -206,7 +208,7 @@ class StockSnapshot:
                         included,
                     )
         if self._verify and limited:
-            await self._check_counts(session, limited, now, counts)
+            await self._check_counts(session, limited, now, counts, answered_at)
         return {lid: n for lid, n in counts.items() if n}
 
     async def _check_counts(
@@ -215,9 +217,17 @@ class StockSnapshot:
         limited: Sequence[LocationFacts],
         now: datetime,
         counts: Mapping[int, int],
+        answered_at: int | None,
     ) -> None:
         starts = _day_starts(limited, now)
         held = dict(counts)  # every location asked for: the counts answered
+        if self._is_sqlite:
+            # Nothing committed since the answer: it must equal the database exactly.
+            fresh, included = await _count_orders_today(session, limited, now, True)
+            if included == answered_at:
+                if any(fresh.get(lid, 0) != n for lid, n in held.items()):
+                    raise SnapshotDrift(f"orders today: snapshot {held}, database {fresh}")
+                return
         for _ in range(VERIFY_ATTEMPTS):
             fresh = await count_orders_today(session, limited, now)
             if all(fresh.get(lid, 0) == n for lid, n in held.items()):
@@ -340,10 +350,17 @@ class StockSnapshot:
             latest = await latest_event_id(session)
             # What was loaded while the newest id was read may be older than it.
             self.clear()
-            self._position = latest
+            self._position = max(latest, self._position)
             if not self._is_sqlite:
                 # An earlier id may still commit (see ``events.gaps``): keep nothing for a while.
                 self._distrust_until = now + GAP_GRACE_SECONDS
+            return
+        # Another request's catch-up may have gone further while this one read: its stock
+        # figures are newer than these rows', so only what lies beyond it is applied, and the
+        # position never moves back.
+        position = self._position
+        rows = [row for row in rows if row[0] > position]
+        if not rows:
             return
         for event_id, topic, payload in rows:
             self._apply(event_id, topic, payload if isinstance(payload, dict) else {})
@@ -352,7 +369,7 @@ class StockSnapshot:
             # One writer commits at a time: ids become visible in order.
             self._position = last
             return
-        safe = self._gaps.safe_position(self._position, [row[0] for row in rows])
+        safe = self._gaps.safe_position(position, [row[0] for row in rows])
         self._gap_pending = safe < last
         self._position = safe
 
