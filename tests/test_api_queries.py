@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 import pytest
 
@@ -243,6 +244,8 @@ query($input: DeliveryPromiseInput!) {
 async def test_delivery_promise_offers_each_method_from_the_nearest_location_with_stock(
     harness: Harness, network: Network
 ) -> None:
+    # A Wednesday morning in Chicago: same day is offered only while it can still arrive today.
+    harness.services.clock = lambda: datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
     promise = (
         await harness.graphql(
             PROMISE, {"input": {"lines": [{"sku": "TEE-001", "quantity": 2}], "destination": HOME}}
