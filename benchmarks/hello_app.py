@@ -12,6 +12,9 @@ check, and ``promise_http.py`` starts it with the same uvicorn options as the re
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import strawberry
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,6 +24,8 @@ from strawberry.asgi import GraphQL
 from strawberry.schema.config import StrawberryConfig
 
 from omnigraph.api.schema import build_schema
+from omnigraph.collector import ServerCollector
+from omnigraph.settings import Settings
 
 
 @strawberry.type
@@ -44,6 +49,17 @@ def create_app() -> Starlette:
         return JSONResponse({"status": "ready"})
 
     view: GraphQL[None, None] = GraphQL(hello_schema(), graphql_ide=None)
+    collector = ServerCollector(Settings().gc_young_threshold)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        collector.start()
+        try:
+            yield
+        finally:
+            collector.stop()
+
     return Starlette(
-        routes=[Route("/readyz", readyz), Route("/graphql", view, methods=["GET", "POST"])]
+        routes=[Route("/readyz", readyz), Route("/graphql", view, methods=["GET", "POST"])],
+        lifespan=lifespan,
     )

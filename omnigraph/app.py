@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from omnigraph import __version__
 from omnigraph.api.http import GraphQLApp
+from omnigraph.collector import ServerCollector
 from omnigraph.db.engine import Database
 from omnigraph.events.dispatcher import EventDispatcher
 from omnigraph.periodic import PeriodicTask
@@ -84,6 +85,7 @@ def create_app(
         "safety-stock-seasons", settings.season_refresh_seconds, lambda: refresh_seasons(services)
     )
     graphql = GraphQLApp(services, graphql_ide="graphiql" if settings.graphiql else None)
+    collector = ServerCollector(settings.gc_young_threshold)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
@@ -109,9 +111,11 @@ def create_app(
             releaser.start()
             sla_monitor.start()
             backorder_filler.start()
+        collector.start()
         try:
             yield
         finally:
+            collector.stop()
             await sweeper.stop()
             await seasons.stop()
             await releaser.stop()

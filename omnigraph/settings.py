@@ -39,6 +39,13 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _not_negative(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -89,6 +96,9 @@ class Settings:
     # Check every delivery promise's stock snapshot against the database (slow; for tests
     # and for chasing a writer that changes stock without an event).
     stock_snapshot_verify: bool = False
+    # The garbage collector's young-generation threshold while the server runs, after the
+    # start-up heap is frozen (``omnigraph.collector``); 0 leaves Python's collector alone.
+    gc_young_threshold: int = 20_000
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -131,6 +141,7 @@ class Settings:
             stock_only_few_left=stock_only_few_left,
             stock_low=stock_low,
             stock_snapshot_verify=_bool(env, "OMNIGRAPH_STOCK_SNAPSHOT_VERIFY", False),
+            gc_young_threshold=_not_negative(env, "OMNIGRAPH_GC_YOUNG_THRESHOLD", 20_000),
             extra={k: v for k, v in env.items() if k.startswith("OMNIGRAPH_PLUGIN_")},
         )
 
