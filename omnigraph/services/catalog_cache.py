@@ -126,6 +126,16 @@ class CatalogCache:
         self._records: dict[int, dict[str, Any]] = {}
         self._channels: set[str] = set()
         self._loaded_at = float("-inf")
+        # Moves on whenever a cached location's facts may be replaced (not when one is
+        # added): what was derived from them (a promise's candidates) is only reused at the
+        # same generation.
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """Location facts read at one generation are the ones still cached at it."""
+        self._expire_if_old()
+        return self._generation
 
     def _expire_if_old(self) -> None:
         now = time.monotonic()
@@ -135,9 +145,11 @@ class CatalogCache:
             self._records.clear()
             self._channels.clear()
             self._loaded_at = now
+            self._generation += 1
 
     def invalidate(self) -> None:
         self._loaded_at = float("-inf")
+        self._generation += 1
 
     async def products(self, skus: Iterable[str]) -> dict[str, ProductFacts]:
         """The known products among ``skus`` (unknown SKUs are simply absent)."""
@@ -220,6 +232,8 @@ class CatalogCache:
             async with self._db.read_session() as own:
                 rows = list(await own.scalars(query))
         loaded = {row.id: location_facts(row) for row in rows}
+        if not self._locations.keys().isdisjoint(loaded):
+            self._generation += 1  # facts already handed out may be replaced
         self._locations.update(loaded)
         self._records.update((row.id, _columns(row)) for row in rows)
         return loaded

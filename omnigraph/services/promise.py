@@ -46,10 +46,9 @@ from omnigraph.domain.stock_signal import StockSignal, stock_signal
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services.availability import stock_thresholds
 from omnigraph.services.catalog_cache import LocationFacts
-from omnigraph.services.network import ProductRef, stocked_locations, to_candidates
+from omnigraph.services.network import ProductRef
 from omnigraph.services.sourcing import (
     SourcingInputs,
-    load_inputs,
     plugin_sourcing,
     sourcing_candidates,
     sourcing_rates,
@@ -324,14 +323,11 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
                 problems.extend(error.problems)
         if problems:
             raise DomainError(problems)
-        snapshot = services.stock_snapshot
-        stocked = await stocked_locations(session, products, services.catalog, snapshot)
-        inputs = await load_inputs(session, services, stocked, products, now, snapshot)
-    destination = request.destination or pickup.point  # type: ignore[union-attr]
-    candidates = to_candidates(stocked, destination)
-    locations = {item.location.id: item.location for item in stocked}
+        destination = request.destination or pickup.point  # type: ignore[union-attr]
+        cart = await services.stock_snapshot.cart_sources.get(
+            session, services, products, destination, now
+        )
     currency = services.settings.default_currency
-    sources = sourcing_candidates(candidates, locations, inputs, destination, currency)
     lines = {line.sku: line.quantity for line in request.lines}
     options: list[MethodQuote] = []
     unavailable: list[PlanRefusal] = []
@@ -347,23 +343,23 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
             method,
             lines,
             products,
-            candidates,
-            locations,
+            cart.candidates,
+            cart.locations,
             destination,
             request.postal_code,
             now,
             pickup_location_id=only,
             currency=currency,
             channel=request.channel or ALL_CHANNELS,
-            inputs=inputs,
+            inputs=cart.inputs,
             requested_on=request.requested_date,
-            sources=sources,
+            sources=cart.sources,
         )
         if isinstance(quote, PlanRefusal):
             unavailable.append(quote)
         else:
             options.append(quote)
-    network = {sku: sum(c.stock.get(sku, 0) for c in candidates) for sku in lines}
+    network = {sku: cart.network.get(sku, 0) for sku in lines}
     thresholds = stock_thresholds(services.settings)
     line_stock = tuple(
         LineStock(

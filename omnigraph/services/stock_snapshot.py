@@ -42,6 +42,7 @@ from omnigraph.events.gaps import GAP_GRACE_SECONDS, IdGaps
 from omnigraph.events.outbox import latest_event_id
 from omnigraph.events.types import Topic
 from omnigraph.services.backorders import waiting_units
+from omnigraph.services.cart_sources import CartSourcesCache
 from omnigraph.services.catalog_cache import LocationFacts
 from omnigraph.services.sourcing import local_midnights, orders_today_query
 from omnigraph.services.sourcing import orders_today as count_orders_today
@@ -123,6 +124,10 @@ class StockSnapshot:
         self._dropped: dict[int, int] = {}
         self._cleared_at = 0
         self._orders_dropped = 0
+        # Moves whenever waiting units or any order count changes (dropped or patched).
+        self._orders_version = 0
+        # Promises' candidates built from what is held here, reused while it is unchanged.
+        self.cart_sources = CartSourcesCache()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -243,6 +248,13 @@ class StockSnapshot:
             }
         raise SnapshotDrift(f"orders today: snapshot {held}, database {fresh}")
 
+    def orders_version(self) -> int | None:
+        """Moves on whenever waiting units or today's order counts may have changed; None
+        while the snapshot keeps nothing it reads (verification on, or ids distrusted)."""
+        if self._verify or not self._keeping():
+            return None
+        return self._orders_version
+
     # -- staying current -----------------------------------------------------------------
 
     def clear(self) -> None:
@@ -252,6 +264,7 @@ class StockSnapshot:
         self._dropped.clear()
         self._cleared_at = self._epoch
         self._drop_orders()
+        self.cart_sources.clear()
 
     def _drop(self, product_id: int) -> None:
         self._epoch += 1
@@ -300,9 +313,11 @@ class StockSnapshot:
         held = self._counted.get(location_id)
         if held is not None and event_id > held[2]:
             self._counted[location_id] = (held[0], held[1] + 1, event_id)
+            self._orders_version += 1
 
     def _drop_orders(self) -> None:
         self._orders_dropped += 1
+        self._orders_version += 1
         self._waiting.clear()
         self._counted.clear()
 

@@ -1,0 +1,131 @@
+"""A promise's candidates are reused for the same cart and destination only while what they
+were built from is unchanged: stock, orders, location facts and each location's day."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from omnigraph.db.engine import Database
+from omnigraph.domain.geo import GeoPoint
+from omnigraph.domain.orders import LineRequest
+from omnigraph.domain.vocabulary import DeliveryMethod, InventoryBucket
+from omnigraph.plugin_host import build_plugin_manager
+from omnigraph.services import cart_sources
+from omnigraph.services.core import Services
+from omnigraph.services.inventory import AdjustInventory, adjust_inventory
+from omnigraph.services.promise import PromiseRequest, delivery_promise
+from omnigraph.services.sourcing_rules import MethodRuleInput, set_method_rule
+from omnigraph.settings import Settings
+from tests.factories import HOME, build_network
+
+DOORSTEP = GeoPoint(HOME["latitude"], HOME["longitude"])
+ELSEWHERE = GeoPoint(HOME["latitude"] + 0.5, HOME["longitude"])
+TEE = PromiseRequest([LineRequest("TEE-001", 1)], [DeliveryMethod.SHIP_STANDARD], DOORSTEP)
+LOOP = 2
+# 18:00 in Chicago, where every test location is: six hours before local midnight.
+EVENING = datetime(2026, 3, 4, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    # Verification reads everything again on every promise, so nothing is reused with it on.
+    plain = settings.with_overrides(stock_snapshot_verify=False)
+    database = Database.from_url(plain.database_url)
+    now = [EVENING]
+    built = Services(
+        settings=plain, db=database, plugins=build_plugin_manager(plain), clock=lambda: now[0]
+    )
+    built.extra_clock = now  # type: ignore[attr-defined]
+    await build_network(built)
+    yield built
+    await database.dispose()
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per time a promise built its candidates instead of reusing them."""
+    seen: list[int] = []
+    build = cart_sources.sourcing_candidates
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        seen.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(cart_sources, "sourcing_candidates", counted)
+    return seen
+
+
+def _tees(result: Any) -> int:
+    [line] = result.lines
+    return int(line.network_available)
+
+
+async def test_the_same_cart_to_the_same_place_reuses_its_candidates(
+    services: Services, builds: list[int]
+) -> None:
+    first = await delivery_promise(services, TEE)
+    again = await delivery_promise(services, TEE)
+    assert len(builds) == 1
+    assert again == first
+
+
+async def test_another_destination_builds_its_own(services: Services, builds: list[int]) -> None:
+    await delivery_promise(services, TEE)
+    await delivery_promise(services, PromiseRequest(TEE.lines, TEE.methods, ELSEWHERE))
+    assert len(builds) == 2
+
+
+async def test_a_stock_change_builds_them_again(services: Services, builds: list[int]) -> None:
+    assert _tees(await delivery_promise(services, TEE)) == 111
+    await adjust_inventory(
+        services,
+        AdjustInventory(location_id=LOOP, sku="TEE-001", bucket=InventoryBucket.ON_HAND, delta=-2),
+    )
+    assert _tees(await delivery_promise(services, TEE)) == 109
+    assert len(builds) == 2
+
+
+async def test_an_order_event_builds_them_again(services: Services, builds: list[int]) -> None:
+    await delivery_promise(services, TEE)
+    # What the snapshot does when any order, fulfilment or backorder event arrives.
+    services.stock_snapshot._drop_orders()
+    await delivery_promise(services, TEE)
+    assert len(builds) == 2
+
+
+async def test_changed_location_facts_build_them_again(
+    services: Services, builds: list[int]
+) -> None:
+    await delivery_promise(services, TEE)
+    services.catalog.invalidate()
+    await delivery_promise(services, TEE)
+    assert len(builds) == 2
+
+
+async def test_local_midnight_builds_them_again(services: Services, builds: list[int]) -> None:
+    now: list[datetime] = services.extra_clock  # type: ignore[attr-defined]
+    await delivery_promise(services, TEE)
+    now[0] = EVENING + timedelta(hours=5, minutes=59)
+    await delivery_promise(services, TEE)
+    assert len(builds) == 1  # still the same day in Chicago
+    now[0] = EVENING + timedelta(hours=6, minutes=1)
+    await delivery_promise(services, TEE)
+    assert len(builds) == 2
+
+
+async def test_a_rules_change_applies_to_reused_candidates(
+    services: Services, builds: list[int]
+) -> None:
+    before = await delivery_promise(services, TEE)
+    assert [option.method for option in before.options] == [DeliveryMethod.SHIP_STANDARD]
+    await set_method_rule(
+        services, MethodRuleInput(method=DeliveryMethod.SHIP_STANDARD, max_distance_km=0.001)
+    )
+    after = await delivery_promise(services, TEE)
+    assert len(builds) == 1
+    assert after.options == ()
+    assert [refusal.method for refusal in after.unavailable] == [DeliveryMethod.SHIP_STANDARD]
