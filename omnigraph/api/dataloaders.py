@@ -112,6 +112,11 @@ class Loaders:
             self._loader(sourcing_trace.decisions_by_order)
         )
 
+    def location_now(self, location_id: int) -> Location | None:
+        """The location's row at once when the catalogue holds it, without a loader round
+        (None: load it through ``location_by_id``)."""
+        return None if self._catalog is None else self._catalog.cached_location_row(location_id)
+
     async def _cached_locations(self, ids: list[int]) -> list[Location | None]:
         assert self._catalog is not None
         found = await self._catalog.location_rows(ids)

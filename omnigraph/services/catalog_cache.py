@@ -238,6 +238,13 @@ class CatalogCache:
         self._records.update((row.id, _columns(row)) for row in rows)
         return loaded
 
+    def cached_location_row(self, location_id: int) -> Location | None:
+        """A detached copy of a cached location's row, or None when it is not cached (then
+        ``location_rows`` loads it)."""
+        self._expire_if_old()
+        record = self._records.get(location_id)
+        return None if record is None else Location(**record)
+
     async def location_rows(self, location_ids: Iterable[int]) -> dict[int, Location]:
         """Detached copies of the locations' rows (unknown ids are absent), from the cache.
 

@@ -1,14 +1,14 @@
 """Orders, their lines, fulfilment orders and shipments; every relation through a dataloader."""
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any
 
 import strawberry
 from strawberry import relay
 
 from omnigraph.api.context import Info
-from omnigraph.api.types.catalog import Channel, Customer, Location, Product
+from omnigraph.api.types.catalog import Channel, Customer, Location, Product, location_by_id
 from omnigraph.api.types.common import (
     Address,
     Coordinates,
@@ -94,9 +94,9 @@ class FulfillmentOrder(relay.Node):
             order_id=row.order_id,
         )
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+    @strawberry.field(graphql_type=Location)
+    def location(self, info: Info) -> Location | Awaitable[Location]:
+        return location_by_id(info, self.location_id)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[FulfillmentOrderLine]:

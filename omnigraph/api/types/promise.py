@@ -1,11 +1,12 @@
 """Delivery promise answers."""
 
 import datetime
+from collections.abc import Awaitable
 
 import strawberry
 
 from omnigraph.api.context import Info
-from omnigraph.api.types.catalog import Location
+from omnigraph.api.types.catalog import Location, location_by_id
 from omnigraph.api.types.common import DeliveryMethod, Money, StockMessage
 from omnigraph.api.types.sourcing import SourcingExplanation
 from omnigraph.api.types.stock import StockStatus
@@ -32,9 +33,9 @@ class PromisePackage:
     lines: list[SkuQuantity]
     location_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+    @strawberry.field(graphql_type=Location)
+    def location(self, info: Info) -> Location | Awaitable[Location]:
+        return location_by_id(info, self.location_id)
 
 
 SupplySource = strawberry.enum(
@@ -53,9 +54,9 @@ class PromiseSupply:
     arrives_on: datetime.date
     location_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+    @strawberry.field(graphql_type=Location)
+    def location(self, info: Info) -> Location | Awaitable[Location]:
+        return location_by_id(info, self.location_id)
 
 
 @strawberry.type(description="How a cart can reach the customer by one method.")

@@ -5,13 +5,13 @@ each order and shown live on promise options, so both read the same way.
 """
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import strawberry
 
 from omnigraph.api.context import Info
-from omnigraph.api.types.catalog import Location
+from omnigraph.api.types.catalog import Location, location_by_id
 from omnigraph.api.types.common import DeliveryMethod, Money
 from omnigraph.domain.sourcing import Basis, Reason
 
@@ -37,9 +37,9 @@ class SourcingCandidate:
     arrives_on: datetime.date | None
     location_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+    @strawberry.field(graphql_type=Location)
+    def location(self, info: Info) -> Location | Awaitable[Location]:
+        return location_by_id(info, self.location_id)
 
 
 @strawberry.type
@@ -65,9 +65,9 @@ class SourcingPackageCost:
     lines: list[SkuQuantityShare]
     location_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+    @strawberry.field(graphql_type=Location)
+    def location(self, info: Info) -> Location | Awaitable[Location]:
+        return location_by_id(info, self.location_id)
 
 
 @strawberry.type(description="A plan's cost: shipping + labour + plugin terms + split penalty.")
@@ -89,9 +89,9 @@ class SourcingBackorder:
     arrives_on: datetime.date = strawberry.field(description="When it reaches the customer.")
     location_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        return Location.from_row(await info.context.loaders.location_by_id.load(self.location_id))
+    @strawberry.field(graphql_type=Location)
+    def location(self, info: Info) -> Location | Awaitable[Location]:
+        return location_by_id(info, self.location_id)
 
 
 @strawberry.type(description="Why a cart was (or would be) sent where it was.")
