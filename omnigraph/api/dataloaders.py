@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -46,7 +47,8 @@ V = TypeVar("V")
 class Loaders:
     """Created with each request's context, so nothing is cached across requests, except
     locations: given the ``catalog``, they come from its cache (at most ``MAX_AGE_SECONDS``
-    old, like every location fact sourcing reads).
+    old, like every location fact sourcing reads). Each loader is made on first use: most
+    requests use one or two of them.
 
     Every batch opens its own short read session: loaders fire concurrently and an
     ``AsyncSession`` must not be shared between concurrent tasks.
@@ -55,62 +57,98 @@ class Loaders:
     def __init__(self, db: Database, catalog: CatalogCache | None = None) -> None:
         self._db = db
         self._catalog = catalog
-        self.order_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Order, ids))
-        self.product_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Product, ids))
-        self.location_by_id: DataLoader[Any, Any] = (
-            self._loader(lambda s, ids: lookups.by_ids(s, Location, ids))
-            if catalog is None
-            else DataLoader(load_fn=self._cached_locations)
-        )
-        self.channel_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Channel, ids))
-        self.customer_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Customer, ids))
-        self.fulfillment_order_by_id = self._loader(
-            lambda s, ids: lookups.by_ids(s, FulfillmentOrder, ids)
-        )
-        self.shipment_by_id = self._loader(lambda s, ids: lookups.by_ids(s, Shipment, ids))
-        self.safety_stock_rule_by_id = self._loader(
-            lambda s, ids: lookups.by_ids(s, SafetyStockRule, ids)
-        )
-        self.order_line_by_id = self._loader(lambda s, ids: lookups.by_ids(s, OrderLine, ids))
-        self.product_by_sku: DataLoader[str, Product | None] = self._loader(
-            lookups.products_by_skus
-        )
-        self.lines_by_order_id: DataLoader[int, list[OrderLine]] = self._loader(
-            lookups.lines_by_order
-        )
-        self.fulfillment_orders_by_order_id: DataLoader[int, list[FulfillmentOrder]] = self._loader(
-            lookups.fulfillments_by_order
-        )
-        self.fulfillment_lines_by_fulfillment_order_id: DataLoader[
-            int, list[FulfillmentOrderLine]
-        ] = self._loader(lookups.fulfillment_lines_by_fulfillment)
-        self.shipments_by_order_id: DataLoader[int, list[Shipment]] = self._loader(
-            lookups.shipments_by_order
-        )
-        self.level_by_location_product: DataLoader[tuple[int, int], InventoryLevel | None] = (
-            self._loader(lookups.levels_by_location_product)
-        )
-        self.timeline_by_order_id: DataLoader[int, list[TimelineEntry]] = self._loader(
-            timeline.timelines_by_order
-        )
-        self.pick_list_by_fulfillment_order_id: DataLoader[int, list[pick_lists.PickListLine]] = (
-            self._loader(pick_lists.pick_lists)
-        )
-        self.packages_by_fulfillment_order_id: DataLoader[int, list[Package]] = self._loader(
-            lifecycle_lookups.packages_by_fulfilment
-        )
-        self.backorders_by_order_id: DataLoader[int, list[Backorder]] = self._loader(
-            lifecycle_lookups.backorders_by_order
-        )
-        self.transfer_by_fulfillment_order_id: DataLoader[int, Transfer | None] = self._loader(
-            lifecycle_lookups.transfers_by_fulfilment
-        )
-        self.returns_by_order_id: DataLoader[int, list[tuple[Return, list[ReturnLine]]]] = (
-            self._loader(lifecycle_lookups.returns_by_order)
-        )
-        self.sourcing_decision_by_order_id: DataLoader[int, OrderSourcingDecision | None] = (
-            self._loader(sourcing_trace.decisions_by_order)
-        )
+
+    @functools.cached_property
+    def order_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(lambda s, ids: lookups.by_ids(s, Order, ids))
+
+    @functools.cached_property
+    def product_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(lambda s, ids: lookups.by_ids(s, Product, ids))
+
+    @functools.cached_property
+    def location_by_id(self) -> DataLoader[Any, Any]:
+        if self._catalog is None:
+            return self._loader(lambda s, ids: lookups.by_ids(s, Location, ids))
+        return DataLoader(load_fn=self._cached_locations)
+
+    @functools.cached_property
+    def channel_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(lambda s, ids: lookups.by_ids(s, Channel, ids))
+
+    @functools.cached_property
+    def customer_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(lambda s, ids: lookups.by_ids(s, Customer, ids))
+
+    @functools.cached_property
+    def fulfillment_order_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(lambda s, ids: lookups.by_ids(s, FulfillmentOrder, ids))
+
+    @functools.cached_property
+    def shipment_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(lambda s, ids: lookups.by_ids(s, Shipment, ids))
+
+    @functools.cached_property
+    def safety_stock_rule_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(lambda s, ids: lookups.by_ids(s, SafetyStockRule, ids))
+
+    @functools.cached_property
+    def order_line_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(lambda s, ids: lookups.by_ids(s, OrderLine, ids))
+
+    @functools.cached_property
+    def product_by_sku(self) -> DataLoader[str, Product | None]:
+        return self._loader(lookups.products_by_skus)
+
+    @functools.cached_property
+    def lines_by_order_id(self) -> DataLoader[int, list[OrderLine]]:
+        return self._loader(lookups.lines_by_order)
+
+    @functools.cached_property
+    def fulfillment_orders_by_order_id(self) -> DataLoader[int, list[FulfillmentOrder]]:
+        return self._loader(lookups.fulfillments_by_order)
+
+    @functools.cached_property
+    def fulfillment_lines_by_fulfillment_order_id(
+        self,
+    ) -> DataLoader[int, list[FulfillmentOrderLine]]:
+        return self._loader(lookups.fulfillment_lines_by_fulfillment)
+
+    @functools.cached_property
+    def shipments_by_order_id(self) -> DataLoader[int, list[Shipment]]:
+        return self._loader(lookups.shipments_by_order)
+
+    @functools.cached_property
+    def level_by_location_product(self) -> DataLoader[tuple[int, int], InventoryLevel | None]:
+        return self._loader(lookups.levels_by_location_product)
+
+    @functools.cached_property
+    def timeline_by_order_id(self) -> DataLoader[int, list[TimelineEntry]]:
+        return self._loader(timeline.timelines_by_order)
+
+    @functools.cached_property
+    def pick_list_by_fulfillment_order_id(self) -> DataLoader[int, list[pick_lists.PickListLine]]:
+        return self._loader(pick_lists.pick_lists)
+
+    @functools.cached_property
+    def packages_by_fulfillment_order_id(self) -> DataLoader[int, list[Package]]:
+        return self._loader(lifecycle_lookups.packages_by_fulfilment)
+
+    @functools.cached_property
+    def backorders_by_order_id(self) -> DataLoader[int, list[Backorder]]:
+        return self._loader(lifecycle_lookups.backorders_by_order)
+
+    @functools.cached_property
+    def transfer_by_fulfillment_order_id(self) -> DataLoader[int, Transfer | None]:
+        return self._loader(lifecycle_lookups.transfers_by_fulfilment)
+
+    @functools.cached_property
+    def returns_by_order_id(self) -> DataLoader[int, list[tuple[Return, list[ReturnLine]]]]:
+        return self._loader(lifecycle_lookups.returns_by_order)
+
+    @functools.cached_property
+    def sourcing_decision_by_order_id(self) -> DataLoader[int, OrderSourcingDecision | None]:
+        return self._loader(sourcing_trace.decisions_by_order)
 
     def location_now(self, location_id: int) -> Location | None:
         """The location's row at once when the catalogue holds it, without a loader round

@@ -6,6 +6,7 @@ inputs built here, so they apply the same rules, costs, capacities and supply.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,12 @@ def sourcing_rates(services: Services) -> RateTable:
         table = getattr(carrier, "rate_table", None)
         if isinstance(table, RateTable) and table.currency == currency:
             return table
+    return _built_in_rates(currency)
+
+
+@functools.lru_cache(maxsize=8)
+def _built_in_rates(currency: str) -> RateTable:
+    # Built and checked once per currency, not once per method of every promise.
     return us_ground_and_express(currency)
 
 
