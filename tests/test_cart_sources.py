@@ -129,3 +129,12 @@ async def test_a_rules_change_applies_to_reused_candidates(
     assert len(builds) == 1
     assert after.options == ()
     assert [refusal.method for refusal in after.unavailable] == [DeliveryMethod.SHIP_STANDARD]
+
+
+async def test_nothing_is_reused_while_the_snapshot_verifies(
+    services: Services, builds: list[int]
+) -> None:
+    services.stock_snapshot._verify = True
+    await delivery_promise(services, TEE)
+    await delivery_promise(services, TEE)
+    assert len(builds) == 2

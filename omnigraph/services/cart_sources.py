@@ -102,8 +102,11 @@ class CartSourcesCache:
         read from the snapshot and the catalogue now."""
         snapshot = services.stock_snapshot
         currency = services.settings.default_currency
+        if snapshot.orders_version() is None:
+            # Verifying, or distrusting recent ids: the snapshot keeps nothing, nor does this.
+            return await _build(session, services, products, destination, now)
         ids = sorted(product.id for product in products.values())
-        held = await snapshot.stock(session, ids)
+        held = await snapshot.stock(session, ids)  # catches up with the outbox first
         entries = tuple(held[product_id] for product_id in ids)
         orders_version = snapshot.orders_version()
         generation = services.catalog.generation
@@ -119,19 +122,9 @@ class CartSourcesCache:
             if rules is kept.sources.inputs.rules:
                 return kept.sources
             return replace(kept.sources, inputs=replace(kept.sources.inputs, rules=rules))
-        stocked = await stocked_locations(session, products, services.catalog, snapshot)
-        inputs = await load_inputs(session, services, stocked, products, now, snapshot)
-        candidates = tuple(to_candidates(stocked, destination))
-        locations = {item.location.id: item.location for item in stocked}
-        sources = CartSources(
-            inputs=inputs,
-            candidates=candidates,
-            locations=locations,
-            sources=sourcing_candidates(candidates, locations, inputs, destination, currency),
-            network={sku: sum(c.stock.get(sku, 0) for c in candidates) for sku in products},
-        )
+        sources = await _build(session, services, products, destination, now)
         if orders_version is not None and orders_version == snapshot.orders_version():
-            counted = [item.location for item in stocked] + list(inputs.supply_locations)
+            counted = [*sources.locations.values(), *sources.inputs.supply_locations]
             zones = tuple(
                 {
                     location.timezone: location.schedule.zone
@@ -151,3 +144,25 @@ class CartSourcesCache:
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
         return sources
+
+
+async def _build(
+    session: AsyncSession,
+    services: Services,
+    products: Mapping[str, ProductRef],
+    destination: GeoPoint,
+    now: datetime,
+) -> CartSources:
+    snapshot = services.stock_snapshot
+    currency = services.settings.default_currency
+    stocked = await stocked_locations(session, products, services.catalog, snapshot)
+    inputs = await load_inputs(session, services, stocked, products, now, snapshot)
+    candidates = tuple(to_candidates(stocked, destination))
+    locations = {item.location.id: item.location for item in stocked}
+    return CartSources(
+        inputs=inputs,
+        candidates=candidates,
+        locations=locations,
+        sources=sourcing_candidates(candidates, locations, inputs, destination, currency),
+        network={sku: sum(c.stock.get(sku, 0) for c in candidates) for sku in products},
+    )
