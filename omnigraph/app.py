@@ -23,6 +23,7 @@ from omnigraph.periodic import PeriodicTask
 from omnigraph.plugin_host import build_plugin_manager
 from omnigraph.services.backorders import fill_all_waiting
 from omnigraph.services.core import Services
+from omnigraph.services.promise import refresh_inputs
 from omnigraph.services.release import release_due
 from omnigraph.services.reservations import sweep_due
 from omnigraph.services.sla import check_sla
@@ -80,6 +81,11 @@ def create_app(
     backorder_filler = PeriodicTask(
         "backorder-fill", settings.backorder_fill_seconds, lambda: fill_all_waiting(services)
     )
+    # Promises read the stock snapshot and the stored rules; refreshed here, a promise
+    # seldom waits on the database for either (see ``promise.refresh_inputs``).
+    promise_inputs = PeriodicTask(
+        "promise-inputs", settings.event_poll_seconds / 2, lambda: refresh_inputs(services)
+    )
     run_sweeper = run_dispatcher if run_sweeper is None else run_sweeper
     seasons = PeriodicTask(
         "safety-stock-seasons", settings.season_refresh_seconds, lambda: refresh_seasons(services)
@@ -111,6 +117,7 @@ def create_app(
             releaser.start()
             sla_monitor.start()
             backorder_filler.start()
+            promise_inputs.start()
         collector.start()
         try:
             yield
@@ -121,6 +128,7 @@ def create_app(
             await releaser.stop()
             await sla_monitor.stop()
             await backorder_filler.stop()
+            await promise_inputs.stop()
             if run_dispatcher:
                 await dispatcher.stop()
             await services.shutdown()
@@ -153,4 +161,5 @@ def create_app(
     app.state.release_scheduler = releaser
     app.state.sla_monitor = sla_monitor
     app.state.backorder_filler = backorder_filler
+    app.state.promise_inputs = promise_inputs
     return app

@@ -48,6 +48,7 @@ from omnigraph.services.availability import stock_thresholds
 from omnigraph.services.catalog_cache import LocationFacts
 from omnigraph.services.network import ProductRef
 from omnigraph.services.sourcing import (
+    RULES_MAX_AGE_SECONDS,
     SourcingInputs,
     plugin_sourcing,
     sourcing_candidates,
@@ -372,3 +373,18 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
         for sku, qty in lines.items()
     )
     return PromiseResult(tuple(options), tuple(unavailable), line_stock)
+
+
+async def refresh_inputs(services: Services) -> None:
+    """Keep what every promise reads current from the background: the stock snapshot
+    catches up with the outbox, and the stored rules are read again at half their age limit.
+
+    Run every half poll interval by the server, so that promises seldom find either due and
+    wait on the database themselves (``StockSnapshot.poll``). Both also refresh on a
+    promise's own path when due, as before, so nothing depends on this task for being right.
+    """
+    async with services.db.read_session() as session:
+        await services.stock_snapshot.poll(session)
+        await services.stored_rules.refresh(
+            session, services.settings.default_currency, RULES_MAX_AGE_SECONDS / 2
+        )

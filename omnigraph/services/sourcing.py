@@ -6,6 +6,8 @@ inputs built here, so they apply the same rules, costs, capacities and supply.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -169,6 +171,8 @@ class StoredRulesCache:
         self._rules: SourcingRules | None = None
         self._loaded_at = float("-inf")
         self._generation = 0
+        # The read in progress, for (generation, currency).
+        self._loading: tuple[tuple[int, str], asyncio.Future[SourcingRules]] | None = None
 
     def invalidate(self) -> None:
         self._rules = None
@@ -183,8 +187,40 @@ class StoredRulesCache:
             and now - self._loaded_at < (self._max_age)
         ):
             return cached
+        return await self._load(session, currency, now)
+
+    async def refresh(self, session: AsyncSession, currency: str, older_than: float) -> None:
+        """Read the rules again if they were read more than ``older_than`` seconds ago: the
+        server does this in the background, so a decision seldom waits for a reload."""
+        now = monotonic()
+        if (
+            self._rules is None
+            or self._rules.currency != currency
+            or (now - self._loaded_at >= older_than)
+        ):
+            await self._load(session, currency, now)
+
+    async def _load(self, session: AsyncSession, currency: str, now: float) -> SourcingRules:
         generation = self._generation
-        rules = await load_rules(session, currency)
+        key = (generation, currency)
+        if self._loading is not None and self._loading[0] == key:
+            # Another request is reading them: under load, a burst of requests that all
+            # found the rules due would otherwise each read them (and each wait for it).
+            with contextlib.suppress(Exception):
+                return await asyncio.shield(self._loading[1])
+        loading: asyncio.Future[SourcingRules] = asyncio.get_running_loop().create_future()
+        self._loading = (key, loading)
+        try:
+            rules = await load_rules(session, currency)
+        except BaseException as error:
+            # Waiters read the rules themselves (a cancelled reader must not cancel them).
+            loading.set_exception(RuntimeError(f"reading the sourcing rules failed: {error!r}"))
+            loading.exception()  # retrieved: nobody need be waiting
+            raise
+        finally:
+            if self._loading is not None and self._loading[1] is loading:
+                self._loading = None
+        loading.set_result(rules)
         if generation == self._generation:  # not invalidated while it loaded
             self._rules, self._loaded_at = rules, now
         return rules

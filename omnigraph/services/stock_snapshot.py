@@ -411,6 +411,16 @@ class StockSnapshot:
         elif topic not in _STOCK_ONLY:
             self._drop_orders()
 
+    async def poll(self, session: AsyncSession) -> None:
+        """Read the events committed since the last look now, whether or not a poll is due.
+
+        The server calls this from a background task more often than ``poll_seconds``, so
+        that a promise seldom finds the poll due and waits on the database itself: under
+        load, a request waiting on the database waits a whole pass of the event loop per
+        round trip.
+        """
+        await self._catch_up_now(session)
+
     async def _check(self, session: AsyncSession, held: Mapping[int, SkuStock]) -> None:
         differing = list(held)
         for _ in range(VERIFY_ATTEMPTS):
