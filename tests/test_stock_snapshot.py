@@ -395,3 +395,52 @@ async def test_a_slower_catch_up_never_puts_back_older_stock(plain: Settings, db
     snapshot.committed_here(13, [("inventory.changed", _commit_event(13, 7)[2])])
     assert snapshot._position == 13
     assert dict(snapshot._stock[TEE_ID].available) == {LOOP: 7}
+
+
+async def test_promises_that_miss_the_same_sku_together_load_it_once(
+    plain: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _core(plain, db, Clock())
+    await build_network(services)
+    load = stock_snapshot._load_stock
+    loads = 0
+
+    async def slow_load(*args: Any) -> Any:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0.01)  # a database round trip, during which others arrive
+        return await load(*args)
+
+    monkeypatch.setattr(stock_snapshot, "_load_stock", slow_load)
+    results = await asyncio.gather(*(delivery_promise(services, TEE) for _ in range(5)))
+    assert loads == 1
+    assert [tees(result) for result in results] == [111] * 5
+
+
+async def test_a_load_begun_before_a_drop_is_not_shared(
+    plain: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _core(plain, db, Clock())
+    await build_network(services)
+    snapshot = services.stock_snapshot
+    load = stock_snapshot._load_stock
+    loads = 0
+    first_started = asyncio.Event()
+
+    async def slow_load(*args: Any) -> Any:
+        nonlocal loads
+        loads += 1
+        if loads == 1:
+            first_started.set()
+            await asyncio.sleep(0.05)
+        return await load(*args)
+
+    monkeypatch.setattr(stock_snapshot, "_load_stock", slow_load)
+    first = asyncio.create_task(delivery_promise(services, TEE))
+    await first_started.wait()
+    await _take_tees(services, 2)  # committed while the first load is in flight
+    snapshot._drop(TEE_ID)  # as the catch-up does for that commit
+    second = await delivery_promise(services, TEE)
+    await first
+    assert loads == 2
+    assert tees(second) == 109

@@ -26,6 +26,7 @@ may be a moment behind a concurrent sale, and no order can oversell.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -126,6 +127,8 @@ class StockSnapshot:
         self._orders_dropped = 0
         # Moves whenever waiting units or any order count changes (dropped or patched).
         self._orders_version = 0
+        # Stock loads in progress: product -> (the epoch the load began at, its result).
+        self._loading: dict[int, tuple[int, asyncio.Future[dict[int, SkuStock]]]] = {}
         # Promises' candidates built from what is held here, reused while it is unchanged.
         self.cart_sources = CartSourcesCache()
 
@@ -145,15 +148,49 @@ class StockSnapshot:
         if self._verify and found:
             await self._check(session, found)
         if missing:
-            started = self._epoch
-            loaded = await _load_stock(session, missing, now)
-            keep = self._keeping()
-            for product_id in missing:
-                entry = loaded.get(product_id) or SkuStock({}, (), now)
-                found[product_id] = entry
-                if keep and self._undropped_since(product_id, started):
-                    self._store(product_id, entry)
+            # A product another request is loading, with no drop since it began, is taken
+            # from that load: under load, a burst of promises that all found a SKU missing
+            # would otherwise each read it (and each wait for the database).
+            joined = {
+                pid: self._loading[pid]
+                for pid in missing
+                if pid in self._loading and self._undropped_since(pid, self._loading[pid][0])
+            }
+            own = [pid for pid in missing if pid not in joined]
+            if own:
+                found.update(await self._load_shared(session, own, now))
+            for product_id, (_, load) in joined.items():
+                try:
+                    found[product_id] = (await asyncio.shield(load))[product_id]
+                except Exception:  # that load failed: read it here
+                    found.update(await self._load_shared(session, [product_id], now))
         return found
+
+    async def _load_shared(
+        self, session: AsyncSession, product_ids: list[int], now: float
+    ) -> dict[int, SkuStock]:
+        started = self._epoch
+        load: asyncio.Future[dict[int, SkuStock]] = asyncio.get_running_loop().create_future()
+        for product_id in product_ids:
+            self._loading[product_id] = (started, load)
+        try:
+            loaded = await _load_stock(session, product_ids, now)
+        except BaseException as error:
+            # Those waiting read it themselves (a cancelled reader must not cancel them).
+            load.set_exception(RuntimeError(f"loading stock failed: {error!r}"))
+            load.exception()  # retrieved: nobody need be waiting
+            raise
+        finally:
+            for product_id in product_ids:
+                if self._loading.get(product_id, (0, None))[1] is load:
+                    del self._loading[product_id]
+        entries = {pid: loaded.get(pid) or SkuStock({}, (), now) for pid in product_ids}
+        load.set_result(entries)
+        keep = self._keeping()
+        for product_id, entry in entries.items():
+            if keep and self._undropped_since(product_id, started):
+                self._store(product_id, entry)
+        return entries
 
     async def waiting(
         self, session: AsyncSession, product_ids: Iterable[int]
