@@ -9,6 +9,7 @@ always read in the transaction that changes them.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import sqlite3
 import time
@@ -126,6 +127,8 @@ class CatalogCache:
         self._records: dict[int, dict[str, Any]] = {}
         self._channels: set[str] = set()
         self._loaded_at = float("-inf")
+        # Location loads in progress: id -> (the generation it began at, its result).
+        self._loading: dict[int, tuple[int, asyncio.Future[dict[int, LocationFacts]]]] = {}
         # Moves on whenever a cached location's facts may be replaced (not when one is
         # added): what was derived from them (a promise's candidates) is only reused at the
         # same generation.
@@ -214,8 +217,45 @@ class CatalogCache:
         found = {lid: self._locations[lid] for lid in wanted if lid in self._locations}
         missing = wanted - found.keys()
         if missing:
-            found.update(await self.load_locations(missing, session))
+            # A location another request is loading, at this generation, is taken from that
+            # load: when the cache expires under load, every request in flight would
+            # otherwise read the same locations (and each wait for the database).
+            joined = {
+                lid: self._loading[lid][1]
+                for lid in missing
+                if lid in self._loading and self._loading[lid][0] == self._generation
+            }
+            own = [lid for lid in missing if lid not in joined]
+            if own:
+                found.update(await self._load_shared(own, session))
+            for lid, load in joined.items():
+                try:
+                    loaded = await asyncio.shield(load)
+                except Exception:  # that load failed: read it here
+                    loaded = await self.load_locations([lid], session)
+                if lid in loaded:
+                    found[lid] = loaded[lid]
         return found
+
+    async def _load_shared(
+        self, location_ids: list[int], session: AsyncSession | None
+    ) -> dict[int, LocationFacts]:
+        load: asyncio.Future[dict[int, LocationFacts]] = asyncio.get_running_loop().create_future()
+        for lid in location_ids:
+            self._loading[lid] = (self._generation, load)
+        try:
+            loaded = await self.load_locations(location_ids, session)
+        except BaseException as error:
+            # Those waiting read it themselves (a cancelled reader must not cancel them).
+            load.set_exception(RuntimeError(f"loading locations failed: {error!r}"))
+            load.exception()  # retrieved: nobody need be waiting
+            raise
+        finally:
+            for lid in location_ids:
+                if lid in self._loading and self._loading[lid][1] is load:
+                    del self._loading[lid]
+        load.set_result(loaded)
+        return loaded
 
     async def load_locations(
         self, location_ids: Iterable[int] | None = None, session: AsyncSession | None = None
