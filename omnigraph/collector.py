@@ -45,7 +45,9 @@ class ServerCollector:
     def stop(self) -> None:
         if self._previous is None:
             return
-        gc.set_threshold(*self._previous)
+        if gc.get_threshold()[0] == self.young_threshold:
+            # Not if another app set it since (apps stopped out of the order they started).
+            gc.set_threshold(*self._previous)
         self._previous = None
         # Frozen objects are never collected: give them back before the app goes away.
         gc.unfreeze()

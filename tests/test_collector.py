@@ -58,3 +58,14 @@ def test_the_threshold_comes_from_the_environment() -> None:
     assert Settings.from_env({"OMNIGRAPH_GC_YOUNG_THRESHOLD": "0"}).gc_young_threshold == 0
     with pytest.raises(SettingsError):
         Settings.from_env({"OMNIGRAPH_GC_YOUNG_THRESHOLD": "-1"})
+
+
+@pytest.mark.usefixtures("restored_collector")
+def test_apps_stopped_out_of_order_leave_pythons_threshold() -> None:
+    before = gc.get_threshold()
+    first, second = ServerCollector(20_000), ServerCollector(20_000)
+    first.start()
+    second.start()
+    first.stop()
+    second.stop()
+    assert gc.get_threshold() == before
