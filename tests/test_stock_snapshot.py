@@ -422,25 +422,26 @@ async def test_a_load_begun_before_a_drop_is_not_shared(
 ) -> None:
     services = _core(plain, db, Clock())
     await build_network(services)
+    await delivery_promise(services, TEE)  # the snapshot is following the outbox
     snapshot = services.stock_snapshot
+    snapshot._drop(TEE_ID)
     load = stock_snapshot._load_stock
-    loads = 0
-    first_started = asyncio.Event()
+    first_read = asyncio.Event()
 
-    async def slow_load(*args: Any) -> Any:
-        nonlocal loads
-        loads += 1
-        if loads == 1:
-            first_started.set()
-            await asyncio.sleep(0.05)
-        return await load(*args)
+    async def slow_first_load(*args: Any) -> Any:
+        loaded = await load(*args)
+        if not first_read.is_set():
+            first_read.set()
+            await asyncio.sleep(0.05)  # read before the change below, returned after it
+        return loaded
 
-    monkeypatch.setattr(stock_snapshot, "_load_stock", slow_load)
-    first = asyncio.create_task(delivery_promise(services, TEE))
-    await first_started.wait()
-    await _take_tees(services, 2)  # committed while the first load is in flight
-    snapshot._drop(TEE_ID)  # as the catch-up does for that commit
-    second = await delivery_promise(services, TEE)
-    await first
-    assert loads == 2
-    assert tees(second) == 109
+    monkeypatch.setattr(stock_snapshot, "_load_stock", slow_first_load)
+    async with services.db.read_session() as one, services.db.read_session() as other:
+        first = asyncio.create_task(snapshot.stock(one, [TEE_ID]))
+        await first_read.wait()
+        await _take_tees(services, 2)  # committed while the first load is in flight
+        snapshot._drop(TEE_ID)  # as the catch-up does for that commit
+        second = await snapshot.stock(other, [TEE_ID])
+        stale = await first
+    assert sum(stale[TEE_ID].available.values()) == 111
+    assert sum(second[TEE_ID].available.values()) == 109  # its own read, not the first's
