@@ -28,13 +28,13 @@ are the locations holding some of the cart, as the services pass them.
 Latency is ``decide`` alone, timed twice per call: CPU time (``time.process_time``, what the
 decision costs, steady on a shared machine) and wall time (``time.perf_counter``, what a
 caller waits). ``plan_fulfilment`` is timed the same way in the same loop as the baseline.
-The garbage collector runs as it does in the product; a ``gc.callbacks`` hook measures the
-time its passes take inside each timed decision, so the tables show CPU and wall time with
-and without those pauses side by side (the reported figures include them). ``--gc-freeze``
-moves everything built before the orders are timed (the network, the benchmark's own
-objects) out of the collector's reach with ``gc.freeze()``, as a server could after loading
-its stock snapshot; the product does not do this today, so it is a what-if, said so in the
-header.
+The garbage collector runs as it does in the server (``omnigraph.collector``): once each
+network is built, what is alive is frozen out of the collector's reach and the young
+generation's threshold is raised to the server's default (``OMNIGRAPH_GC_YOUNG_THRESHOLD``).
+``--python-gc`` leaves Python's own collector settings instead. A ``gc.callbacks`` hook
+measures the time collection passes take inside each timed decision, so the tables show CPU
+and wall time with and without those pauses side by side (the reported figures include
+them).
 
     .venv/bin/python benchmarks/sourcing_quality.py [--quick] [--orders N] [--sizes 100,500]
 
@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING
 from inventory_common import machine_line
 from sourcing_report import Tally, report
 
+from omnigraph.collector import ServerCollector
 from omnigraph.demo import NetworkSpec, generate_network
 from omnigraph.demo.cities import CITIES, City, suburb
 from omnigraph.domain.calendar import LocationSchedule
@@ -76,6 +77,7 @@ from omnigraph.domain.sourcing import (
     decide,
 )
 from omnigraph.domain.vocabulary import Capability, DeliveryMethod, LocationType
+from omnigraph.settings import Settings
 
 if TYPE_CHECKING:
     from sourcing_milp import CostModel, Optimum, Source
@@ -458,10 +460,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=SEED, help="seed for the orders")
     parser.add_argument(
-        "--gc-freeze",
+        "--python-gc",
         action="store_true",
-        help="gc.freeze() after each network is built, before timing (a what-if: the "
-        "product does not freeze)",
+        help="keep Python's own collector settings instead of the server's (frozen start-up "
+        "heap, raised young threshold)",
     )
     parser.add_argument(
         "--split-penalty",
@@ -489,12 +491,18 @@ def main(args: argparse.Namespace) -> int:
         print(f"unknown sizes {unknown}; choose from {sorted(NETWORKS)}", file=sys.stderr)
         return 2
     count = args.orders or (100 if args.quick else 1_000)
+    young_threshold = Settings().gc_young_threshold
     penalty = round(args.split_penalty * 100)
     print(machine_line())
     print(
         f"{count} {METHOD.value} orders per size, seed {args.seed}; {SKUS} SKUs; split "
         f"penalty {penalty / 100:.2f} USD, at most {MAX_PACKAGES} packages"
-        + ("; GC FROZEN after set-up (what-if, not the product)" if args.gc_freeze else "")
+        + (
+            "; Python's own collector settings"
+            if args.python_gc
+            else f"; the server's collector (heap frozen after set-up, young threshold"
+            f" {young_threshold})"
+        )
     )
     rates = us_ground_and_express(CURRENCY)
     tallies = []
@@ -516,10 +524,12 @@ def main(args: argparse.Namespace) -> int:
             rules(penalty),
             rates=rates,
         )
-        if args.gc_freeze:
-            gc.collect()
-            gc.freeze()
-        tallies.append(measure(network, orders, rates, penalty, clock))
+        collector = ServerCollector(0 if args.python_gc else young_threshold)
+        collector.start()
+        try:
+            tallies.append(measure(network, orders, rates, penalty, clock))
+        finally:
+            collector.stop()
         print(f"  {size} locations done after {time.perf_counter() - started:.0f} s", flush=True)
     print()
     gc.callbacks.remove(clock)

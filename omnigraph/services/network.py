@@ -64,8 +64,9 @@ async def stocked_locations(
 ) -> list[StockedLocation]:
     """Every location holding sellable stock of at least one of ``products``.
 
-    Quantities are read now, in ``session``, or from ``snapshot`` (promises only); the
-    locations' facts come from ``catalog``.
+    Quantities are read now, in ``session``, or from ``snapshot`` (promises, and the plan
+    of an express order, which its writer checks); the locations' facts come from
+    ``catalog``.
     """
     if not products:
         return []
