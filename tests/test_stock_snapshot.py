@@ -391,6 +391,8 @@ async def test_a_slower_catch_up_never_puts_back_older_stock(plain: Settings, db
 
     assert snapshot._position == 12
     assert dict(snapshot._stock[TEE_ID].available) == {LOOP: 8}
+    if not db.is_sqlite:
+        return  # handing over its own events is SQLite's (ids visible in order)
     # What this process commits next follows on at once.
     snapshot.committed_here(13, [("inventory.changed", _commit_event(13, 7)[2])])
     assert snapshot._position == 13
