@@ -4,6 +4,7 @@ capacity moved under it writes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,14 +91,14 @@ def no_express_path(monkeypatch: pytest.MonkeyPatch) -> None:
 def counting_express(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many times the express path wrote an order."""
     written: list[int] = []
-    real = express_orders.write_order
+    real = express_orders.write_orders
 
-    def write(prepared: Any, db: Any) -> Any:
-        captured = real(prepared, db)
-        written.append(captured.order.id)
-        return captured
+    def write(db: Any, items: Any) -> Any:
+        answers = real(db, items)
+        written.extend(a.order.id for a in answers if isinstance(a, express_orders.Captured))
+        return answers
 
-    monkeypatch.setattr(express_orders, "write_order", write)
+    monkeypatch.setattr(express_orders, "write_orders", write)
     return written
 
 
@@ -452,3 +453,72 @@ async def test_a_plan_at_a_location_that_filled_up_today_writes_nothing(
         await services.db.sqlite_writer.run(lambda db: express_orders.write_order(prepared, db))
 
     assert await totals(services) == before
+
+
+async def test_orders_queued_together_are_written_as_one_batch(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[int] = []
+    real = express_orders.write_orders
+
+    def write(db: Any, items: Any) -> Any:
+        batches.append(len(items))
+        return real(db, items)
+
+    monkeypatch.setattr(express_orders, "write_orders", write)
+    no_general_path(monkeypatch)
+    placed = await asyncio.gather(*(orders.create_order(services, request(1)) for _ in range(6)))
+
+    assert max(batches) > 1  # at least some of them shared a batch
+    assert len({outcome.order.id for outcome in placed}) == 6
+    by_level: dict[int, list[int]] = {}
+    for outcome in sorted(placed, key=lambda outcome: outcome.order.id):
+        shape = await written(services, outcome.order.id)  # its rows point at its own rows
+        assert len(shape["lines"]) == len(shape["fulfilments"]) == len(shape["movements"]) == 1
+        assert [event[0] for event in shape["events"]] == [
+            "fulfillment.created",
+            "inventory.changed",
+            "order.created",
+        ]
+        async with services.db.read_session() as session:
+            [change] = await session.scalars(
+                select(OutboxEvent).where(
+                    OutboxEvent.order_id == outcome.order.id,
+                    OutboxEvent.topic == "inventory.changed",
+                )
+            )
+        by_level.setdefault(change.aggregate_id, []).append(change.payload["available"])
+    # Each order's ledger event shows its level as that order left it, in queue order.
+    for left in by_level.values():
+        assert left == sorted(left, reverse=True) and len(set(left)) == len(left)
+    assert sum(len(left) for left in by_level.values()) == 6
+
+
+async def test_one_key_twice_in_a_batch_places_one_order(services: Services) -> None:
+    first, second = await asyncio.gather(
+        orders.create_order(services, request(1, idempotency_key="twice")),
+        orders.create_order(services, request(1, idempotency_key="twice")),
+    )
+    assert first.order.id == second.order.id
+    assert sorted([first.replayed, second.replayed]) == [False, True]
+
+
+async def test_a_batch_never_fills_a_location_past_its_capacity(
+    services: Services, network: Network
+) -> None:
+    async with services.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Location).where(Location.id == network.loop).values(daily_capacity=2)
+        )
+        await uow.commit()
+    services.catalog.invalidate()
+
+    await asyncio.gather(*(orders.create_order(services, request(1)) for _ in range(5)))
+
+    async with services.db.read_session() as session:
+        at_loop = await session.scalar(
+            select(func.count())
+            .select_from(FulfillmentOrder)
+            .where(FulfillmentOrder.location_id == network.loop)
+        )
+    assert at_loop == 2

@@ -28,7 +28,6 @@ general path words the errors), and a plan whose stock moved (after ``STALE_ATTE
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,7 +50,13 @@ from omnigraph.db.models import (
 from omnigraph.db.raw_rows import insert_rows, insert_values, read_rows
 from omnigraph.domain.errors import DomainError
 from omnigraph.domain.inventory import StockLevel
-from omnigraph.domain.orders import OrderRequest, order_totals, price_lines
+from omnigraph.domain.orders import (
+    OrderRequest,
+    OrderTotals,
+    PricedLine,
+    order_totals,
+    price_lines,
+)
 from omnigraph.domain.vocabulary import (
     FulfillmentKind,
     FulfillmentStatus,
@@ -239,54 +244,129 @@ async def prepare(services: Services, request: OrderRequest) -> PreparedOrder:
     )
 
 
-def _read_facts(db: sqlite3.Connection, prepared: PreparedOrder) -> _Facts:
+def _read_facts(db: sqlite3.Connection, prepared: PreparedOrder, batch: _Batch) -> _Facts:
     """The channel, products and customer, checked as the general path checks them;
-    ``NotExpress`` for an unknown channel or SKU, an invalid request, or selling rules."""
+    ``NotExpress`` for an unknown channel or SKU, an invalid request, or selling rules.
+    What the orders of a batch share is read once."""
     request = prepared.request
-    found = db.execute(_CHANNEL, (request.channel,)).fetchone()
-    if found is None or found[1]:
+    if request.channel not in batch.channels:
+        found = db.execute(_CHANNEL, (request.channel,)).fetchone()
+        channel_row = read_rows(db, Channel, "id = ?", (found[0],))[0] if found else None
+        batch.channels[request.channel] = (channel_row, bool(found and found[1]))
+    channel, exposed = batch.channels[request.channel]
+    if channel is None or exposed:
         raise NotExpress  # unknown, or with exposure rules
-    (channel,) = read_rows(db, Channel, "id = ?", (found[0],))
-    skus = sorted(prepared.products)
-    products = {
-        row.sku: row for row in read_rows(db, Product, f"sku IN ({_marks(len(skus))})", skus)
-    }
+    skus = tuple(sorted(prepared.products))
+    if skus not in batch.products:
+        rows = {
+            row.sku: row for row in read_rows(db, Product, f"sku IN ({_marks(len(skus))})", skus)
+        }
+        categories = sorted({row.category for row in rows.values()})
+        protected = _PROTECTED.format(ids=_marks(len(rows)), categories=_marks(len(categories)))
+        guarded = bool(
+            rows
+            and db.execute(protected, (*(row.id for row in rows.values()), *categories)).fetchone()
+        )
+        batch.products[skus] = (rows, guarded)
+    products, guarded = batch.products[skus]
     if {sku: row.id for sku, row in products.items()} != {
         sku: facts.id for sku, facts in prepared.products.items()
     }:
         raise NotExpress  # a SKU not known (any more) as the catalogue cache knew it
-    categories = sorted({row.category for row in products.values()})
-    protected = _PROTECTED.format(ids=_marks(len(products)), categories=_marks(len(categories)))
-    if db.execute(protected, (*(row.id for row in products.values()), *categories)).fetchone():
+    if guarded:
         raise NotExpress
     try:
         validate_request(request, channel, products, None)
     except DomainError as invalid:
         raise NotExpress from invalid
-    customer = db.execute(_CUSTOMER, (customer_email(request.customer.email),)).fetchone()
-    return _Facts(channel, products, customer[0] if customer is not None else None)
+    email = customer_email(request.customer.email)
+    known = batch.customers.get(email)
+    if known is None:
+        customer = db.execute(_CUSTOMER, (email,)).fetchone()
+        known = customer[0] if customer is not None else None
+    return _Facts(channel, products, known)
 
 
 def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
+@dataclass(slots=True)
+class _Batch:
+    """What the orders of one writer batch share: the facts read so far, the customers
+    found or created, the idempotency keys and the fulfilment orders placed by the orders
+    before (their rows are written together after every order is checked)."""
+
+    channels: dict[str, tuple[Channel | None, bool]]
+    products: dict[tuple[str, ...], tuple[dict[str, Product], bool]]
+    customers: dict[str, int]
+    keys: set[tuple[int, str]]
+    placed: dict[tuple[int, datetime], int]
+
+
+@dataclass(slots=True)
+class _Checked:
+    """An order whose plan still holds, its stock taken: ready to be written."""
+
+    prepared: PreparedOrder
+    facts: _Facts
+    customer_id: int
+    levels: list[tuple[_Taking, tuple[int, ...]]]
+
+
 def write_order(prepared: PreparedOrder, db: sqlite3.Connection) -> Captured:
-    """Check what the plan relied on and write the order (a ``sqlite_writer`` job)."""
+    """One order through ``write_orders`` (a plain ``sqlite_writer`` job)."""
+    (answer,) = write_orders(db, [prepared])
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
+def write_orders(db: sqlite3.Connection, items: list[PreparedOrder]) -> list[Captured | Exception]:
+    """Check each order in queue order against what the orders before it left, then write
+    all that still hold with a multi-row INSERT per table (a ``sqlite_writer`` batch job).
+
+    An order that no longer holds is answered with ``NotExpress`` or ``StaleStock`` having
+    written nothing: its own checks run in a savepoint of their own.
+    """
+    batch = _Batch({}, {}, {}, set(), {})
+    answers: list[Captured | Exception | None] = []
+    checked: list[_Checked] = []
+    for prepared in items:
+        db.execute("SAVEPOINT express_order")
+        try:
+            item = _check(db, prepared, batch)
+        except (NotExpress, sqlite3.IntegrityError) as refused:
+            db.execute("ROLLBACK TO express_order")
+            db.execute("RELEASE express_order")
+            answers.append(NotExpress() if isinstance(refused, sqlite3.IntegrityError) else refused)
+            continue
+        db.execute("RELEASE express_order")
+        checked.append(item)
+        answers.append(None)
+    written = iter(_write_all(db, checked))
+    return [next(written) if answer is None else answer for answer in answers]
+
+
+def _check(db: sqlite3.Connection, prepared: PreparedOrder, batch: _Batch) -> _Checked:
+    """What the plan relied on, checked against the database as the orders before this one
+    in the batch left it; the plan's stock taken."""
     request, now = prepared.request, prepared.now
-    facts = _read_facts(db, prepared)
+    facts = _read_facts(db, prepared, batch)
     stamp = sqlite_time(now)
-    if (
-        request.idempotency_key is not None
-        and db.execute(_REPLAYED, (facts.channel.id, request.idempotency_key)).fetchone()
-    ):
-        raise NotExpress  # the general path answers with the first order
+    key = request.idempotency_key
+    if key is not None:
+        if (facts.channel.id, key) in batch.keys or db.execute(
+            _REPLAYED, (facts.channel.id, key)
+        ).fetchone():
+            raise NotExpress  # the general path answers with the first order
+        batch.keys.add((facts.channel.id, key))
     product_ids = sorted(product.id for product in facts.products.values())
     if db.execute(_DUE_HOLD.format(ids=_marks(len(product_ids))), (stamp, *product_ids)).fetchone():
         raise NotExpress  # the general path expires it first
     for location_id, day_start, capacity in prepared.capped:
         today = db.execute(_ORDERS_TODAY_TEXT, (location_id, sqlite_time(day_start))).fetchone()
-        if today[0] >= capacity:
+        if today[0] + batch.placed.get((location_id, day_start), 0) >= capacity:
             raise StaleStock
     levels: list[tuple[_Taking, tuple[int, ...]]] = []
     for taking in prepared.takings:
@@ -297,10 +377,14 @@ def write_order(prepared: PreparedOrder, db: sqlite3.Connection) -> Captured:
         if row is None:
             raise StaleStock
         levels.append((taking, row))
-    customer_id = facts.customer_id
+    email = customer_email(request.customer.email)
+    customer_id = facts.customer_id or batch.customers.get(email)
     if customer_id is None:
         customer_id = _new_customer(db, request)
-    return _write(db, prepared, facts, customer_id, levels)
+    batch.customers[email] = customer_id
+    for location_id, day_start, _capacity in prepared.capped:
+        batch.placed[(location_id, day_start)] = batch.placed.get((location_id, day_start), 0) + 1
+    return _Checked(prepared, facts, customer_id, levels)
 
 
 def _new_customer(db: sqlite3.Connection, request: OrderRequest) -> int:
@@ -310,62 +394,110 @@ def _new_customer(db: sqlite3.Connection, request: OrderRequest) -> int:
     return customer.id
 
 
-def _write(
-    db: sqlite3.Connection,
-    prepared: PreparedOrder,
-    facts: _Facts,
-    customer_id: int,
-    levels: list[tuple[_Taking, tuple[int, ...]]],
-) -> Captured:
+def _write_all(db: sqlite3.Connection, checked: list[_Checked]) -> list[Captured]:
+    """The rows of every checked order, a multi-row INSERT per table for the whole batch:
+    the same rows, in the same order, as each order written alone."""
     from omnigraph.services.orders import WrittenRows, fingerprint
 
-    request, quote, now, actor = prepared.request, prepared.quote, prepared.now, prepared.actor
-    channel, products = facts.channel, facts.products
-    priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
-    totals = order_totals(priced, quote.price)
-    order = new_order(request, channel, customer_id, totals, quote, fingerprint(request), now)
-    insert_rows(db, [order])
-    parts = [DecisionPart(quote.decision)]
+    if not checked:
+        return []
+    priced = [
+        price_lines(
+            item.prepared.request.lines,
+            {sku: price_of(p) for sku, p in item.facts.products.items()},
+        )
+        for item in checked
+    ]
+    totals = [
+        order_totals(lines, item.prepared.quote.price)
+        for item, lines in zip(checked, priced, strict=True)
+    ]
+    orders = [
+        new_order(
+            item.prepared.request,
+            item.facts.channel,
+            item.customer_id,
+            total,
+            item.prepared.quote,
+            fingerprint(item.prepared.request),
+            item.prepared.now,
+        )
+        for item, total in zip(checked, totals, strict=True)
+    ]
+    insert_rows(db, orders)
     insert_values(
         db,
         OrderSourcingDecision,
-        [decision_values(order.id, parts, now, method=order.delivery_method)],
+        [
+            decision_values(
+                order.id,
+                [DecisionPart(item.prepared.quote.decision)],
+                item.prepared.now,
+                method=order.delivery_method,
+            )
+            for item, order in zip(checked, orders, strict=True)
+        ],
     )
-    lines = {
-        line.sku: OrderLine(
-            order_id=order.id,
-            line_number=index + 1,
-            product_id=products[line.sku].id,
-            quantity=line.quantity,
-            unit_price_minor=line.unit_price.minor,
-        )
-        for index, line in enumerate(priced)
-    }
-    insert_rows(db, list(lines.values()))
-    allocations = quote.plan.allocations
+    lines = [
+        {
+            line.sku: OrderLine(
+                order_id=order.id,
+                line_number=index + 1,
+                product_id=item.facts.products[line.sku].id,
+                quantity=line.quantity,
+                unit_price_minor=line.unit_price.minor,
+            )
+            for index, line in enumerate(order_lines)
+        }
+        for item, order, order_lines in zip(checked, orders, priced, strict=True)
+    ]
+    insert_rows(db, [line for by_sku in lines for line in by_sku.values()])
     fulfilments = [
-        FulfillmentOrder(
-            order_id=order.id,
-            location_id=allocation.candidate.location_id,
-            kind=FulfillmentKind.SHIP.value,
-            status=FulfillmentStatus.OPEN.value,
-            distance_km=round(allocation.candidate.distance_km, 3),
-            created_at=now,
-            updated_at=now,
-        )
-        for allocation in allocations
+        [
+            FulfillmentOrder(
+                order_id=order.id,
+                location_id=allocation.candidate.location_id,
+                kind=FulfillmentKind.SHIP.value,
+                status=FulfillmentStatus.OPEN.value,
+                distance_km=round(allocation.candidate.distance_km, 3),
+                created_at=item.prepared.now,
+                updated_at=item.prepared.now,
+            )
+            for allocation in item.prepared.quote.plan.allocations
+        ]
+        for item, order in zip(checked, orders, strict=True)
     ]
-    insert_rows(db, fulfilments)
+    insert_rows(db, [fo for of_order in fulfilments for fo in of_order])
     fulfilment_lines = [
-        FulfillmentOrderLine(
-            fulfillment_order_id=fulfilment.id, order_line_id=lines[sku].id, quantity=quantity
-        )
-        for fulfilment, allocation in zip(fulfilments, allocations, strict=True)
-        for sku, quantity in allocation.quantities.items()
+        [
+            FulfillmentOrderLine(
+                fulfillment_order_id=fulfilment.id,
+                order_line_id=by_sku[sku].id,
+                quantity=quantity,
+            )
+            for fulfilment, allocation in zip(
+                of_order, item.prepared.quote.plan.allocations, strict=True
+            )
+            for sku, quantity in allocation.quantities.items()
+        ]
+        for item, of_order, by_sku in zip(checked, fulfilments, lines, strict=True)
     ]
-    insert_rows(db, fulfilment_lines)
-    reason = f"captured on {channel.code}"
-    insert_values(db, TimelineEntry, _capture_entries(order, fulfilments, actor, reason, now))
+    insert_rows(db, [row for of_order in fulfilment_lines for row in of_order])
+    insert_values(
+        db,
+        TimelineEntry,
+        [
+            entry
+            for item, order, of_order in zip(checked, orders, fulfilments, strict=True)
+            for entry in _capture_entries(
+                order,
+                of_order,
+                item.prepared.actor,
+                f"captured on {item.facts.channel.code}",
+                item.prepared.now,
+            )
+        ],
+    )
     insert_values(
         db,
         InventoryMovement,
@@ -376,16 +508,57 @@ def _write(
                 "bucket": InventoryBucket.COMMITTED.value,
                 "delta": taking.quantity,
                 "reason": MovementReason.COMMIT.value,
-                "actor": actor,
+                "actor": item.prepared.actor,
                 "source": "omnigraph",
                 "external_id": None,
                 "order_id": order.id,
                 "note": None,
-                "created_at": now,
+                "created_at": item.prepared.now,
             }
-            for taking, _row in levels
+            for item, order in zip(checked, orders, strict=True)
+            for taking, _row in item.levels
         ],
     )
+    events = [
+        _order_events(item, order, of_order, order_lines, total)
+        for item, order, of_order, order_lines, total in zip(
+            checked, orders, fulfilments, priced, totals, strict=True
+        )
+    ]
+    event_ids = insert_values(db, OutboxEvent, [event for of_order in events for event in of_order])
+    captured: list[Captured] = []
+    first = 0
+    for item, order, by_sku, of_order, of_lines, of_events in zip(
+        checked, orders, lines, fulfilments, fulfilment_lines, events, strict=True
+    ):
+        captured.append(
+            Captured(
+                order,
+                WrittenRows(
+                    tuple(by_sku.values()),
+                    tuple(of_order),
+                    tuple(of_lines),
+                    tuple(item.facts.products.values()),
+                ),
+                event_ids[first],
+                tuple((event["topic"], event["payload"]) for event in of_events),
+            )
+        )
+        first += len(of_events)
+    return captured
+
+
+def _order_events(
+    item: _Checked,
+    order: Order,
+    fulfilments: list[FulfillmentOrder],
+    priced: list[PricedLine],
+    totals: OrderTotals,
+) -> list[dict[str, Any]]:
+    """The order's outbox rows, in the general path's order: each fulfilment order's
+    ``fulfillment.created``, each level's ``inventory.changed``, then ``order.created``."""
+    prepared = item.prepared
+    actor, now, quote = prepared.actor, prepared.now, prepared.quote
     events = [
         _event(
             Topic.FULFILLMENT_CREATED,
@@ -403,9 +576,9 @@ def _write(
             actor,
             now,
         )
-        for fulfilment, allocation in zip(fulfilments, allocations, strict=True)
+        for fulfilment, allocation in zip(fulfilments, quote.plan.allocations, strict=True)
     ]
-    for taking, (level_id, *numbers) in levels:
+    for taking, (level_id, *numbers) in item.levels:
         after = StockLevel(*numbers)
         before = after.with_quantity(InventoryBucket.COMMITTED, after.committed - taking.quantity)
         payload = change_payload(
@@ -422,22 +595,10 @@ def _write(
             )
         )
     payload = order_created_payload(
-        order, channel, request, totals, priced, quote.plan.location_ids
+        order, item.facts.channel, prepared.request, totals, priced, quote.plan.location_ids
     )
     events.append(_event(Topic.ORDER_CREATED, "order", order.id, payload, order.id, actor, now))
-    event_ids = insert_values(db, OutboxEvent, events)
-    written = WrittenRows(
-        tuple(lines.values()),
-        tuple(fulfilments),
-        tuple(fulfilment_lines),
-        tuple(products.values()),
-    )
-    return Captured(
-        order,
-        written,
-        event_ids[0],
-        tuple((event["topic"], event["payload"]) for event in events),
-    )
+    return events
 
 
 def _event(
@@ -501,7 +662,7 @@ async def capture(services: Services, request: OrderRequest) -> Captured:
     for _ in range(STALE_ATTEMPTS):
         prepared = await prepare(services, request)
         try:
-            captured = await services.db.sqlite_writer.run(functools.partial(write_order, prepared))
+            captured = await services.db.sqlite_writer.run_batched(write_orders, prepared)
         except StaleStock:
             continue
         except sqlite3.IntegrityError as clash:  # a customer or key written meanwhile
