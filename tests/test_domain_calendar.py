@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from omnigraph.domain.calendar import LocationSchedule, add_business_days
 
@@ -63,3 +66,17 @@ def test_is_open():
 def test_business_days_skip_weekends():
     assert add_business_days(date(2026, 11, 27), 1) == date(2026, 11, 30)  # Friday -> Monday
     assert add_business_days(date(2026, 11, 23), 0) == date(2026, 11, 23)
+
+
+def _business_days_one_by_one(start: date, days: int) -> date:
+    current, added = start, 0
+    while added < days:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            added += 1
+    return current
+
+
+@given(st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.integers(-3, 40))
+def test_business_days_agree_with_counting_them_one_by_one(start: date, days: int):
+    assert add_business_days(start, days) == _business_days_one_by_one(start, days)

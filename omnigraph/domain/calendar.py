@@ -122,11 +122,16 @@ class LocationSchedule:
 
 
 def add_business_days(start: date, days: int) -> date:
-    """Carrier days: Monday to Friday."""
-    current = start
-    added = 0
-    while added < days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
+    """Carrier days: Monday to Friday (none added when ``days`` is zero or less).
+
+    Whole weeks, then the rest, in one step: every promise window of every candidate asks.
+    """
+    if days <= 0:
+        return start
+    weekday = start.weekday()
+    if weekday > 4:
+        # Counting from a weekend is counting from the Friday before it.
+        start -= timedelta(days=weekday - 4)
+        weekday = 4
+    weeks, rest = divmod(days, 5)
+    return start + timedelta(days=7 * weeks + rest + (2 if weekday + rest > 4 else 0))

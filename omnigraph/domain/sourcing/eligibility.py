@@ -240,6 +240,7 @@ class _Dates:
         self._windows: dict[tuple[int, int | None], Window | PlanRefusal | None] = {}
         self._closed: set[int] = set()
         self._dispatch: dict[int, date] = {}
+        self._from_dispatch: dict[tuple[date, int], Window] = {}
         self._today: dict[str, date] = {}
         self._deadlines: dict[tuple[date, int], date] = {}
 
@@ -297,7 +298,12 @@ class _Dates:
         if dispatch is None:
             dispatch = schedule.dispatch_day(self.request.now)
             self._dispatch[value] = dispatch
-        return window_from_dispatch(self.request.method, dispatch, transit)
+        # Schedules differ, dispatch days seldom do (today or the next working day).
+        found = self._from_dispatch.get((dispatch, transit))
+        if found is None:
+            found = window_from_dispatch(self.request.method, dispatch, transit)
+            self._from_dispatch[(dispatch, transit)] = found
+        return found
 
     def today(self, schedule: LocationSchedule) -> date:
         found = self._today.get(schedule.timezone)
