@@ -273,3 +273,25 @@ def test_ending_the_walk_once_nobody_farther_can_be_admitted_changes_nothing(
         patch.setattr(shortlist.Shortlist, "closed", lambda self: False)
         walked = decide(asked, rules, rates=RATES)
     assert fingerprint(ended) == fingerprint(walked)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(0, 6000, allow_nan=False),
+    st.integers(0, 80_000),
+    st.sampled_from(list(DeliveryMethod)),
+)
+def test_a_locations_price_line_prices_every_weight_as_its_quotes_do(km, grams, method):
+    # The cheapest parts are priced from one line per location rather than a quote each:
+    # the line must answer exactly what ``shipping_minor`` answers, reach and weight limit
+    # included.
+    pricer = Pricer(RATES, method, CostContext("WEB", method, "USD"), {}, ())
+    source = loc(1, km, {})
+    line = pricer.price_line(source)
+    shipping = pricer.shipping_minor(source, grams)
+    if line is None:
+        assert shipping is None
+        return
+    base, per_kg, heaviest = line
+    kilograms = max(1, -(-grams // 1000))
+    assert shipping == (base + per_kg * kilograms if grams <= heaviest else None)

@@ -57,16 +57,28 @@ class RateTable:
                 return index
         return None
 
-    def quote(self, service: str, distance_km: float, weight_grams: int) -> RateQuote | None:
-        """None when the service is unknown, the distance is beyond the last zone, or too heavy."""
+    def price_line(self, service: str, distance_km: float) -> tuple[int, int] | None:
+        """The price of a parcel over this distance as ``(base, per_kg)``: it costs
+        ``base + per_kg * billable_kg`` (up to ``max_weight_grams``); None when the service is
+        unknown or does not reach that far. ``quote`` prices by it."""
         tariff = self.services.get(service)
         zone = self.zone_for(distance_km)
-        if tariff is None or zone is None or weight_grams > self.max_weight_grams:
+        if tariff is None or zone is None:
             return None
         if tariff.max_distance_km is not None and distance_km > tariff.max_distance_km:
             return None
+        return tariff.base_minor[zone], tariff.per_kg_minor[zone]
+
+    def quote(self, service: str, distance_km: float, weight_grams: int) -> RateQuote | None:
+        """None when the service is unknown, the distance is beyond the last zone, or too heavy."""
+        line = self.price_line(service, distance_km)
+        if line is None or weight_grams > self.max_weight_grams:
+            return None
+        zone = self.zone_for(distance_km)
+        assert zone is not None  # ``price_line`` found one
+        tariff = self.services[service]
         billable_kg = max(1, math.ceil(weight_grams / 1000))
-        price = tariff.base_minor[zone] + tariff.per_kg_minor[zone] * billable_kg
+        price = line[0] + line[1] * billable_kg
         return RateQuote(
             service=service,
             price=Money(price, self.currency),

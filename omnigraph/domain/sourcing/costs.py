@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeGuard
@@ -126,6 +127,8 @@ class Pricer:
         self._bands: dict[tuple[int | None, bool, int], tuple[int | None, int | None]] = {}
         # Location id -> its zone and whether the service reaches it.
         self._places: dict[int, tuple[int | None, bool]] = {}
+        self._lines: dict[int, tuple[int, int, float] | None] = {}
+        self._floors: dict[int, int | None] = {}
 
     def weight_of(self, quantities: Mapping[str, int]) -> int:
         return sum(self.weights.get(sku, 0) * qty for sku, qty in quantities.items())
@@ -168,6 +171,27 @@ class Pricer:
         self._transit.setdefault(source.location_id, found[1])
         return found[0]
 
+    def price_line(self, source: SourcingCandidate) -> tuple[int, int, float] | None:
+        """``(base, per_kg, heaviest)``: from this location a package of up to ``heaviest``
+        grams ships for ``base + per_kg * billable_kg``, as ``shipping_minor`` prices it;
+        None when no service reaches. Once per location and decision: many parts of a cart
+        are priced from one location, and a call each would cost more than the arithmetic.
+        """
+        location_id = source.candidate.location_id
+        lines = self._lines
+        if location_id in lines:
+            return lines[location_id]
+        found: tuple[int, int, float] | None
+        if self._collection:
+            found = (0, 0, math.inf)
+        elif self.service is None:
+            found = None
+        else:
+            line = self.rates.price_line(self.service, source.distance_km)
+            found = None if line is None else (*line, self.rates.max_weight_grams)
+        lines[location_id] = found
+        return found
+
     def transit_days(self, source: SourcingCandidate) -> int | None:
         """Carrier business days from this location; zones depend on distance, not weight."""
         if self.service is None:
@@ -185,8 +209,15 @@ class Pricer:
 
     def floor_minor(self, source: SourcingCandidate) -> int | None:
         """The least any package from this location can cost: one unit, one kilogram."""
+        location_id = source.candidate.location_id
+        floors = self._floors
+        if location_id in floors:
+            return floors[location_id]
         shipping = self.shipping_minor(source, 0)
-        return None if shipping is None else shipping + self.labour_minor(source, 1, 1)
+        floor = None if shipping is None else shipping + self.labour_minor(source, 1, 1)
+        # The screening asks twice for most locations it looks at (before and in the checks).
+        floors[location_id] = floor
+        return floor
 
     def slope_minor(self, source: SourcingCandidate) -> int:
         """What one more billable kilogram costs from this location (0 when unknown).

@@ -27,7 +27,7 @@ class CheapestParts:
         # Part -> (its weight, how many lines, how many units).
         self._packages: dict[int, tuple[int, int, int]] = {}
         # Lines held -> each of its parts with its package.
-        self._subsets: dict[int, list[tuple[int, int, int, int]]] = {}
+        self._subsets: dict[int, list[tuple[int, int, int, int, int]]] = {}
 
     def held(self, stock: Mapping[str, int]) -> int:
         """The cart's lines ``stock`` holds in full, as bits."""
@@ -52,16 +52,18 @@ class CheapestParts:
 
     def offer(self, source: SourcingCandidate, held: int) -> None:
         """``source`` may send any part of ``held`` (the lines its usable stock holds)."""
+        line = self.pricer.price_line(source)
+        if line is None:
+            return
+        base, per_kg, heaviest = line
         best = self.best
         labour = source.labour
         per_line = 0 if labour is None else labour.per_line.minor
         per_unit = 0 if labour is None else labour.per_unit.minor
-        shipping_minor = self.pricer.shipping_minor
         distance, location_id = source.distance_km, source.location_id
-        for part, weight, count, units in self._parts_of(held):
-            shipping = shipping_minor(source, weight)
-            if shipping is not None:
-                cost = shipping + per_line * count + per_unit * units
+        for part, weight, count, units, kilograms in self._parts_of(held):
+            if weight <= heaviest:
+                cost = base + per_kg * kilograms + per_line * count + per_unit * units
                 known = best.get(part)
                 if (
                     known is None
@@ -70,14 +72,16 @@ class CheapestParts:
                 ):
                     best[part] = (cost, distance, location_id, source)
 
-    def _parts_of(self, held: int) -> list[tuple[int, int, int, int]]:
-        """Every part of ``held`` with its package: many locations hold the same lines."""
+    def _parts_of(self, held: int) -> list[tuple[int, int, int, int, int]]:
+        """Every part of ``held`` with its package and billable kilograms (as
+        ``Pricer.shipping_minor`` bills them): many locations hold the same lines."""
         found = self._subsets.get(held)
         if found is None:
             found = []
             part = held
             while part:
-                found.append((part, *self.package(part)))
+                weight, count, units = self.package(part)
+                found.append((part, weight, count, units, (weight + 999) // 1000 or 1))
                 part = (part - 1) & held
             self._subsets[held] = found
         return found

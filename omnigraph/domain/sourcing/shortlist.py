@@ -54,6 +54,7 @@ class Shortlist:
         self.pricer = pricer
         self.shortlisted: list[tuple[SourcingCandidate, int]] = []
         self._wanted = tuple((1 << bit, sku, qty) for bit, (sku, qty) in enumerate(self.lines))
+        self._by_sku = {sku: (bit, qty) for bit, sku, qty in self._wanted}
         # The least a shortlisted holder asks to send each set of lines; priced when the
         # shortlist first fills (None before), kept up to date as locations join it.
         self.parts: CheapestParts | None = None
@@ -80,12 +81,20 @@ class Shortlist:
 
     def admits(self, source: SourcingCandidate) -> bool:
         # Raw stock: a farther candidate's thresholds are checked if it is screened.
-        # ``CheapestParts.held``, inlined: this runs for every candidate past the shortlist.
+        # ``CheapestParts.held``, inlined: this runs for every candidate past the shortlist,
+        # over whichever is shorter, its stock or the cart (most stores hold a line or two).
         stock = source.candidate.stock
         lines = 0
-        for bit, sku, qty in self._wanted:
-            if stock.get(sku, 0) >= qty:
-                lines |= bit
+        if len(stock) < len(self._wanted):
+            wanted = self._by_sku
+            for sku, units in stock.items():
+                want = wanted.get(sku)
+                if want is not None and units >= want[1]:
+                    lines |= want[0]
+        else:
+            for bit, sku, qty in self._wanted:
+                if stock.get(sku, 0) >= qty:
+                    lines |= bit
         if lines:
             known = self._slack
             test = known[lines] if lines in known else self._slack_of(lines)
@@ -95,21 +104,19 @@ class Shortlist:
             else:
                 slack, count, units = test
                 labour = source.labour
-                cost = (
-                    0
-                    if labour is None
-                    else labour.per_line.minor * count + labour.per_unit.minor * units
-                )
+                if labour is None:
+                    cost = 0
+                else:
+                    cost = labour.per_line.minor * count + labour.per_unit.minor * units
                 if cost < slack and self._take(Admission.CHEAPER):
                     return True
-        if (
-            self.backorders
-            and any(item.sku in self._skus for item in source.incoming)
-            and self._take(Admission.SUPPLY)
-        ):
+        if self.backorders and self._supplies(source) and self._take(Admission.SUPPLY):
             return True
         self.skipped += 1
         return False
+
+    def _supplies(self, source: SourcingCandidate) -> bool:
+        return any(item.sku in self._skus for item in source.incoming)
 
     def closed(self) -> bool:
         """Whether no farther candidate can be admitted any more, whatever it holds.
@@ -150,10 +157,13 @@ class Shortlist:
             test = None
         else:
             weight, count, units = parts.package(lines)
-            farthest = self.shortlisted[-1][0]
             # Shipping from the farthest shortlisted location: the least it costs from any
-            # farther one.
-            floor = self.pricer.shipping_minor(farthest, weight) or 0
+            # farther one (``shipping_minor`` by its price line: asked again after every
+            # location the shortlist gains).
+            line = self.pricer.price_line(self.shortlisted[-1][0])
+            floor = 0
+            if line is not None and weight <= line[2]:
+                floor = line[0] + line[1] * ((weight + 999) // 1000 or 1)
             test = (least - floor, count, units)
         self._slack[lines] = test
         return test
