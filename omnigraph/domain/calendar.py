@@ -27,6 +27,27 @@ def zone_named(key: str) -> ZoneInfo:
     return ZoneInfo(key)
 
 
+class ScheduleValue:
+    """A schedule's value as a dictionary key, hashed once: schedules are frozen, many
+    locations share the same hours, and a decision memoises dates per value."""
+
+    __slots__ = ("_hash", "value")
+
+    def __init__(self, value: tuple[object, ...]) -> None:
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ScheduleValue)
+            and self._hash == other._hash
+            and self.value == other.value
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class LocationSchedule:
     """When a location works, in its own time zone.
@@ -40,6 +61,24 @@ class LocationSchedule:
     holidays: frozenset[date] = field(default_factory=frozenset)
     cutoff: time = time(14, 0)
     processing: timedelta = timedelta(hours=2)
+    # The fields above as one key (None: hours that cannot be hashed).
+    value: ScheduleValue | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        value: ScheduleValue | None
+        try:
+            value = ScheduleValue(
+                (
+                    self.timezone,
+                    tuple(self.hours.items()),
+                    self.holidays,
+                    self.cutoff,
+                    self.processing,
+                )
+            )
+        except TypeError:
+            value = None
+        object.__setattr__(self, "value", value)
 
     @classmethod
     def from_config(

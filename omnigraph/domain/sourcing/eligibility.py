@@ -247,20 +247,10 @@ class _Dates:
     def _key(self, schedule: LocationSchedule) -> int:
         found = self._keys.get(id(schedule))
         if found is None:
-            value: object
-            try:
-                value = (
-                    type(schedule),
-                    schedule.timezone,
-                    tuple(schedule.hours.items()),
-                    schedule.holidays,
-                    schedule.cutoff,
-                    schedule.processing,
-                )
-                hash(value)
-            except TypeError:  # unhashable hours: memoise per object only
-                value = ("object", id(schedule))
-            found = self._values.setdefault(value, len(self._values))
+            value = schedule.value
+            # Unhashable hours: memoise per object only.
+            key = ("object", id(schedule)) if value is None else (type(schedule), value)
+            found = self._values.setdefault(key, len(self._values))
             # The request holds every schedule for the whole call, so ids stay unique.
             self._keys[id(schedule)] = found
         return found
