@@ -289,8 +289,10 @@ def search(
     frontier = Frontier(pools)
     cut_short = False
     popped = 0
+    # The board's limit only moves when a plan is offered: asked once per offer, not per pop.
+    limit = board.limit(True)
     while (key := frontier.peek()) is not None:
-        if key > board.limit(True):
+        if key > limit:
             # Popped in key order: no combination left can enter the board.
             break
         pool, indices = frontier.pop()
@@ -317,6 +319,7 @@ def search(
         plan = _price(group, shares, pricer, penalty_minor)
         if plan is not None:
             board.offer(plan)
+            limit = board.limit(True)
     if not cut_short:
         # Those never popped were ruled out by the bound as surely as those popped.
         pruned += sum(math.comb(len(p.members), p.size) for p in pools) - popped
