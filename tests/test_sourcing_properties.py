@@ -24,6 +24,7 @@ from omnigraph.domain.sourcing import (
 from omnigraph.domain.sourcing.costs import CostContext, Pricer
 from omnigraph.domain.sourcing.eligibility import screen
 from omnigraph.domain.sourcing.parts import CheapestParts
+from omnigraph.domain.sourcing.request import in_screening_order, nearest_first
 from omnigraph.domain.vocabulary import Capability, DeliveryMethod, LocationType
 from tests.test_sourcing_builders import RATES, decided, ground_minor, loc, request
 
@@ -295,3 +296,32 @@ def test_a_locations_price_line_prices_every_weight_as_its_quotes_do(km, grams, 
     base, per_kg, heaviest = line
     kilograms = max(1, -(-grams // 1000))
     assert shipping == (base + per_kg * kilograms if grams <= heaviest else None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 3.5, 7.0, 12.25]),
+            st.dictionaries(st.sampled_from(SKUS), st.integers(0, 3), max_size=len(SKUS)),
+        ),
+        max_size=12,
+    ),
+    st.dictionaries(st.sampled_from(SKUS), st.integers(1, 3), min_size=1),
+    st.randoms(use_true_random=False),
+)
+def test_screening_order_and_whole_cart_holders_are_those_of_the_plain_definitions(
+    located, cart, rnd
+):
+    # Equal distances are common here: they must break on the location id, whatever the
+    # order the candidates come in, and the holders are those holding every line in full.
+    cands = [loc(100 - index, km, stock) for index, (km, stock) in enumerate(located)]
+    rnd.shuffle(cands)
+    ordered = in_screening_order(cands, "USD")
+    assert list(ordered) == sorted(cands, key=nearest_first)
+    holders = [
+        index
+        for index, c in enumerate(ordered)
+        if all(c.candidate.stock.get(sku, 0) >= qty for sku, qty in cart.items())
+    ]
+    assert list(ordered.whole_cart_holders(cart)) == holders

@@ -81,7 +81,8 @@ def nearest_first(source: SourcingCandidate) -> tuple[float, int]:
     return source.candidate.distance_km, source.candidate.location_id
 
 
-_NEAREST_FIRST = attrgetter("candidate.distance_km", "candidate.location_id")
+_DISTANCE = attrgetter("candidate.distance_km")
+_LOCATION_ID = attrgetter("candidate.location_id")
 
 
 class CheckedCandidates(tuple[SourcingCandidate, ...]):
@@ -100,8 +101,11 @@ class CheckedCandidates(tuple[SourcingCandidate, ...]):
         found = self._holders.get(key)
         if found is None:
             holders = []
+            count = len(key)
             for index, source in enumerate(self):
                 stock = source.candidate.stock
+                if len(stock) < count:
+                    continue  # too few SKUs to hold every line: most stores of a long cart
                 for sku, qty in key:
                     if stock.get(sku, 0) < qty:
                         break
@@ -137,8 +141,10 @@ def in_screening_order(candidates: Sequence[SourcingCandidate], currency: str) -
     """The candidates nearest first, as checked (a ``SourcingRequest`` checked them)."""
     if isinstance(candidates, CheckedCandidates) and candidates.currency == currency:
         return candidates
-    # ``nearest_first`` as one C call per candidate: a large network sorts hundreds.
-    checked = CheckedCandidates(sorted(candidates, key=_NEAREST_FIRST))
+    # ``nearest_first`` as two sorts on one plain key each (sorting is stable, so equal
+    # distances stay in id order): a large network sorts hundreds, and comparing floats
+    # costs less than comparing pairs.
+    checked = CheckedCandidates(sorted(sorted(candidates, key=_LOCATION_ID), key=_DISTANCE))
     checked.currency = currency
     checked._holders = {}
     checked._least_labour = None
