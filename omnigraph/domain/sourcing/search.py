@@ -185,8 +185,10 @@ def _assign(
     shares: list[dict[str, int]] = [{} for _ in members]
     weights = [0] * len(members)
     unit_weights = pricer.weights
-    shipping_minor = pricer.shipping_minor
-    labour_minor = pricer.labour_minor
+    # Each member's price line and labour, once: a package grows by what its billable
+    # kilograms and lines cost (``shipping_minor`` and ``labour_minor``, as plain sums).
+    prices = [pricer.price_line(m.source) for m in members]
+    labour = [(pricer.line_minor(m.source), pricer.unit_minor(m.source)) for m in members]
     indices = range(len(members))
     holding = {
         sku: [i for i in indices if members[i].stock.get(sku, 0) >= qty]
@@ -201,14 +203,17 @@ def _assign(
             best = -1
             least: float = math.inf
             for i in whole:
-                source = members[i].source
-                before = shipping_minor(source, weights[i])
-                after = shipping_minor(source, weights[i] + grams)
-                if before is None or after is None:
+                price = prices[i]
+                before = weights[i]
+                after = before + grams
+                # Weights never shrink, so a package too heavy before is too heavy after.
+                if price is None or after > price[2]:
                     marginal: float = math.inf
                 else:
+                    kilograms = ((after + 999) // 1000 or 1) - ((before + 999) // 1000 or 1)
+                    per_line, per_unit = labour[i]
                     new_line = 0 if sku in shares[i] else 1
-                    marginal = after - before + labour_minor(source, new_line, qty)
+                    marginal = price[1] * kilograms + per_line * new_line + per_unit * qty
                 if best < 0 or marginal < least:
                     best, least = i, marginal
             takes = [(best, qty)]
