@@ -30,21 +30,18 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import multiprocessing
 import os
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from http_load import (
-    HOST,
     LoadResult,
     Server,
     _cpu_seconds,
@@ -54,12 +51,11 @@ from http_load import (
     settle,
 )
 from inventory_common import machine_line, render_table
-from promise_http import HELLO, Plan, check_hello, merge, serve_hello, versions
-from raw_http_load import RawJob, run_load
+from promise_http import HELLO, Plan, check_hello, serve_hello, versions
+from promise_http import measure as measure_endpoints
 from workload import COLUMBUS_ADDRESS, Request, pick_skus, prepare
 
 ORDER = "createOrder"
-CONCURRENCY = (1, 64)
 # The issue's target for one server process on SQLite.
 TARGET_ORDERS_PER_S = 500.0
 CHECKOUT = """
@@ -194,61 +190,31 @@ class Sustained:
 def measure(
     plan: Plan, servers: dict[str, Server], bodies: dict[str, bytes], sku: str
 ) -> tuple[dict[tuple[str, int], LoadResult], dict[int, Sustained]]:
-    """Each cell in ``plan.rounds`` rounds; at each concurrency the endpoints take turns.
-    Each round of orders is also measured whole (``Sustained``): it ends when the server's
-    event backlog is delivered (``settle``)."""
-    names = list(servers)
-    rounds: dict[tuple[str, int], list[LoadResult]] = {}
+    """``promise_http.measure`` of the two endpoints, each round of orders also measured
+    whole (``Sustained``): it ends when the server's event backlog is delivered (``settle``)."""
     whole: dict[int, Sustained] = {}
-    spawn = multiprocessing.get_context("spawn")
-    turn = 0
-    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as generator:
-        for concurrency in CONCURRENCY:
-            for _ in range(plan.rounds):
-                order = names if turn % 2 == 0 else names[::-1]
-                turn += 1
-                for name in order:
-                    server = servers[name]
-                    job = RawJob(
-                        host=HOST,
-                        port=server.port,
-                        path="/graphql",
-                        body=bodies[name],
-                        concurrency=concurrency,
-                        requests=plan.requests,
-                        seconds=plan.seconds,
-                        warmup=plan.warmup,
-                        warmup_seconds=plan.warmup_seconds,
-                        server_pid=server.process.pid,
-                        require=f"{ORDER}.order" if name == ORDER else None,
-                    )
-                    orders_before = ledger(server.database, sku).orders if name == ORDER else 0
-                    cpu_before = _cpu_seconds(server.process.pid)
-                    started = time.perf_counter()
-                    result = generator.submit(run_load, job).result()
-                    rounds.setdefault((name, concurrency), []).append(result)
-                    if name == ORDER:
-                        settle(server)
-                        measured = Sustained(
-                            ledger(server.database, sku).orders - orders_before,
-                            time.perf_counter() - started,
-                            _cpu_seconds(server.process.pid) - cpu_before,
-                        )
-                        whole[concurrency] = (
-                            whole.get(concurrency, Sustained(0, 0.0, 0.0)) + measured
-                        )
-                    print(
-                        f"  {name:12} c={concurrency:<3} {result.rate:8.1f} req/s"
-                        f"  p50 {result.percentile(0.5):7.2f} ms"
-                        f"  p99 {result.percentile(0.99):7.2f} ms  errors {result.errors}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    if result.first_error:
-                        print(f"    first error: {result.first_error}", file=sys.stderr)
-                    if server.process.poll() is not None:
-                        raise RuntimeError(f"{name} server died:\n{server.log.read_text()[-3000:]}")
-    return {key: merge(results) for key, results in rounds.items()}, whole
+
+    @contextlib.contextmanager
+    def round_of(name: str, concurrency: int, server: Server) -> Iterator[None]:
+        if name != ORDER:
+            yield
+            return
+        orders_before = ledger(server.database, sku).orders
+        cpu_before = _cpu_seconds(server.process.pid)
+        started = time.perf_counter()
+        yield
+        settle(server)
+        measured = Sustained(
+            ledger(server.database, sku).orders - orders_before,
+            time.perf_counter() - started,
+            _cpu_seconds(server.process.pid) - cpu_before,
+        )
+        whole[concurrency] = whole.get(concurrency, Sustained(0, 0.0, 0.0)) + measured
+
+    results = measure_endpoints(
+        plan, servers, bodies, require={ORDER: f"{ORDER}.order"}, around=round_of
+    )
+    return results, whole
 
 
 def results_table(results: dict[tuple[str, int], LoadResult], whole: dict[int, Sustained]) -> str:

@@ -45,8 +45,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -289,10 +290,22 @@ def merge(results: Sequence[LoadResult]) -> LoadResult:
     )
 
 
+# What a round of an endpoint may be wrapped in (``order_http.py`` measures rounds whole).
+RoundWrapper = Callable[[str, int, Server], AbstractContextManager[None]]
+
+
 def measure(
-    plan: Plan, servers: dict[str, Server], bodies: dict[str, bytes]
+    plan: Plan,
+    servers: dict[str, Server],
+    bodies: dict[str, bytes],
+    *,
+    require: Mapping[str, str] | None = None,
+    around: RoundWrapper | None = None,
 ) -> dict[tuple[str, int], LoadResult]:
-    """Each cell in ``plan.rounds`` rounds; at each concurrency the scenarios take turns."""
+    """Each cell in ``plan.rounds`` rounds; at each concurrency the scenarios take turns.
+    ``require`` names, per endpoint, the path in ``data`` a success must fill (by default
+    the promise's options); ``around`` wraps each round of each endpoint."""
+    required = {"deliveryPromise": "deliveryPromise.options"} if require is None else require
     names = list(servers)
     rounds: dict[tuple[str, int], list[LoadResult]] = {}
     spawn = multiprocessing.get_context("spawn")
@@ -315,9 +328,11 @@ def measure(
                         warmup=plan.warmup,
                         warmup_seconds=plan.warmup_seconds,
                         server_pid=server.process.pid,
-                        require="deliveryPromise.options" if name == "deliveryPromise" else None,
+                        require=required.get(name),
                     )
-                    result = generator.submit(run_load, job).result()
+                    wrapper = around(name, concurrency, server) if around else nullcontext()
+                    with wrapper:
+                        result = generator.submit(run_load, job).result()
                     rounds.setdefault((name, concurrency), []).append(result)
                     print(
                         f"  {name:15} c={concurrency:<3} {result.rate:8.1f} req/s"

@@ -384,9 +384,15 @@ async def test_an_invalid_order_gets_the_general_paths_errors(
     assert express == [] and await totals(services) == before
 
 
-async def test_a_plan_whose_units_were_taken_writes_nothing(services: Services) -> None:
-    prepared = await express_orders.prepare(services, request(quantity=3))
-    [taking] = prepared.takings
+async def assert_stale_and_nothing_written(services: Services, prepared: Any) -> None:
+    """The writer refuses the plan as stale and leaves stock, orders and events as they were."""
+    before = await totals(services)
+    with pytest.raises(express_orders.StaleStock):
+        await services.db.sqlite_writer.run(lambda db: express_orders.write_order(prepared, db))
+    assert await totals(services) == before
+
+
+async def set_damaged(services: Services, taking: Any, damaged: Any) -> None:
     async with services.unit_of_work() as uow:
         await uow.session.execute(
             update(InventoryLevel)
@@ -394,15 +400,16 @@ async def test_a_plan_whose_units_were_taken_writes_nothing(services: Services) 
                 InventoryLevel.location_id == taking.location_id,
                 InventoryLevel.product_id == taking.product_id,
             )
-            .values(damaged=InventoryLevel.on_hand - 2)
+            .values(damaged=damaged)
         )
         await uow.commit()
-    before = await totals(services)
 
-    with pytest.raises(express_orders.StaleStock):
-        await services.db.sqlite_writer.run(lambda db: express_orders.write_order(prepared, db))
 
-    assert await totals(services) == before
+async def test_a_plan_whose_units_were_taken_writes_nothing(services: Services) -> None:
+    prepared = await express_orders.prepare(services, request(quantity=3))
+    [taking] = prepared.takings
+    await set_damaged(services, taking, InventoryLevel.on_hand - 2)
+    await assert_stale_and_nothing_written(services, prepared)
 
 
 async def test_a_plan_below_the_minimum_stock_now_writes_nothing(
@@ -415,22 +422,8 @@ async def test_a_plan_below_the_minimum_stock_now_writes_nothing(
     [taking] = prepared.takings
     assert taking.location_id == network.loop and taking.need == 3  # the store holds 3 tees
     # One tee is damaged: 2 are left, one more than the order needs, one fewer than the rule.
-    async with services.unit_of_work() as uow:
-        await uow.session.execute(
-            update(InventoryLevel)
-            .where(
-                InventoryLevel.location_id == taking.location_id,
-                InventoryLevel.product_id == taking.product_id,
-            )
-            .values(damaged=InventoryLevel.damaged + 1)
-        )
-        await uow.commit()
-    before = await totals(services)
-
-    with pytest.raises(express_orders.StaleStock):
-        await services.db.sqlite_writer.run(lambda db: express_orders.write_order(prepared, db))
-
-    assert await totals(services) == before
+    await set_damaged(services, taking, InventoryLevel.damaged + 1)
+    await assert_stale_and_nothing_written(services, prepared)
 
 
 async def test_a_plan_at_a_location_that_filled_up_today_writes_nothing(
@@ -447,12 +440,7 @@ async def test_a_plan_at_a_location_that_filled_up_today_writes_nothing(
     assert [location for location, _, _ in prepared.capped] == [taking.location_id]
     no_express_path(monkeypatch)
     await orders.create_order(services, request(quantity=1))  # the day's one order there
-    before = await totals(services)
-
-    with pytest.raises(express_orders.StaleStock):
-        await services.db.sqlite_writer.run(lambda db: express_orders.write_order(prepared, db))
-
-    assert await totals(services) == before
+    await assert_stale_and_nothing_written(services, prepared)
 
 
 async def test_orders_queued_together_are_written_as_one_batch(
