@@ -278,16 +278,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    rounds, requests, seconds, warmup, warmup_seconds = (
-        (1, 500, 2.0, 50, 1.0) if args.quick else (3, 3000, 6.0, 200, 2.0)
-    )
-    plan = Plan(
-        rounds=args.rounds or rounds,
-        requests=args.requests or requests,
-        seconds=args.seconds or seconds,
-        warmup=warmup,
-        warmup_seconds=warmup_seconds,
-    )
+    plan = Plan.from_args(args, requests=3000, seconds=6.0)
     started_at = dt.datetime.now(dt.UTC)
     print(machine_line(), flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="omnigraph-orders-"))

@@ -276,6 +276,22 @@ class Plan:
     warmup: int
     warmup_seconds: float
 
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, requests: int, seconds: float) -> Plan:
+        """The plan ``--quick``, ``--rounds``, ``--requests`` and ``--seconds`` ask for;
+        ``requests`` and ``seconds`` per round unless told otherwise or quick."""
+        if args.quick:
+            rounds, requests, seconds, warmup, warmup_seconds = 1, 500, 2.0, 50, 1.0
+        else:
+            rounds, warmup, warmup_seconds = 3, 200, 2.0
+        return cls(
+            rounds=args.rounds or rounds,
+            requests=args.requests or requests,
+            seconds=args.seconds or seconds,
+            warmup=warmup,
+            warmup_seconds=warmup_seconds,
+        )
+
 
 def merge(results: Sequence[LoadResult]) -> LoadResult:
     """Rounds of one cell as one result: counts, times and CPU add up."""
@@ -602,16 +618,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    rounds, requests, seconds, warmup, warmup_seconds = (
-        (1, 500, 2.0, 50, 1.0) if args.quick else (3, 5000, 8.0, 200, 2.0)
-    )
-    plan = Plan(
-        rounds=args.rounds or rounds,
-        requests=args.requests or requests,
-        seconds=args.seconds or seconds,
-        warmup=warmup,
-        warmup_seconds=warmup_seconds,
-    )
+    plan = Plan.from_args(args, requests=5000, seconds=8.0)
     started_at = dt.datetime.now(dt.UTC)
     print(machine_line(), flush=True)
     template = cached_network(FULL)
