@@ -9,7 +9,8 @@ per-request work beyond the socket is one ``json.loads`` to check the body.
 Each of N keep-alive connections sends its next request as soon as the previous answer has
 arrived (a closed loop, like ``wrk``). A cell first sends unrecorded warm-up requests (at
 least one per connection), then is measured for a number of requests or seconds,
-whichever comes first; requests in flight at the end are waited for. A success is HTTP 200
+whichever comes first; requests in flight at the end are waited for. A job may give several
+bodies, sent in turn (the n-th request of a phase sends the n-th). A success is HTTP 200
 with a JSON body that has ``data``, no ``errors`` and, if asked, a non-empty value at a
 path inside ``data``. Not a general HTTP client: no chunked bodies, no redirects, no TLS.
 
@@ -52,17 +53,22 @@ class RawJob:
     server_pid: int = 0
     # Dotted path inside "data" whose value must be non-empty, e.g. "deliveryPromise.options".
     require: str | None = None
+    # Bodies sent in turn instead of ``body`` (the n-th request of a phase sends the n-th).
+    bodies: tuple[bytes, ...] = ()
 
-    def request_bytes(self) -> bytes:
+    def requests_bytes(self) -> list[bytes]:
+        return [self.request_bytes(body) for body in self.bodies or (self.body,)]
+
+    def request_bytes(self, body: bytes) -> bytes:
         head = (
             f"POST {self.path} HTTP/1.1\r\n"
             f"Host: {self.host}:{self.port}\r\n"
             "Content-Type: application/json\r\n"
             "Accept: application/json\r\n"
-            f"Content-Length: {len(self.body)}\r\n"
+            f"Content-Length: {len(body)}\r\n"
             "\r\n"
         )
-        return head.encode("ascii") + self.body
+        return head.encode("ascii") + body
 
 
 class ProtocolError(Exception):
@@ -95,7 +101,7 @@ class Connection:
 
     def __init__(self, job: RawJob) -> None:
         self.job = job
-        self.request = job.request_bytes()
+        self.requests = job.requests_bytes()
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.last_used = 0.0
@@ -119,12 +125,13 @@ class Connection:
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
 
-    async def exchange(self) -> str | None:
-        """Send the request, read the whole answer; why it failed, or None."""
+    async def exchange(self, number: int) -> str | None:
+        """Send request ``number`` (counted over the phase), read the whole answer; why it
+        failed, or None."""
         if self.reader is None or self.writer is None:
             await self.open()
         assert self.reader is not None and self.writer is not None
-        self.writer.write(self.request)
+        self.writer.write(self.requests[number % len(self.requests)])
         head = await self.reader.readuntil(b"\r\n\r\n")
         status_line, _, headers = head[:-4].partition(b"\r\n")
         parts = status_line.split(b" ", 2)
@@ -169,13 +176,14 @@ async def _phase(connections: list[Connection], budget: int, seconds: float) -> 
     async def loop(connection: Connection) -> None:
         nonlocal finished
         while phase.issued < budget and time.perf_counter() < deadline:
+            number = phase.issued
             phase.issued += 1
             sent = time.perf_counter()
             try:
                 async with asyncio.timeout(REQUEST_TIMEOUT_S):
                     await connection.ready()
                     sent = time.perf_counter()
-                    problem = await connection.exchange()
+                    problem = await connection.exchange(number)
             except (OSError, EOFError, TimeoutError, ProtocolError, ValueError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
                 # The stream may hold half an answer: start over on a new connection.

@@ -1,5 +1,6 @@
 """A promise's candidates are reused for the same cart and destination only while what they
-were built from is unchanged: stock, orders, location facts and each location's day."""
+were built from is unchanged: stock, orders, location facts and each location's day. Its
+decisions are reused with them, within the minute, for the same request and rules."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.orders import LineRequest
 from omnigraph.domain.vocabulary import DeliveryMethod, InventoryBucket
 from omnigraph.plugin_host import build_plugin_manager
-from omnigraph.services import cart_sources
+from omnigraph.services import cart_sources, promise
 from omnigraph.services.core import Services
 from omnigraph.services.inventory import AdjustInventory, adjust_inventory
 from omnigraph.services.promise import PromiseRequest, delivery_promise
@@ -56,6 +57,20 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return build(*args, **kwargs)
 
     monkeypatch.setattr(cart_sources, "sourcing_candidates", counted)
+    return seen
+
+
+@pytest.fixture
+def decisions(monkeypatch: pytest.MonkeyPatch) -> list[DeliveryMethod]:
+    """The method of each decision the engine was asked for (not reused)."""
+    seen: list[DeliveryMethod] = []
+    decide = promise.decide
+
+    def counted(request: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(request.method)
+        return decide(request, *args, **kwargs)
+
+    monkeypatch.setattr(promise, "decide", counted)
     return seen
 
 
@@ -138,3 +153,73 @@ async def test_nothing_is_reused_while_the_snapshot_verifies(
     await delivery_promise(services, TEE)
     await delivery_promise(services, TEE)
     assert len(builds) == 2
+
+
+async def test_the_same_cart_within_the_minute_reuses_its_decisions(
+    services: Services, decisions: list[DeliveryMethod]
+) -> None:
+    every = PromiseRequest(TEE.lines, [], DOORSTEP)
+    now: list[datetime] = services.extra_clock  # type: ignore[attr-defined]
+    now[0] = EVENING + timedelta(seconds=1)  # both worked out as of 18:01 in Chicago
+    first = await delivery_promise(services, every)
+    assert sorted(decisions) == sorted(DeliveryMethod)
+    now[0] = EVENING + timedelta(seconds=59)
+    again = await delivery_promise(services, every)
+    assert again == first
+    assert len(decisions) == len(DeliveryMethod)
+    # The carriers still price every answer.
+    assert [option.packages[0].offer for option in again.options] == [
+        option.packages[0].offer for option in first.options
+    ]
+
+
+async def test_the_next_minute_decides_again(
+    services: Services, decisions: list[DeliveryMethod]
+) -> None:
+    now: list[datetime] = services.extra_clock  # type: ignore[attr-defined]
+    now[0] = EVENING + timedelta(seconds=1)  # worked out as of 18:01 in Chicago
+    await delivery_promise(services, TEE)
+    now[0] = EVENING + timedelta(seconds=61)
+    await delivery_promise(services, TEE)
+    assert decisions == [DeliveryMethod.SHIP_STANDARD] * 2
+
+
+async def test_other_quantities_and_methods_are_decided_for_themselves(
+    services: Services, decisions: list[DeliveryMethod]
+) -> None:
+    await delivery_promise(services, TEE)
+    await delivery_promise(
+        services, PromiseRequest([LineRequest("TEE-001", 3)], TEE.methods, DOORSTEP)
+    )
+    pickup = PromiseRequest(TEE.lines, [DeliveryMethod.PICKUP], DOORSTEP)
+    await delivery_promise(services, pickup)
+    await delivery_promise(services, pickup)
+    assert decisions == [DeliveryMethod.SHIP_STANDARD] * 2 + [DeliveryMethod.PICKUP]
+
+
+async def test_a_stock_change_decides_again(
+    services: Services, decisions: list[DeliveryMethod]
+) -> None:
+    await delivery_promise(services, TEE)
+    await adjust_inventory(
+        services,
+        AdjustInventory(location_id=LOOP, sku="TEE-001", bucket=InventoryBucket.ON_HAND, delta=-2),
+    )
+    await delivery_promise(services, TEE)
+    assert len(decisions) == 2
+
+
+async def test_a_rules_change_decides_again_and_unchanged_rules_do_not(
+    services: Services, decisions: list[DeliveryMethod]
+) -> None:
+    await delivery_promise(services, TEE)
+    rules = services.stored_rules
+    rules._loaded_at = float("-inf")  # due: read again, and found unchanged
+    await delivery_promise(services, TEE)
+    assert len(decisions) == 1
+    await set_method_rule(
+        services, MethodRuleInput(method=DeliveryMethod.SHIP_STANDARD, max_distance_km=0.001)
+    )
+    after = await delivery_promise(services, TEE)
+    assert len(decisions) == 2
+    assert after.options == ()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from omnigraph.domain.promise import (
     StockMessage,
     Unavailable,
     plan_fulfilment,
+    promise_instant,
     same_day_window,
     shipping_window,
     stock_message,
@@ -216,3 +217,36 @@ def test_stock_messages(available, message):
 def test_distance_between_real_cities():
     chicago, new_york = GeoPoint(41.8781, -87.6298), GeoPoint(40.7128, -74.0060)
     assert 1140 < distance_km(chicago, new_york) < 1150
+
+
+def test_a_promise_is_worked_out_as_of_the_next_whole_minute() -> None:
+    assert promise_instant(datetime(2026, 3, 4, 13, 59, 0, 1, tzinfo=UTC)) == datetime(
+        2026, 3, 4, 14, 0, tzinfo=UTC
+    )
+    assert promise_instant(datetime(2026, 3, 4, 13, 59, 59, tzinfo=UTC)) == datetime(
+        2026, 3, 4, 14, 0, tzinfo=UTC
+    )
+    on_the_minute = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
+    assert promise_instant(on_the_minute) == on_the_minute
+
+
+# Monday 2 March 2026 00:00 in Chicago, and the week after it, to the microsecond.
+WEEK_START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+MOMENTS = st.integers(min_value=0, max_value=7 * 24 * 3600 * 10**6 - 1).map(
+    lambda us: WEEK_START + timedelta(microseconds=us)
+)
+
+
+@given(MOMENTS)
+def test_rounding_up_to_the_minute_moves_no_cut_off_decision(now: datetime) -> None:
+    # Opening hours and cut-offs are whole minutes: whichever side of one ``now`` is on, the
+    # next whole minute is on the same side. Ready-by times only move later, by under a
+    # minute of working time.
+    at = promise_instant(now)
+    assert SCHEDULE.dispatch_day(at) == SCHEDULE.dispatch_day(now)
+    exact, rounded = same_day_window(SCHEDULE, now, 5.0), same_day_window(SCHEDULE, at, 5.0)
+    assert isinstance(exact, PlanRefusal) == isinstance(rounded, PlanRefusal)
+    ready, ready_rounded = SCHEDULE.ready_at(now), SCHEDULE.ready_at(at)
+    assert ready <= ready_rounded
+    assert ready_rounded.second == 0 and ready_rounded.microsecond == 0
+    assert ready_rounded - ready < timedelta(minutes=1) or not SCHEDULE.is_open(ready)

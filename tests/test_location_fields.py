@@ -33,10 +33,29 @@ async def test_a_location_not_held_by_the_catalogue_answers_as_a_held_one(
     held = _locations(await harness.graphql(PACKAGE_LOCATIONS, TEES))
     assert catalog.cached_location_row(network.loop) is not None
     with monkeypatch.context() as patch:
-        patch.setattr(catalog, "cached_location_row", lambda _: None)
+        patch.setattr(catalog, "location_view", lambda *_: None)
         loaded = _locations(await harness.graphql(PACKAGE_LOCATIONS, TEES))
     assert loaded == held
     assert [location["code"] for method, location in held if method == "SHIP_STANDARD"] == [
         "ST-LOOP"
     ]
     assert held[0][1]["address"] == {"city": "Chicago"}
+
+
+async def test_a_held_location_is_built_once_until_the_catalogue_reloads_it(
+    harness: Harness, network: Network
+) -> None:
+    catalog = harness.services.catalog
+    await harness.graphql(PACKAGE_LOCATIONS, TEES)
+    built: list[int] = []
+
+    def build(row: object) -> list[int]:
+        built.append(1)
+        return [len(built)]
+
+    first = catalog.location_view(network.loop, build)
+    assert catalog.location_view(network.loop, build) is first
+    assert built == [1]
+    catalog.invalidate()
+    await catalog.load_locations([network.loop])
+    assert catalog.location_view(network.loop, build) == [2]

@@ -150,10 +150,10 @@ class Loaders:
     def sourcing_decision_by_order_id(self) -> DataLoader[int, OrderSourcingDecision | None]:
         return self._loader(sourcing_trace.decisions_by_order)
 
-    def location_now(self, location_id: int) -> Location | None:
-        """The location's row at once when the catalogue holds it, without a loader round
-        (None: load it through ``location_by_id``)."""
-        return None if self._catalog is None else self._catalog.cached_location_row(location_id)
+    def location_now(self, location_id: int, build: Callable[[Location], V]) -> V | None:
+        """``build`` of the location's row at once when the catalogue holds it, without a
+        loader round, built once per cached row (None: load it through ``location_by_id``)."""
+        return None if self._catalog is None else self._catalog.location_view(location_id, build)
 
     async def _cached_locations(self, ids: list[int]) -> list[Location | None]:
         assert self._catalog is not None

@@ -85,9 +85,7 @@ def _prepared(mapped: type[DeclarativeBase]) -> _Prepared:
             continue  # SQLite numbers the rows: the caller reads the ids back
         if column.server_default is not None and column.default is None:
             raise TypeError(f"{column} has only a server default; give it a Python one")
-        columns.append(
-            _Column(attribute.key, _default_of(column), _bind_processor(column))
-        )
+        columns.append(_Column(attribute.key, _default_of(column), _bind_processor(column)))
     names = ", ".join(mapper.columns[c.key].name for c in columns)
     return _Prepared(
         table.name,

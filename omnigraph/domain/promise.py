@@ -201,6 +201,21 @@ class Window:
     deliver_by: datetime | None = None
 
 
+def promise_instant(now: datetime) -> datetime:
+    """The moment promises and sourcing decisions are worked out for: ``now`` rounded up to
+    the whole minute.
+
+    Opening hours and cut-offs are whole minutes, so rounding up moves no cut-off decision
+    (an order at 13:59:40 is in before a 14:00 cut-off, one at 14:00:01 is not, either way);
+    ready-by times come out in whole minutes and never earlier than the exact ones. A cart
+    asked about again within the same minute, with nothing else changed, therefore has the
+    same decision, which the promise reuses (``services.decision_memo``).
+    """
+    if now.second == 0 and now.microsecond == 0:
+        return now
+    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
 def collection_window(schedule: LocationSchedule, now: datetime) -> Window:
     ready = schedule.ready_at(now)
     local_day = ready.astimezone(schedule.zone).date()

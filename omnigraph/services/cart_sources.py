@@ -13,15 +13,16 @@ unchanged:
 - the catalogue cache's generation (location facts);
 - each counted location's local day (order counts start again at local midnight).
 
-The stored sourcing rules are read again for every promise, and every method is still
-decided afresh: only the candidates are reused, never an answer.
+The stored sourcing rules are read again for every promise. Each kept cart also keeps the
+decisions made from it for the current minute (``DecisionMemo``), reused only with the same
+rules, rate table and plugins; the carriers price every answer afresh.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.promise import Candidate
 from omnigraph.domain.sourcing import CheckedCandidates
 from omnigraph.services.catalog_cache import LocationFacts
+from omnigraph.services.decision_memo import DecisionMemo
 from omnigraph.services.network import ProductRef, stocked_locations, to_candidates
 from omnigraph.services.sourcing import SourcingInputs, load_inputs, sourcing_candidates
 
@@ -52,6 +54,8 @@ class CartSources:
     sources: CheckedCandidates
     # Sellable units per SKU across the candidates.
     network: Mapping[str, int]
+    # The methods decided for these candidates this minute.
+    decisions: DecisionMemo = field(default_factory=DecisionMemo)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from omnigraph.domain.promise import (
     Unavailable,
     Window,
     confidence,
+    promise_instant,
     stock_message,
 )
 from omnigraph.domain.sourcing import (
@@ -46,6 +47,7 @@ from omnigraph.domain.stock_signal import StockSignal, stock_signal
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services.availability import stock_thresholds
 from omnigraph.services.catalog_cache import LocationFacts
+from omnigraph.services.decision_memo import DecisionMemo
 from omnigraph.services.network import ProductRef
 from omnigraph.services.sourcing import (
     RULES_MAX_AGE_SECONDS,
@@ -153,6 +155,7 @@ async def quote_method(
     requested_on: date | None = None,
     backorders: bool = True,
     sources: Sequence[SourcingCandidate] | None = None,
+    memo: DecisionMemo | None = None,
 ) -> MethodQuote | PlanRefusal:
     """Source the cart with the sourcing engine, then price its packages with the carriers.
 
@@ -165,10 +168,14 @@ async def quote_method(
     may still wait, otherwise a shortfall is refused. ``backorders=False`` refuses any
     decision that would wait for supply (order capture does not hold backorders yet).
     ``sources`` are ``candidates`` already combined with ``inputs`` (``sourcing_candidates``),
-    for callers quoting several methods for one cart.
+    for callers quoting several methods for one cart; ``memo`` keeps their decisions for
+    the minute (the carriers still price every package).
+
+    The cart is sourced as of ``promise_instant(now)``, the next whole minute.
     """
+    now = promise_instant(now)
     inputs = inputs or SourcingInputs(SourcingRules(currency=currency))
-    rules = inputs.rules
+    stored_rules = rules = inputs.rules
     if requested_on is not None:
         if method is DeliveryMethod.SAME_DAY and requested_on != now.astimezone(UTC).date():
             return PlanRefusal(method, Unavailable.REQUESTED_DATE_NOT_MET, "same day means today")
@@ -186,13 +193,19 @@ async def quote_method(
         only_location_id=pickup_location_id,
         currency=currency,
     )
-    decision = decide(
-        request,
-        rules,
-        rates=sourcing_rates(services),
-        filters=plugins.filters,
-        cost_terms=plugins.terms,
-    )
+    rates = sourcing_rates(services)
+
+    def decided() -> SourcingDecision | NoPlan:
+        return decide(
+            request, rules, rates=rates, filters=plugins.filters, cost_terms=plugins.terms
+        )
+
+    if memo is None:
+        decision = decided()
+    else:
+        key = (method, channel, pickup_location_id, requested_on, tuple(sorted(lines.items())))
+        decided_with = (stored_rules, sources, rates, *plugins.filters, *plugins.terms)
+        decision = memo.decision(key, now, decided_with, decided)
     if isinstance(decision, NoPlan):
         refusal = decision.refusal()
         return ExplainedRefusal(
@@ -316,7 +329,7 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
                     "a destination or a pickup location is required",
                 )
             )
-        now = services.clock()
+        now = promise_instant(services.clock())
         if request.requested_date is not None:
             try:
                 check_requested_date(request.requested_date, now.astimezone(UTC).date())
@@ -355,6 +368,7 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
             inputs=cart.inputs,
             requested_on=request.requested_date,
             sources=cart.sources,
+            memo=cart.decisions,
         )
         if isinstance(quote, PlanRefusal):
             unavailable.append(quote)

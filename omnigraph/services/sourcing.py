@@ -220,6 +220,10 @@ class StoredRulesCache:
         finally:
             if self._loading is not None and self._loading[1] is loading:
                 self._loading = None
+        if self._rules is not None and rules == self._rules:
+            # Unchanged: keep the object, which promises compare by identity to reuse what
+            # they worked out from it (``CartSourcesCache``, ``DecisionMemo``).
+            rules = self._rules
         loading.set_result(rules)
         if generation == self._generation:  # not invalidated while it loaded
             self._rules, self._loaded_at = rules, now

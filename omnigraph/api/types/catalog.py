@@ -127,9 +127,9 @@ def location_by_id(info: Info, location_id: int) -> Location | Awaitable[Locatio
     A resolver returning this (declared with ``graphql_type=Location``) stays synchronous
     on the common path: no coroutine, loader batch or event-loop round per location.
     """
-    row = info.context.loaders.location_now(location_id)
-    if row is not None:
-        return Location.from_row(row)
+    held = info.context.loaders.location_now(location_id, Location.from_row)
+    if held is not None:
+        return held
     return _loaded_location(info, location_id)
 
 
