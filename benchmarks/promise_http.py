@@ -1,6 +1,6 @@
 """``deliveryPromise`` over HTTP on a 500-location network, beside a bare ``{ hello }``.
 
-    .venv/bin/python benchmarks/promise_http.py             # about 3 minutes (+1 the first time)
+    .venv/bin/python benchmarks/promise_http.py             # about 4 minutes (+1 the first time)
     .venv/bin/python benchmarks/promise_http.py --quick     # about 40 seconds
     .venv/bin/python benchmarks/promise_http.py --profile   # then cProfile promises in process
 

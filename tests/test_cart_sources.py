@@ -29,6 +29,8 @@ TEE = PromiseRequest([LineRequest("TEE-001", 1)], [DeliveryMethod.SHIP_STANDARD]
 LOOP = 2
 # 18:00 in Chicago, where every test location is: six hours before local midnight.
 EVENING = datetime(2026, 3, 4, 0, 0, tzinfo=UTC)
+# A moment inside the minute that begins at EVENING: decisions made in it are kept.
+INSIDE = EVENING + timedelta(seconds=1)
 
 
 @pytest.fixture
@@ -160,7 +162,7 @@ async def test_the_same_cart_within_the_minute_reuses_its_decisions(
 ) -> None:
     every = PromiseRequest(TEE.lines, [], DOORSTEP)
     now: list[datetime] = services.extra_clock  # type: ignore[attr-defined]
-    now[0] = EVENING + timedelta(seconds=1)  # both worked out as of 18:01 in Chicago
+    now[0] = INSIDE  # both inside the minute from 18:00 in Chicago
     first = await delivery_promise(services, every)
     assert sorted(decisions) == sorted(DeliveryMethod)
     now[0] = EVENING + timedelta(seconds=59)
@@ -177,9 +179,18 @@ async def test_the_next_minute_decides_again(
     services: Services, decisions: list[DeliveryMethod]
 ) -> None:
     now: list[datetime] = services.extra_clock  # type: ignore[attr-defined]
-    now[0] = EVENING + timedelta(seconds=1)  # worked out as of 18:01 in Chicago
+    now[0] = EVENING + timedelta(seconds=1)
     await delivery_promise(services, TEE)
     now[0] = EVENING + timedelta(seconds=61)
+    await delivery_promise(services, TEE)
+    assert decisions == [DeliveryMethod.SHIP_STANDARD] * 2
+
+
+async def test_a_moment_on_the_minute_is_decided_afresh(
+    services: Services, decisions: list[DeliveryMethod]
+) -> None:
+    # A cut-off's own instant (18:00:00 here) is still before it; a moment later is not.
+    await delivery_promise(services, TEE)
     await delivery_promise(services, TEE)
     assert decisions == [DeliveryMethod.SHIP_STANDARD] * 2
 
@@ -187,6 +198,7 @@ async def test_the_next_minute_decides_again(
 async def test_other_quantities_and_methods_are_decided_for_themselves(
     services: Services, decisions: list[DeliveryMethod]
 ) -> None:
+    services.extra_clock[0] = INSIDE  # type: ignore[attr-defined]
     await delivery_promise(services, TEE)
     await delivery_promise(
         services, PromiseRequest([LineRequest("TEE-001", 3)], TEE.methods, DOORSTEP)
@@ -194,12 +206,18 @@ async def test_other_quantities_and_methods_are_decided_for_themselves(
     pickup = PromiseRequest(TEE.lines, [DeliveryMethod.PICKUP], DOORSTEP)
     await delivery_promise(services, pickup)
     await delivery_promise(services, pickup)
-    assert decisions == [DeliveryMethod.SHIP_STANDARD] * 2 + [DeliveryMethod.PICKUP]
+    web = PromiseRequest(TEE.lines, TEE.methods, DOORSTEP, channel="web")
+    await delivery_promise(services, web)
+    await delivery_promise(services, web)
+    assert decisions == [DeliveryMethod.SHIP_STANDARD] * 2 + [DeliveryMethod.PICKUP] + [
+        DeliveryMethod.SHIP_STANDARD
+    ]
 
 
 async def test_a_stock_change_decides_again(
     services: Services, decisions: list[DeliveryMethod]
 ) -> None:
+    services.extra_clock[0] = INSIDE  # type: ignore[attr-defined]
     await delivery_promise(services, TEE)
     await adjust_inventory(
         services,
@@ -212,6 +230,7 @@ async def test_a_stock_change_decides_again(
 async def test_a_rules_change_decides_again_and_unchanged_rules_do_not(
     services: Services, decisions: list[DeliveryMethod]
 ) -> None:
+    services.extra_clock[0] = INSIDE  # type: ignore[attr-defined]
     await delivery_promise(services, TEE)
     rules = services.stored_rules
     rules._loaded_at = float("-inf")  # due: read again, and found unchanged

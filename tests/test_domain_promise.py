@@ -17,8 +17,8 @@ from omnigraph.domain.promise import (
     PlanRefusal,
     StockMessage,
     Unavailable,
+    collection_window,
     plan_fulfilment,
-    promise_instant,
     same_day_window,
     shipping_window,
     stock_message,
@@ -219,34 +219,77 @@ def test_distance_between_real_cities():
     assert 1140 < distance_km(chicago, new_york) < 1150
 
 
-def test_a_promise_is_worked_out_as_of_the_next_whole_minute() -> None:
-    assert promise_instant(datetime(2026, 3, 4, 13, 59, 0, 1, tzinfo=UTC)) == datetime(
-        2026, 3, 4, 14, 0, tzinfo=UTC
-    )
-    assert promise_instant(datetime(2026, 3, 4, 13, 59, 59, tzinfo=UTC)) == datetime(
-        2026, 3, 4, 14, 0, tzinfo=UTC
-    )
-    on_the_minute = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
-    assert promise_instant(on_the_minute) == on_the_minute
-
-
-# Monday 2 March 2026 00:00 in Chicago, and the week after it, to the microsecond.
+# A week from Monday 2 March 2026 00:00 in Chicago, to the microsecond.
 WEEK_START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 MOMENTS = st.integers(min_value=0, max_value=7 * 24 * 3600 * 10**6 - 1).map(
     lambda us: WEEK_START + timedelta(microseconds=us)
 )
 
 
-@given(MOMENTS)
-def test_rounding_up_to_the_minute_moves_no_cut_off_decision(now: datetime) -> None:
-    # Opening hours and cut-offs are whole minutes: whichever side of one ``now`` is on, the
-    # next whole minute is on the same side. Ready-by times only move later, by under a
-    # minute of working time.
-    at = promise_instant(now)
-    assert SCHEDULE.dispatch_day(at) == SCHEDULE.dispatch_day(now)
-    exact, rounded = same_day_window(SCHEDULE, now, 5.0), same_day_window(SCHEDULE, at, 5.0)
-    assert isinstance(exact, PlanRefusal) == isinstance(rounded, PlanRefusal)
-    ready, ready_rounded = SCHEDULE.ready_at(now), SCHEDULE.ready_at(at)
-    assert ready <= ready_rounded
-    assert ready_rounded.second == 0 and ready_rounded.microsecond == 0
-    assert ready_rounded - ready < timedelta(minutes=1) or not SCHEDULE.is_open(ready)
+def clocks(first_hour: int, last_hour: int) -> st.SearchStrategy[str]:
+    hours, minutes = st.integers(first_hour, last_hour), st.integers(0, 59)
+    return st.builds(lambda h, m: f"{h:02d}:{m:02d}", hours, minutes)
+
+
+CLOCKS = clocks(0, 23)
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> LocationSchedule:
+    # Open at least an hour on each open day, until midnight at the latest.
+    opens = draw(clocks(0, 12))
+    closes = draw(st.one_of(clocks(13, 23), st.just("24:00")))
+    return LocationSchedule.from_config(
+        "America/Chicago",
+        {d: [[opens, closes]] for d in draw(st.sets(st.sampled_from(["mon", "tue", "sat"])))}
+        or {"wed": [["09:00", "17:00"]]},
+        cutoff=draw(st.one_of(CLOCKS, st.just("24:00"))),
+        processing_minutes=draw(st.integers(0, 600)),
+    )
+
+
+@given(schedules(), MOMENTS, st.integers(1, 59_999_999), st.floats(0, 80))
+def test_every_moment_inside_one_minute_gets_the_same_dates(
+    schedule: LocationSchedule, now: datetime, offset_us: int, km: float
+) -> None:
+    # What lets a promise reuse a decision within the minute (``services.decision_memo``):
+    # hours, cut-offs, processing and drive times are whole minutes, ready-by times rounded
+    # up to one, so nothing a decision reads changes strictly inside a minute.
+    minute = now.replace(second=0, microsecond=0)
+    first = minute + timedelta(microseconds=1)
+    other = minute + timedelta(microseconds=offset_us)
+    assert schedule.dispatch_day(first) == schedule.dispatch_day(other)
+    assert schedule.ready_at(first) == schedule.ready_at(other)
+    assert same_day_window(schedule, first, km) == same_day_window(schedule, other, km)
+    assert collection_window(schedule, first) == collection_window(schedule, other)
+    for method in (DeliveryMethod.SHIP_STANDARD, DeliveryMethod.SHIP_EXPRESS):
+        assert shipping_window(method, schedule, first, 2) == shipping_window(
+            method, schedule, other, 2
+        )
+
+
+@given(schedules(), MOMENTS)
+def test_ready_by_times_are_whole_minutes_never_before_the_exact_time(
+    schedule: LocationSchedule, now: datetime
+) -> None:
+    ready = schedule.ready_at(now)
+    exact = schedule.add_working_time(now, schedule.processing)
+    assert ready.second == 0 and ready.microsecond == 0
+    assert exact <= ready < exact + timedelta(minutes=1)
+    window = same_day_window(schedule, now, 12.3)
+    if not isinstance(window, PlanRefusal):
+        assert window.deliver_by is not None and window.deliver_by.second == 0
+
+
+def test_open_until_midnight_closes_on_the_last_whole_minute() -> None:
+    # Were "24:00" 23:59:59, two hours' work started at 21:59:00.5 would be ready at 23:59:01
+    # (rounded up: midnight) and work started at 21:59:59.5 only the next morning: two
+    # answers in one minute. Closing at 23:59, both are ready the next morning.
+    late = LocationSchedule.from_config(
+        "America/Chicago", {"mon": [["00:00", "24:00"]], "tue": [["08:00", "24:00"]]}
+    )
+    first_second = datetime(2026, 3, 3, 3, 59, 0, 500_000, tzinfo=UTC)  # 21:59 Monday, Chicago
+    last_second = datetime(2026, 3, 3, 3, 59, 59, 500_000, tzinfo=UTC)
+    ready = late.ready_at(first_second)
+    assert ready == late.ready_at(last_second)
+    assert ready.astimezone(late.zone) == datetime(2026, 3, 3, 8, 1, tzinfo=late.zone)

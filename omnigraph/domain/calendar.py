@@ -14,10 +14,19 @@ _MAX_DAYS_AHEAD = 60
 
 
 def parse_clock(value: str) -> time:
+    """``HH:MM``; "24:00" (open until midnight) is the day's last minute, 23:59: every time a
+    schedule holds is a whole minute, which promises rely on (``ready_at``)."""
     hours, minutes = value.split(":")
     if hours == "24" and minutes == "00":
-        return time(23, 59, 59)
+        return time(23, 59)
     return time(int(hours), int(minutes))
+
+
+def whole_minute_after(moment: datetime) -> datetime:
+    """``moment`` rounded up to the whole minute."""
+    if moment.second == 0 and moment.microsecond == 0:
+        return moment
+    return moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
 @functools.cache
@@ -146,8 +155,14 @@ class LocationSchedule:
         raise ValueError("location has no opening time in the next two months")
 
     def ready_at(self, placed: datetime) -> datetime:
-        """When goods ordered at ``placed`` are picked and packed."""
-        return self.add_working_time(placed, self.processing)
+        """When goods ordered at ``placed`` are picked and packed, to the whole minute
+        (rounded up, so never earlier than the exact time).
+
+        Opening hours, cut-offs and processing times are whole minutes, so whatever a
+        promise decides is the same for every moment strictly inside one minute: a cart
+        asked about again within it can reuse the decision (``services.decision_memo``).
+        """
+        return whole_minute_after(self.add_working_time(placed, self.processing))
 
     def dispatch_day(self, placed: datetime) -> date:
         """The day goods leave with the carrier: today if in before cut-off and ready today."""

@@ -6,6 +6,7 @@ order gets unless stock moved in between.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -201,21 +202,6 @@ class Window:
     deliver_by: datetime | None = None
 
 
-def promise_instant(now: datetime) -> datetime:
-    """The moment promises and sourcing decisions are worked out for: ``now`` rounded up to
-    the whole minute.
-
-    Opening hours and cut-offs are whole minutes, so rounding up moves no cut-off decision
-    (an order at 13:59:40 is in before a 14:00 cut-off, one at 14:00:01 is not, either way);
-    ready-by times come out in whole minutes and never earlier than the exact ones. A cart
-    asked about again within the same minute, with nothing else changed, therefore has the
-    same decision, which the promise reuses (``services.decision_memo``).
-    """
-    if now.second == 0 and now.microsecond == 0:
-        return now
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-
-
 def collection_window(schedule: LocationSchedule, now: datetime) -> Window:
     ready = schedule.ready_at(now)
     local_day = ready.astimezone(schedule.zone).date()
@@ -243,7 +229,8 @@ def same_day_window(
             DeliveryMethod.SAME_DAY, Unavailable.PAST_CUTOFF, "past today's same-day cut-off"
         )
     ready = schedule.ready_at(now)
-    drive = timedelta(hours=distance_km / SAME_DAY_KM_PER_HOUR)
+    # Whole minutes, like every time a promise shows (``LocationSchedule.ready_at``).
+    drive = timedelta(minutes=math.ceil(60 * distance_km / SAME_DAY_KM_PER_HOUR))
     deliver_by = ready + SAME_DAY_HANDOVER + drive
     local_drop = deliver_by.astimezone(schedule.zone)
     if local_drop.date() != local_now.date() or local_drop.time() > SAME_DAY_LAST_DROP:

@@ -14,7 +14,7 @@ unchanged:
 - each counted location's local day (order counts start again at local midnight).
 
 The stored sourcing rules are read again for every promise. Each kept cart also keeps the
-decisions made from it for the current minute (``DecisionMemo``), reused only with the same
+decisions made from it in the current minute (``DecisionMemo``), reused only with the same
 rules, rate table and plugins; the carriers price every answer afresh.
 """
 

@@ -1,10 +1,13 @@
-"""One cart's sourcing decisions, kept for the minute they were worked out for.
+"""One cart's sourcing decisions, kept for the minute they were made in.
 
 A decision is a pure function of the request and what it is decided with (``decide``:
-equal inputs give equal decisions), and promises are worked out as of the whole minute
-(``domain.promise.promise_instant``). A storefront asks about the same cart again and
-again (cart page, each checkout step, every shopper refreshing): within the minute, with
-nothing changed, the decision it would compute is the one it computed before.
+equal inputs give equal decisions), and it depends on the time only through whole minutes:
+opening hours, cut-offs, processing and drive times are whole minutes, and ready-by times
+are rounded up to one (``LocationSchedule.ready_at``). So every moment strictly inside one
+minute gets the same decision, and a storefront asking about the same cart again (cart page,
+each checkout step, a shopper refreshing) within that minute, with nothing changed, is
+answered from the decision already made. A moment exactly on a whole minute (a cut-off's
+own instant) is decided afresh and not kept.
 
 A memo belongs to one ``CartSources`` (its checked candidates, kept only while every stock
 entry, order count and location fact they were built from is unchanged), so stock that
@@ -37,15 +40,18 @@ class DecisionMemo:
     def decision(
         self,
         key: Hashable,
-        at: datetime,
+        now: datetime,
         decided_with: tuple[object, ...],
         decide: Callable[[], Decision],
     ) -> Decision:
-        """The decision for ``key`` at ``at`` made with exactly ``decided_with``: the kept
-        one if there is one, else ``decide()``'s, kept for the rest of the minute."""
-        if at != self._at:
+        """The decision for ``key`` made with exactly ``decided_with`` earlier in the minute
+        ``now`` is in, if there is one, else ``decide()``'s, kept for the rest of it."""
+        minute = now.replace(second=0, microsecond=0)
+        if minute == now:
+            return decide()  # on the minute itself: a cut-off may fall right here
+        if minute != self._at:
             self._kept.clear()
-            self._at = at
+            self._at = minute
         kept = self._kept.get(key)
         if kept is not None and _same(kept[0], decided_with):
             return kept[1]

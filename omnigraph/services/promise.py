@@ -26,7 +26,6 @@ from omnigraph.domain.promise import (
     Unavailable,
     Window,
     confidence,
-    promise_instant,
     stock_message,
 )
 from omnigraph.domain.sourcing import (
@@ -59,6 +58,10 @@ from omnigraph.services.sourcing import (
 
 if TYPE_CHECKING:
     from omnigraph.services.core import Services
+
+
+# Between a decision's plugin filters and cost terms in what the memo compares.
+_TERMS = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +173,7 @@ async def quote_method(
     ``sources`` are ``candidates`` already combined with ``inputs`` (``sourcing_candidates``),
     for callers quoting several methods for one cart; ``memo`` keeps their decisions for
     the minute (the carriers still price every package).
-
-    The cart is sourced as of ``promise_instant(now)``, the next whole minute.
     """
-    now = promise_instant(now)
     inputs = inputs or SourcingInputs(SourcingRules(currency=currency))
     stored_rules = rules = inputs.rules
     if requested_on is not None:
@@ -183,19 +183,20 @@ async def quote_method(
     plugins = plugin_sourcing(services)
     if sources is None:
         sources = sourcing_candidates(candidates, locations, inputs, destination, currency)
-    request = SourcingRequest(
-        channel=channel,
-        method=method,
-        lines=dict(lines),
-        candidates=sources,
-        now=now,
-        weights_grams={sku: products[sku].weight_grams for sku in lines},
-        only_location_id=pickup_location_id,
-        currency=currency,
-    )
+    checked = sources
     rates = sourcing_rates(services)
 
     def decided() -> SourcingDecision | NoPlan:
+        request = SourcingRequest(
+            channel=channel,
+            method=method,
+            lines=dict(lines),
+            candidates=checked,
+            now=now,
+            weights_grams={sku: products[sku].weight_grams for sku in lines},
+            only_location_id=pickup_location_id,
+            currency=currency,
+        )
         return decide(
             request, rules, rates=rates, filters=plugins.filters, cost_terms=plugins.terms
         )
@@ -203,8 +204,11 @@ async def quote_method(
     if memo is None:
         decision = decided()
     else:
-        key = (method, channel, pickup_location_id, requested_on, tuple(sorted(lines.items())))
-        decided_with = (stored_rules, sources, rates, *plugins.filters, *plugins.terms)
+        weighed = tuple(
+            (sku, qty, products[sku].weight_grams) for sku, qty in sorted(lines.items())
+        )
+        key = (method, channel, pickup_location_id, requested_on, weighed)
+        decided_with = (stored_rules, sources, rates, *plugins.filters, _TERMS, *plugins.terms)
         decision = memo.decision(key, now, decided_with, decided)
     if isinstance(decision, NoPlan):
         refusal = decision.refusal()
@@ -329,7 +333,7 @@ async def delivery_promise(services: Services, request: PromiseRequest) -> Promi
                     "a destination or a pickup location is required",
                 )
             )
-        now = promise_instant(services.clock())
+        now = services.clock()
         if request.requested_date is not None:
             try:
                 check_requested_date(request.requested_date, now.astimezone(UTC).date())
