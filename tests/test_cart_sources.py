@@ -5,7 +5,7 @@ decisions are reused with them, within the minute, for the same request and rule
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ DOORSTEP = GeoPoint(HOME["latitude"], HOME["longitude"])
 ELSEWHERE = GeoPoint(HOME["latitude"] + 0.5, HOME["longitude"])
 TEE = PromiseRequest([LineRequest("TEE-001", 1)], [DeliveryMethod.SHIP_STANDARD], DOORSTEP)
 LOOP = 2
+EVANSTON = 3
 # 18:00 in Chicago, where every test location is: six hours before local midnight.
 EVENING = datetime(2026, 3, 4, 0, 0, tzinfo=UTC)
 # A moment inside the minute that begins at EVENING: decisions made in it are kept.
@@ -169,6 +170,8 @@ async def test_the_same_cart_within_the_minute_reuses_its_decisions(
     again = await delivery_promise(services, every)
     assert again == first
     assert len(decisions) == len(DeliveryMethod)
+    services.stock_snapshot.cart_sources.clear()
+    assert await delivery_promise(services, every) == again  # as if decided now
     # The carriers still price every answer.
     assert [option.packages[0].offer for option in again.options] == [
         option.packages[0].offer for option in first.options
@@ -189,10 +192,17 @@ async def test_the_next_minute_decides_again(
 async def test_a_moment_on_the_minute_is_decided_afresh(
     services: Services, decisions: list[DeliveryMethod]
 ) -> None:
-    # A cut-off's own instant (18:00:00 here) is still before it; a moment later is not.
-    await delivery_promise(services, TEE)
-    await delivery_promise(services, TEE)
-    assert decisions == [DeliveryMethod.SHIP_STANDARD] * 2
+    # Ready an hour after exactly 18:00 is 19:00; half a second later it is 19:01 (ready-by
+    # times are rounded up). A decision made on the minute is never reused after it.
+    pickup = PromiseRequest(TEE.lines, [DeliveryMethod.PICKUP], DOORSTEP)
+    now: list[datetime] = services.extra_clock  # type: ignore[attr-defined]
+    on_the_minute = await delivery_promise(services, pickup)
+    now[0] = EVENING + timedelta(milliseconds=500)
+    after = await delivery_promise(services, pickup)
+    [before_ready] = [option.window.ready_at for option in on_the_minute.options]
+    [after_ready] = [option.window.ready_at for option in after.options]
+    assert after_ready - before_ready == timedelta(minutes=1)
+    assert decisions == [DeliveryMethod.PICKUP] * 2
 
 
 async def test_other_quantities_and_methods_are_decided_for_themselves(
@@ -206,12 +216,23 @@ async def test_other_quantities_and_methods_are_decided_for_themselves(
     pickup = PromiseRequest(TEE.lines, [DeliveryMethod.PICKUP], DOORSTEP)
     await delivery_promise(services, pickup)
     await delivery_promise(services, pickup)
+    at_evanston = PromiseRequest(
+        TEE.lines, [DeliveryMethod.PICKUP], DOORSTEP, pickup_location_id=EVANSTON
+    )
+    await delivery_promise(services, at_evanston)
+    await delivery_promise(services, at_evanston)
+    dated = PromiseRequest(TEE.lines, TEE.methods, DOORSTEP, requested_date=date(2026, 3, 10))
+    await delivery_promise(services, dated)
+    await delivery_promise(services, dated)
     web = PromiseRequest(TEE.lines, TEE.methods, DOORSTEP, channel="web")
     await delivery_promise(services, web)
     await delivery_promise(services, web)
-    assert decisions == [DeliveryMethod.SHIP_STANDARD] * 2 + [DeliveryMethod.PICKUP] + [
-        DeliveryMethod.SHIP_STANDARD
-    ]
+    assert (
+        decisions
+        == [DeliveryMethod.SHIP_STANDARD] * 2
+        + [DeliveryMethod.PICKUP] * 2
+        + [DeliveryMethod.SHIP_STANDARD] * 2
+    )
 
 
 async def test_a_stock_change_decides_again(

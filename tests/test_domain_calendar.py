@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,3 +81,32 @@ def _business_days_one_by_one(start: date, days: int) -> date:
 @given(st.dates(date(2020, 1, 1), date(2030, 12, 31)), st.integers(-3, 40))
 def test_business_days_agree_with_counting_them_one_by_one(start: date, days: int):
     assert add_business_days(start, days) == _business_days_one_by_one(start, days)
+
+
+def test_overlapping_intervals_count_their_shared_time_once():
+    lunch_overlap = LocationSchedule.from_config(
+        "America/New_York",
+        {
+            "mon": [["11:00", "12:01"], ["09:00", "12:00"], ["15:00", "15:00"]],
+            "tue": [["09:00", "17:00"]],
+        },
+        processing_minutes=60,
+    )
+    assert lunch_overlap.hours[0] == ((time(9, 0), time(12, 1)),)
+    # Monday 23 November 11:30: 31 minutes left today, the other 29 on Tuesday from 09:00.
+    assert lunch_overlap.ready_at(local(23, 11, 30)) == local(24, 9, 29)
+    assert lunch_overlap.ready_at(local(23, 11, 30) + timedelta(seconds=45)) == local(24, 9, 30)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"cutoff": time(14, 0, 30)},
+        {"processing": timedelta(minutes=1, seconds=1)},
+        {"hours": {0: ((time(9, 0), time(17, 0, 1)),)}},
+    ],
+)
+def test_times_that_are_not_whole_minutes_are_refused(bad):
+    fields = {"timezone": "America/New_York", "hours": {0: ((time(9, 0), time(17, 0)),)}}
+    with pytest.raises(ValueError, match="whole"):
+        LocationSchedule(**{**fields, **bad})

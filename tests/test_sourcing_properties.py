@@ -26,7 +26,7 @@ from omnigraph.domain.sourcing.eligibility import screen
 from omnigraph.domain.sourcing.parts import CheapestParts
 from omnigraph.domain.sourcing.request import in_screening_order, nearest_first
 from omnigraph.domain.vocabulary import Capability, DeliveryMethod, LocationType
-from tests.test_sourcing_builders import RATES, decided, ground_minor, loc, request
+from tests.test_sourcing_builders import NOW, RATES, decided, ground_minor, loc, request
 
 SKUS = ("A", "B", "C")
 METHODS = (
@@ -325,3 +325,20 @@ def test_screening_order_and_whole_cart_holders_are_those_of_the_plain_definitio
         if all(c.candidate.stock.get(sku, 0) >= qty for sku, qty in cart.items())
     ]
     assert list(ordered.whole_cart_holders(cart)) == holders
+
+
+# Two days around the builders' NOW, to the microsecond: cut-offs, closes and midnights.
+MINUTES = st.integers(min_value=-24 * 60, max_value=24 * 60).map(
+    lambda m: NOW.replace(second=0, microsecond=0) + timedelta(minutes=m)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios(), MINUTES, st.integers(1, 59_999_999), st.integers(1, 59_999_999))
+def test_every_moment_inside_one_minute_gets_the_same_decision(scenario, minute, one, other):
+    # What lets a promise reuse a decision within the minute (``services.decision_memo``).
+    method, cart, cands, rules = scenario
+    first, second = (minute + timedelta(microseconds=us) for us in (one, other))
+    assert fingerprint(
+        decide(request(cands, cart, method=method, now=first), rules, rates=RATES)
+    ) == (fingerprint(decide(request(cands, cart, method=method, now=second), rules, rates=RATES)))

@@ -57,12 +57,44 @@ class ScheduleValue:
         )
 
 
+def _check_whole_minutes(
+    hours: Mapping[int, tuple[tuple[time, time], ...]], cutoff: time, processing: timedelta
+) -> None:
+    # Promises reuse a decision within the minute it was made in: that holds only while
+    # nothing a decision compares against falls inside a minute.
+    clocks = [cutoff, *(moment for day in hours.values() for pair in day for moment in pair)]
+    if any(clock.second or clock.microsecond for clock in clocks):
+        raise ValueError("opening hours and cut-offs are whole minutes")
+    if processing % timedelta(minutes=1):
+        raise ValueError("processing time is a whole number of minutes")
+
+
+def _joined(
+    hours: Mapping[int, tuple[tuple[time, time], ...]],
+) -> dict[int, tuple[tuple[time, time], ...]]:
+    """Each day's intervals in order, overlapping or touching ones joined, empty ones
+    dropped: working time in an overlap is counted once."""
+    joined: dict[int, tuple[tuple[time, time], ...]] = {}
+    for day, intervals in hours.items():
+        merged: list[tuple[time, time]] = []
+        for start, end in sorted(pair for pair in intervals if pair[0] < pair[1]):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        if merged:
+            joined[day] = tuple(merged)
+    return joined
+
+
 @dataclass(frozen=True, slots=True)
 class LocationSchedule:
     """When a location works, in its own time zone.
 
     ``hours`` maps a weekday (0 = Monday) to open intervals; a weekday missing from it is
     closed. ``cutoff`` is the latest local time an order can arrive and still leave today.
+    Every time is a whole minute (``ValueError`` otherwise); a day's intervals are kept in
+    order, overlapping or touching ones joined, empty ones dropped.
     """
 
     timezone: str
@@ -74,6 +106,8 @@ class LocationSchedule:
     value: ScheduleValue | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        _check_whole_minutes(self.hours, self.cutoff, self.processing)
+        object.__setattr__(self, "hours", _joined(self.hours))
         value: ScheduleValue | None
         try:
             value = ScheduleValue(
