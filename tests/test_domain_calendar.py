@@ -110,3 +110,29 @@ def test_times_that_are_not_whole_minutes_are_refused(bad):
     fields = {"timezone": "America/New_York", "hours": {0: ((time(9, 0), time(17, 0)),)}}
     with pytest.raises(ValueError, match="whole"):
         LocationSchedule(**{**fields, **bad})
+
+
+CHICAGO = ZoneInfo("America/Chicago")
+ROUND_THE_CLOCK = LocationSchedule.from_config(
+    "America/Chicago",
+    {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    processing_minutes=120,
+)
+
+
+def test_working_time_is_real_time_when_clocks_go_forward():
+    # 8 March 2026: 02:00 CST becomes 03:00 CDT. Two hours from 01:00 CST end at 04:00 CDT.
+    start = datetime(2026, 3, 8, 1, 0, tzinfo=CHICAGO)
+    utc = ZoneInfo("UTC")
+    assert ROUND_THE_CLOCK.ready_at(start).astimezone(utc) - start.astimezone(utc) == timedelta(
+        hours=2
+    )
+    assert ROUND_THE_CLOCK.ready_at(start) == datetime(2026, 3, 8, 4, 0, tzinfo=CHICAGO)
+
+
+def test_working_time_is_real_time_when_clocks_go_back():
+    # 1 November 2026: 02:00 CDT becomes 01:00 CST; the hour from 01:00 is lived twice.
+    start = datetime(2026, 11, 1, 6, 30, tzinfo=ZoneInfo("UTC"))  # 01:30 CDT, the first time
+    ready = ROUND_THE_CLOCK.ready_at(start)
+    assert ready - start == timedelta(hours=2)
+    assert ready >= start

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -173,18 +173,23 @@ class LocationSchedule:
         raise ValueError("location has no working day in the next two months")
 
     def add_working_time(self, start: datetime, duration: timedelta) -> datetime:
-        """The moment ``duration`` of opening time has passed after ``start``."""
-        local = start.astimezone(self.zone)
+        """The moment ``duration`` of opening time has passed after ``start`` (local time).
+
+        Counted in UTC: arithmetic on local times is wall-clock arithmetic, which gains an
+        hour when clocks go back and loses one when they go forward.
+        """
+        moment = start.astimezone(UTC)
         remaining = duration
-        day = local.date()
+        day = start.astimezone(self.zone).date()
         for _ in range(_MAX_DAYS_AHEAD):
             for open_at, close_at in self.intervals_on(day):
-                begin = max(open_at, local)
-                if begin >= close_at:
+                opens, closes = open_at.astimezone(UTC), close_at.astimezone(UTC)
+                begin = max(opens, moment)
+                if begin >= closes:
                     continue
-                if begin + remaining <= close_at:
-                    return begin + remaining
-                remaining -= close_at - begin
+                if begin + remaining <= closes:
+                    return (begin + remaining).astimezone(self.zone)
+                remaining -= closes - begin
             day += timedelta(days=1)
         raise ValueError("location has no opening time in the next two months")
 
@@ -196,7 +201,8 @@ class LocationSchedule:
         promise decides is the same for every moment strictly inside one minute: a cart
         asked about again within it can reuse the decision (``services.decision_memo``).
         """
-        return whole_minute_after(self.add_working_time(placed, self.processing))
+        ready = self.add_working_time(placed, self.processing).astimezone(UTC)
+        return whole_minute_after(ready).astimezone(self.zone)
 
     def dispatch_day(self, placed: datetime) -> date:
         """The day goods leave with the carrier: today if in before cut-off and ready today."""
