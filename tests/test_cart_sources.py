@@ -263,3 +263,22 @@ async def test_a_rules_change_decides_again_and_unchanged_rules_do_not(
     after = await delivery_promise(services, TEE)
     assert len(decisions) == 2
     assert after.options == ()
+
+
+async def test_a_held_cart_is_answered_without_opening_a_session(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await delivery_promise(services, TEE)
+    opened: list[int] = []
+    sessions = services.db.sessions
+
+    def counted() -> Any:
+        opened.append(1)
+        return sessions()
+
+    monkeypatch.setattr(services.db, "sessions", counted)
+    await delivery_promise(services, TEE)
+    assert opened == []
+    services.catalog.invalidate()  # location facts to read again: a session is opened
+    await delivery_promise(services, TEE)
+    assert opened == [1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from sqlalchemy import event, text
@@ -62,6 +62,25 @@ async def _rollback_if_open(connection: asyncpg.Connection) -> None:
         await connection.execute("ROLLBACK")
 
 
+class _OnDemandSession:
+    """Stands for an ``AsyncSession`` and opens it at the first attribute asked for."""
+
+    __slots__ = ("_opened", "_sessions")
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._opened: AsyncSession | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._opened is None:
+            self._opened = self._sessions()
+        return getattr(self._opened, name)
+
+    async def close_if_opened(self) -> None:
+        if self._opened is not None:
+            await self._opened.close()
+
+
 class Database:
     """The engine, a session factory, and the write gate for SQLite.
 
@@ -87,6 +106,17 @@ class Database:
     async def read_session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def read_session_on_demand(self) -> AsyncIterator[AsyncSession]:
+        """A read session opened only when first used, for reads usually answered from
+        memory (a promise of a cart the server holds): opening and closing one costs about
+        as much as the rest of such a read."""
+        on_demand = _OnDemandSession(self.sessions)
+        try:
+            yield cast(AsyncSession, on_demand)
+        finally:
+            await on_demand.close_if_opened()
 
     @property
     def sqlite_writer(self) -> SQLiteWriter:

@@ -312,7 +312,8 @@ class PromiseRequest:
 async def delivery_promise(services: Services, request: PromiseRequest) -> PromiseResult:
     """Every requested method's best option for the cart, or why it cannot be offered."""
     methods = list(dict.fromkeys(request.methods or list(DeliveryMethod)))
-    async with services.db.read_session() as session:
+    # A cart the server holds is answered from memory, without opening a session.
+    async with services.db.read_session_on_demand() as session:
         products = await services.catalog.products(line.sku for line in request.lines)
         problems = line_problems(request.lines, products)
         pickup: LocationFacts | None = None
