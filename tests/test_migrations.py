@@ -96,7 +96,7 @@ def schema_snapshot(connection: Connection) -> dict[str, dict[str, Any]]:
                 for uq in inspector.get_unique_constraints(table)
             ),
             "indexes": sorted(
-                (ix["name"], tuple(ix["column_names"]), ix["unique"])
+                (ix["name"], tuple(ix["column_names"]), ix["unique"], _predicate(ix))
                 for ix in inspector.get_indexes(table)
             ),
             "check_constraints": sorted(
@@ -104,6 +104,13 @@ def schema_snapshot(connection: Connection) -> dict[str, dict[str, Any]]:
             ),
         }
     return snapshot
+
+
+def _predicate(index: Any) -> str:
+    """A partial index's WHERE clause as the database reports it ("" for a full index)."""
+    options = index.get("dialect_options") or {}
+    where = options.get("sqlite_where", options.get("postgresql_where"))
+    return "" if where is None else " ".join(str(where).split())
 
 
 def model_differences(connection: Connection) -> list[Any]:
