@@ -14,6 +14,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from omnigraph.api.errors import should_mask
+from omnigraph.api.input_plans import plan_inputs
 from omnigraph.api.mutations import Mutation
 from omnigraph.api.queries import Query
 from omnigraph.api.subscriptions import Subscription
@@ -34,7 +35,7 @@ def build_schema() -> strawberry.Schema:
     # The depth rule is built once and shared: the validation cache is keyed by the rule
     # classes, and a limiter built per request makes new classes, so nothing would hit.
     depth_rules = QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -48,6 +49,8 @@ def build_schema() -> strawberry.Schema:
         ],
         config=StrawberryConfig(auto_camel_case=True),
     )
+    plan_inputs(schema)
+    return schema
 
 
 def export_sdl() -> str:
