@@ -2,12 +2,13 @@
 thread's).
 
 A hot path that writes from the writer thread still builds its rows as the mapped classes
-(``Order(...)``), so they carry the same column values as rows the ORM flushes, and the
-caller can answer with them. ``insert_rows`` turns them into one prepared INSERT per class
-(a multi-row one for several rows) with each column converted by its own type's bind
-processor, as SQLAlchemy's SQLite dialect converts it: aware times to naive UTC text, JSON
-to its text. Columns left unset take their Python-side default, as a flush gives them.
-``read_rows`` is the way back: rows selected by a WHERE clause, as mapped instances (not
+(``new_row(Order, ...)``, the constructor without an attribute event per value), so they
+carry the same column values as rows the ORM flushes, and the caller can answer with
+them. ``insert_rows`` turns them into one prepared INSERT per class (a multi-row one for
+several rows) with each column converted by its own type's bind processor, as
+SQLAlchemy's SQLite dialect converts it: aware times to naive UTC text, JSON to its text.
+Columns left unset take their Python-side default, as a flush gives them. ``read_rows``
+is the way back: rows selected by a WHERE clause, as mapped instances (not
 attached to any session) with each column converted by its result processor.
 """
 
@@ -17,16 +18,18 @@ import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 _DIALECT = sqlite_dialect.dialect()
 # Rows per statement at most: far below SQLite's limit on bound values for any table here.
 ROWS_PER_INSERT = 32
 _UNSET = object()
+Row = TypeVar("Row", bound=DeclarativeBase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,12 +198,34 @@ def column_names(mapped: type[DeclarativeBase]) -> str:
 def to_instance(mapped: type[DeclarativeBase], values: Sequence[Any]) -> Any:
     """An instance of ``mapped`` (in no session) from a row of ``column_names``."""
     readable = _readable(mapped)
-    return mapped(
-        **{
+    return _filled(
+        mapped,
+        {
             key: convert(value) if convert is not None and value is not None else value
             for key, convert, value in zip(readable.keys, readable.converters, values, strict=True)
-        }
+        },
     )
+
+
+def new_row(mapped: type[Row], **values: Any) -> Row:
+    """``mapped(**values)`` for a row about to be inserted with ``insert_rows``, built the
+    way the ORM builds the rows it loads: the values go straight into the instance's state
+    instead of through an attribute event each (a tenth of the cost)."""
+    unknown = values.keys() - _attribute_keys(mapped)
+    if unknown:
+        raise TypeError(f"{mapped.__name__} has no attribute {', '.join(sorted(unknown))}")
+    return _filled(mapped, values)
+
+
+def _filled(mapped: type[DeclarativeBase], values: dict[str, Any]) -> Any:
+    instance: Any = manager_of_class(mapped).new_instance()
+    instance.__dict__.update(values)
+    return instance
+
+
+@functools.cache
+def _attribute_keys(mapped: type[DeclarativeBase]) -> frozenset[str]:
+    return frozenset(mapped.__mapper__.attrs.keys())
 
 
 def bind(mapped: type[DeclarativeBase], key: str, value: Any) -> Any:

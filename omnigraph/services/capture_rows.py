@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from omnigraph.db.mapping import set_address
 from omnigraph.db.models import Channel, Order
+from omnigraph.db.raw_rows import new_row
 from omnigraph.domain.orders import OrderRequest, OrderTotals, PricedLine, order_number
 from omnigraph.domain.vocabulary import OrderStatus
 from omnigraph.services.sla import promised_ship_by
@@ -30,7 +31,8 @@ def new_order(
     """The order's row as captured: PENDING through the channel's remorse window, else
     CONFIRMED, promised the window of its own plan (None when all of it is transferred)."""
     in_remorse = channel.remorse_minutes > 0
-    order = Order(
+    order = new_row(
+        Order,
         channel_id=channel.id,
         customer_id=customer_id,
         status=(OrderStatus.PENDING if in_remorse else OrderStatus.CONFIRMED).value,

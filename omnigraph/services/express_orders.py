@@ -47,7 +47,7 @@ from omnigraph.db.models import (
     Product,
     TimelineEntry,
 )
-from omnigraph.db.raw_rows import insert_rows, insert_values, read_rows
+from omnigraph.db.raw_rows import insert_rows, insert_values, new_row, read_rows
 from omnigraph.domain.errors import DomainError
 from omnigraph.domain.inventory import StockLevel
 from omnigraph.domain.orders import (
@@ -191,7 +191,7 @@ async def prepare(services: Services, request: OrderRequest) -> PreparedOrder:
         raise NotExpress
     now = services.clock()
     snapshot = services.stock_snapshot
-    async with services.db.read_session() as session:
+    async with services.db.read_session_on_demand() as session:
         stocked = await stocked_locations(session, products, services.catalog, snapshot)
         inputs = await load_inputs(session, services, stocked, products, now, snapshot)
     quote = await quote_request(
@@ -440,7 +440,8 @@ def _write_all(db: sqlite3.Connection, checked: list[_Checked]) -> list[Captured
     )
     lines = [
         {
-            line.sku: OrderLine(
+            line.sku: new_row(
+                OrderLine,
                 order_id=order.id,
                 line_number=index + 1,
                 product_id=item.facts.products[line.sku].id,
@@ -454,7 +455,8 @@ def _write_all(db: sqlite3.Connection, checked: list[_Checked]) -> list[Captured
     insert_rows(db, [line for by_sku in lines for line in by_sku.values()])
     fulfilments = [
         [
-            FulfillmentOrder(
+            new_row(
+                FulfillmentOrder,
                 order_id=order.id,
                 location_id=allocation.candidate.location_id,
                 kind=FulfillmentKind.SHIP.value,
@@ -470,7 +472,8 @@ def _write_all(db: sqlite3.Connection, checked: list[_Checked]) -> list[Captured
     insert_rows(db, [fo for of_order in fulfilments for fo in of_order])
     fulfilment_lines = [
         [
-            FulfillmentOrderLine(
+            new_row(
+                FulfillmentOrderLine,
                 fulfillment_order_id=fulfilment.id,
                 order_line_id=by_sku[sku].id,
                 quantity=quantity,

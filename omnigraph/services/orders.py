@@ -6,7 +6,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -142,7 +142,11 @@ _LATER_FIELDS = {
 
 
 def fingerprint(request: OrderRequest) -> str:
-    payload = asdict(request)
+    """A digest of what was asked, for telling a retry from a different order under the
+    same idempotency key. It is stored with the order, so it must not change: the JSON of
+    the request as ``dataclasses.asdict`` gives it, built without asdict's deep copies."""
+    payload = _plain(request)
+    assert isinstance(payload, dict)
     payload.pop("idempotency_key", None)
     # Fields added later are left out at their defaults, so the fingerprints of orders
     # stored before they existed stay valid.
@@ -150,6 +154,22 @@ def fingerprint(request: OrderRequest) -> str:
         if payload.get(later) == default:
             payload.pop(later, None)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(cls))
+
+
+def _plain(value: object) -> object:
+    """``value`` with its dataclasses turned into dicts, as ``asdict`` turns them."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 async def _replayed(
