@@ -41,6 +41,7 @@ import httpx
 from workload import JSON_HEADERS, Workload, numbered, prepare
 
 HOST = "127.0.0.1"
+BENCHMARKS = Path(__file__).resolve().parent  # app factories of their own live here
 LOOPS = ("asyncio", "uvloop")
 SCENARIOS = ("trivial", "promise", "orders20", "createOrder")
 READ_CONCURRENCY = (1, 32, 64)
@@ -242,18 +243,21 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(loop: str, database: Path, workdir: Path) -> Iterator[Server]:
+def serve(
+    loop: str, database: Path, workdir: Path, app: str = "omnigraph.app:create_app"
+) -> Iterator[Server]:
     """Uvicorn as ``omnigraph serve`` runs it (httptools, info logging with the access log),
-    but on the chosen event loop; stopped with SIGINT, killed if it does not stop."""
+    but on the chosen event loop; stopped with SIGINT, killed if it does not stop. ``app``
+    is the factory, from the project or from this directory (``replay_app``)."""
     port = _free_port()
-    log = workdir / f"server-{loop}.log"
+    log = workdir / f"server-{loop}-{app.partition(':')[0]}.log"
     env = {
         **os.environ,
         "OMNIGRAPH_DATABASE_URL": _sqlite_url(database),
         "OMNIGRAPH_LOG_LEVEL": "info",
     }
     command = [
-        sys.executable, "-m", "uvicorn", "omnigraph.app:create_app", "--factory",
+        sys.executable, "-m", "uvicorn", app, "--factory", "--app-dir", str(BENCHMARKS),
         "--host", HOST, "--port", str(port), "--loop", loop, "--lifespan", "on",
         "--log-level", "info",
     ]  # fmt: skip

@@ -13,11 +13,15 @@ status, total, promised window, where it ships from).
 
 The servers and the load generator are those of ``promise_http.py``: the real server as
 ``omnigraph serve`` runs it, ``hello_app.py`` beside it with the same uvicorn options, and
-``raw_http_load.py`` in its own process, the two endpoints taking turns at 1 and 64
-concurrent clients. A success is HTTP 200 with an order and no errors. The server delivers
-each order's events (its confirmation e-mail among them) in the background; each round of
-orders is also measured whole, from its first warm-up request until the server has delivered
-every event the orders left, so the sustained rate is what the server can keep up. Afterwards the
+``raw_http_load.py`` in its own process, the endpoints taking turns at 1 and 64 concurrent
+clients. A third server, ``replay_app.py`` on a copy of the prepared database, answers the
+same checkout with its first order's outcome: the HTTP and GraphQL layers' own cost for
+this document, the ceiling any order path could reach under them.
+
+A success is HTTP 200 with an order and no errors. The server delivers each order's events
+(its confirmation e-mail among them) in the background; each round of orders is also
+measured whole, from its first warm-up request until the server has delivered every event
+the orders left, so the sustained rate is what the server can keep up. Afterwards the
 database must agree with the clients: at least as many new orders as successful answers
 (warm-up requests place orders too), one unit each, the SKU's committed units grown by as
 many, and no level below zero.
@@ -56,6 +60,9 @@ from promise_http import measure as measure_endpoints
 from workload import COLUMBUS_ADDRESS, Request, pick_skus, prepare
 
 ORDER = "createOrder"
+# The same checkout on a server whose order service answers with its first order's outcome
+# (``replay_app``): the HTTP and GraphQL layers' share of an order.
+REPLAYED = "createOrder, answer replayed"
 # The issue's target for one server process on SQLite.
 TARGET_ORDERS_PER_S = 500.0
 CHECKOUT = """
@@ -212,9 +219,17 @@ def measure(
         whole[concurrency] = whole.get(concurrency, Sustained(0, 0.0, 0.0)) + measured
 
     results = measure_endpoints(
-        plan, servers, bodies, require={ORDER: f"{ORDER}.order"}, around=round_of
+        plan,
+        servers,
+        bodies,
+        require={ORDER: f"{ORDER}.order", REPLAYED: f"{ORDER}.order"},
+        around=round_of,
     )
     return results, whole
+
+
+def _label(name: str) -> str:
+    return {HELLO: "`{ hello }`", REPLAYED: "`createOrder`, answer replayed"}.get(name, f"`{name}`")
 
 
 def results_table(results: dict[tuple[str, int], LoadResult], whole: dict[int, Sustained]) -> str:
@@ -230,7 +245,7 @@ def results_table(results: dict[tuple[str, int], LoadResult], whole: dict[int, S
         kept = whole.get(clients) if name == ORDER else None
         rows.append(
             [
-                "`{ hello }`" if name == HELLO else f"`{name}`",
+                _label(name),
                 str(clients),
                 f"{r.rate:,.0f}",
                 f"{r.percentile(0.5):.2f}",
@@ -299,11 +314,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             request = checkout(sku)
             print(f"  the checkout: one {sku} to Columbus", flush=True)
             size = check_order(servers[ORDER].url, request)
+            replayed = workdir / "replayed.db"
+            copy_database(database, replayed)
+            servers[REPLAYED] = stack.enter_context(
+                serve("asyncio", replayed, workdir, app="replay_app:create_app")
+            )
+            check_order(servers[REPLAYED].url, request)
             before = ledger(database, sku)
             load_before = os.getloadavg()
             measure_started = time.perf_counter()
+            body = request.body()
             results, whole = measure(
-                plan, servers, {HELLO: Request(HELLO, {}).body(), ORDER: request.body()}, sku
+                plan,
+                servers,
+                {HELLO: Request(HELLO, {}).body(), ORDER: body, REPLAYED: body},
+                sku,
             )
             took = time.perf_counter() - measure_started
         # Warm-up requests place orders too: at least the measured successes are there.
@@ -334,7 +359,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             " server delivers each order's events (its confirmation among them) in the"
             " background and may defer them under load; sustained orders/s and CPU per order"
             " count each round of orders whole, from its first warm-up request until the"
-            " server had delivered every event: the rate it can keep up for good."
+            " server had delivered every event: the rate it can keep up for good. The"
+            " replayed answer is the same checkout on a server whose order service hands"
+            " back its first order (replay_app.py): what HTTP and GraphQL alone cost, so the"
+            " most any order path could reach on this stack and machine."
         )
         print()
         print(

@@ -62,6 +62,7 @@ from typing import Any
 
 import httpx
 from http_load import (
+    BENCHMARKS,
     HOST,
     LoadResult,
     Server,
@@ -78,7 +79,6 @@ from workload import PROMISE as PROMISE_QUERY
 
 from omnigraph.demo import NetworkSpec, generate_network, load_network
 
-BENCHMARKS = Path(__file__).resolve().parent
 CACHE = BENCHMARKS / ".cache"
 HELLO = "{ hello }"
 CONCURRENCY = (1, 64)
