@@ -510,3 +510,82 @@ async def test_a_batch_never_fills_a_location_past_its_capacity(
             .where(FulfillmentOrder.location_id == network.loop)
         )
     assert at_loop == 2
+
+
+async def capped_at_loop(services: Services, network: Network, capacity: int) -> None:
+    async with services.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Location).where(Location.id == network.loop).values(daily_capacity=capacity)
+        )
+        await uow.commit()
+    services.catalog.invalidate()
+
+
+async def open_at(services: Services, location_id: int) -> int:
+    async with services.db.read_session() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(FulfillmentOrder)
+            .where(
+                FulfillmentOrder.location_id == location_id,
+                FulfillmentOrder.status != "CANCELLED",
+            )
+        )
+    return int(count or 0)
+
+
+async def test_capacity_holds_from_one_batch_to_the_next(
+    services: Services, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await capped_at_loop(services, network, 2)
+    written = counting_express(monkeypatch)
+    for _ in range(4):  # one at a time: each its own batch
+        await orders.create_order(services, request(1))
+    assert len(written) >= 2
+    assert await open_at(services, network.loop) == 2
+
+
+async def test_a_cancellation_through_another_connection_frees_a_place_for_the_next_batch(
+    services: Services, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await capped_at_loop(services, network, 2)
+    written = counting_express(monkeypatch)
+    first = await orders.create_order(services, request(1))
+    await orders.create_order(services, request(1))
+    assert len(written) == 2 and await open_at(services, network.loop) == 2
+    await orders.cancel_order(services, first.order.id, "changed my mind")  # the general path
+    assert await open_at(services, network.loop) == 1
+
+    third = await orders.create_order(services, request(1))
+    assert written[-1] == third.order.id  # the express path placed it ...
+    assert await open_at(services, network.loop) == 2  # ... at the place the cancel freed
+
+
+class _Crash(BaseException):
+    """Ends a writer batch with its whole transaction rolled back."""
+
+
+async def test_an_order_whose_batch_was_rolled_back_takes_no_place(
+    services: Services, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await capped_at_loop(services, network, 1)
+    prepared = await express_orders.prepare(services, request(1))
+    assert [location for location, _, _ in prepared.capped] == [network.loop]
+    writer = services.db.sqlite_writer
+
+    def crash(_: Any) -> None:
+        raise _Crash
+
+    # Queued together, so one batch: the order is written, then the crash rolls it all back.
+    placed = writer.run_batched(express_orders.write_orders, prepared)
+    crashed = writer.run(crash)
+    for future in (placed, crashed):
+        with pytest.raises(_Crash):
+            await future
+    assert await open_at(services, network.loop) == 0
+
+    written_here = counting_express(monkeypatch)
+    outcome = await orders.create_order(services, request(1))
+    assert written_here == [outcome.order.id]  # the express path found the place free
+    shape = await written(services, outcome.order.id)
+    assert [fo["location_id"] for fo in shape["fulfilments"]] == [network.loop]

@@ -64,17 +64,18 @@ class InputPlan:
     unset: dict[str, None]
     fields: tuple[tuple[str, str, Convert], ...] = ()  # (GraphQL name, Python name, convert)
 
-    def build(self, value: Any) -> Any:
+    def build(self, value: Any, cls: type | None = None) -> Any:
         if value is None or value is UNSET:
             return value
         kwargs: dict[str, Any] = dict(self.unset)
         for graphql_name, python_name, convert in self.fields:
             if graphql_name in value:
                 kwargs[python_name] = convert(value[graphql_name])
-        return self.cls(**kwargs)
+        return (cls or self.cls)(**kwargs)
 
     def from_input(self, cls: type, value: Mapping[str, Any], context: InputContext) -> Any:
-        return self.build(value)
+        # ``cls`` may be a subclass without a definition of its own (same fields).
+        return self.build(value, cls)
 
 
 class _Planner:
@@ -84,9 +85,21 @@ class _Planner:
         self._plans: dict[type, InputPlan] = {}
 
     def plan(self, cls: type) -> InputPlan:
+        """``cls``'s plan, and its nested inputs'; ``Unplanned`` (and none of the plans made
+        on the way kept, for some may hold an unfinished one) if any field is not covered."""
+        made_before = dict(self._plans)
+        try:
+            return self._plan(cls)
+        except Unplanned:
+            self._plans = made_before
+            raise
+
+    def _plan(self, cls: type) -> InputPlan:
         if cls in self._plans:  # also a plan still being made: recursive inputs
             return self._plans[cls]
         definition: StrawberryObjectDefinition = get_object_definition(cls, strict=True)
+        if definition.from_input is not None:
+            raise Unplanned(cls)  # it builds its own value (a pydantic input, say)
         plan = InputPlan(
             cls,
             {
@@ -97,18 +110,14 @@ class _Planner:
             },
         )
         self._plans[cls] = plan
-        try:
-            plan.fields = tuple(
-                (
-                    self._config.name_converter.from_field(field),
-                    field.python_name,
-                    self._convert(field.resolve_type(type_definition=definition)),
-                )
-                for field in definition.fields
+        plan.fields = tuple(
+            (
+                self._config.name_converter.from_field(field),
+                field.python_name,
+                self._convert(field.resolve_type(type_definition=definition)),
             )
-        except Unplanned:
-            del self._plans[cls]
-            raise
+            for field in definition.fields
+        )
         return plan
 
     def _convert(self, type_: StrawberryType | type) -> Convert:
@@ -128,7 +137,7 @@ class _Planner:
         if self._is_leaf(type_):
             return _same
         if has_object_definition(type_) and type_.__strawberry_definition__.is_input:
-            return self.plan(type_).build
+            return self._plan(type_).build
         raise Unplanned(type_)
 
     def _is_leaf(self, type_: StrawberryType | type) -> bool:
@@ -151,7 +160,11 @@ def input_classes(schema: strawberry.Schema) -> list[type]:
 
 def plan_inputs(schema: strawberry.Schema) -> dict[type, InputPlan]:
     """Give each input class of ``schema`` that has none yet a plan as its ``from_input``;
-    returns the plans given."""
+    returns the plans given.
+
+    The plans are the classes' own, so they take the GraphQL names of this schema's
+    configuration: the classes must not also serve a schema that names fields otherwise.
+    """
     planner = _Planner(schema)
     given: dict[type, InputPlan] = {}
     for cls in input_classes(schema):

@@ -62,12 +62,25 @@ class _Failed:
     error: BaseException
 
 
-def _connect(path: str) -> sqlite3.Connection:
+class WriterConnection(sqlite3.Connection):
+    """The writer's connection. ``memo`` is where jobs keep what they worked out for the
+    next batches (it lives as long as the writer); a job must check that what it kept still
+    holds, for other connections write too."""
+
+    memo: dict[str, Any]
+
+
+def _connect(path: str) -> WriterConnection:
     # isolation_level=None: this module says BEGIN and COMMIT itself.
     # Room for the prepared statements of the hot paths: multi-row INSERTs of several sizes.
     connection = sqlite3.connect(
-        path, isolation_level=None, check_same_thread=False, cached_statements=512
+        path,
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=512,
+        factory=WriterConnection,
     )
+    connection.memo = {}
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA foreign_keys=ON")

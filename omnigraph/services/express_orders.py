@@ -29,7 +29,7 @@ general path words the errors), and a plan whose stock moved (after ``STALE_ATTE
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +107,11 @@ _COMMIT = (
     f" WHERE location_id = ? AND product_id = ? AND ? <= {_AVAILABLE}"
     " RETURNING id, on_hand, committed, reserved, safety_stock, damaged, incoming"
 )
+_FULFILMENT = "SELECT 1 FROM fulfillment_orders WHERE id = ?"
+# The writer's connection keeps its day counts under this name (``WriterConnection.memo``);
+# past this many (location, day) pairs they are dropped and counted again.
+_DAY_COUNTS = "express_orders.day_counts"
+_MAX_DAY_COUNTS = 4096
 _ORDERS_TODAY = (
     "SELECT count(*) FROM fulfillment_orders WHERE location_id = ? AND created_at >= ?"
     " AND status NOT IN ({statuses})"
@@ -302,6 +307,62 @@ class _Batch:
     customers: dict[str, int]
     keys: set[tuple[int, str]]
     placed: dict[tuple[int, datetime], int]
+    day_counts: _DayCounts | None
+
+
+@dataclass(slots=True)
+class _DayCounts:
+    """Today's fulfilment orders at capped locations, kept on the writer's connection from
+    one batch to the next: counting a busy location's day row by row for every order cost
+    more with every order of the day.
+
+    The counts are (location id, start of its local day) -> orders, as the writer's
+    transactions left them. They are read again from the table when another connection has
+    committed since (SQLite's ``data_version`` moved: the general path, another process,
+    which may also have cancelled some), and when the last fulfilment order they count
+    (``proof``) is not there: its transaction was rolled back after the counts took it in.
+    Only this module writes fulfilment orders through the writer.
+    """
+
+    version: int
+    proof: int | None = None
+    counts: dict[tuple[int, datetime], int] = field(default_factory=dict)
+
+    def today(self, db: sqlite3.Connection, location_id: int, day_start: datetime) -> int:
+        key = (location_id, day_start)
+        count = self.counts.get(key)
+        if count is None:
+            count = _count_today(db, location_id, day_start)
+            self.counts[key] = count
+        return count
+
+    def took(self, placed: dict[tuple[int, datetime], int], last_fulfilment_id: int) -> None:
+        for key, orders in placed.items():
+            if key in self.counts:
+                self.counts[key] += orders
+        self.proof = last_fulfilment_id
+
+
+def _kept_day_counts(db: sqlite3.Connection) -> _DayCounts | None:
+    """The counts kept on the writer's connection, or fresh ones when they may be wrong;
+    None on any other connection."""
+    memo: dict[str, Any] | None = getattr(db, "memo", None)
+    if memo is None:
+        return None
+    version = db.execute("PRAGMA data_version").fetchone()[0]
+    kept: _DayCounts | None = memo.get(_DAY_COUNTS)
+    if (
+        kept is None
+        or kept.version != version
+        or len(kept.counts) > _MAX_DAY_COUNTS
+        or (kept.proof is not None and db.execute(_FULFILMENT, (kept.proof,)).fetchone() is None)
+    ):
+        kept = memo[_DAY_COUNTS] = _DayCounts(version)
+    return kept
+
+
+def _count_today(db: sqlite3.Connection, location_id: int, day_start: datetime) -> int:
+    return int(db.execute(_ORDERS_TODAY_TEXT, (location_id, sqlite_time(day_start))).fetchone()[0])
 
 
 @dataclass(slots=True)
@@ -329,7 +390,7 @@ def write_orders(db: sqlite3.Connection, items: list[PreparedOrder]) -> list[Cap
     An order that no longer holds is answered with ``NotExpress`` or ``StaleStock`` having
     written nothing: its own checks run in a savepoint of their own.
     """
-    batch = _Batch({}, {}, {}, set(), {})
+    batch = _Batch({}, {}, {}, set(), {}, _kept_day_counts(db))
     answers: list[Captured | Exception | None] = []
     checked: list[_Checked] = []
     for prepared in items:
@@ -344,7 +405,11 @@ def write_orders(db: sqlite3.Connection, items: list[PreparedOrder]) -> list[Cap
         db.execute("RELEASE express_order")
         checked.append(item)
         answers.append(None)
-    written = iter(_write_all(db, checked))
+    captured = _write_all(db, checked)
+    if batch.day_counts is not None and captured:
+        last = max(row.id for item in captured for row in item.written.fulfilments)
+        batch.day_counts.took(batch.placed, last)
+    written = iter(captured)
     return [next(written) if answer is None else answer for answer in answers]
 
 
@@ -365,8 +430,11 @@ def _check(db: sqlite3.Connection, prepared: PreparedOrder, batch: _Batch) -> _C
     if db.execute(_DUE_HOLD.format(ids=_marks(len(product_ids))), (stamp, *product_ids)).fetchone():
         raise NotExpress  # the general path expires it first
     for location_id, day_start, capacity in prepared.capped:
-        today = db.execute(_ORDERS_TODAY_TEXT, (location_id, sqlite_time(day_start))).fetchone()
-        if today[0] + batch.placed.get((location_id, day_start), 0) >= capacity:
+        if batch.day_counts is not None:
+            today = batch.day_counts.today(db, location_id, day_start)
+        else:
+            today = _count_today(db, location_id, day_start)
+        if today + batch.placed.get((location_id, day_start), 0) >= capacity:
             raise StaleStock
     levels: list[tuple[_Taking, tuple[int, ...]]] = []
     for taking in prepared.takings:
