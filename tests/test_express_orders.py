@@ -589,3 +589,21 @@ async def test_an_order_whose_batch_was_rolled_back_takes_no_place(
     assert written_here == [outcome.order.id]  # the express path found the place free
     shape = await written(services, outcome.order.id)
     assert [fo["location_id"] for fo in shape["fulfilments"]] == [network.loop]
+
+
+async def test_a_plan_made_before_midnight_counts_the_orders_written_after_it(
+    services: Services, network: Network
+) -> None:
+    await capped_at_loop(services, network, 2)
+    [(_, day_start, _)] = (await express_orders.prepare(services, request(1))).capped
+    midnight = day_start + timedelta(days=1)
+    services.clock = lambda: midnight - timedelta(seconds=30)
+    await orders.create_order(services, request(1))  # the day's first at the store
+    late = await express_orders.prepare(services, request(1))  # planned before midnight ...
+    services.clock = lambda: midnight + timedelta(seconds=30)
+    await orders.create_order(services, request(1))  # ... and the new day's first
+
+    # Since the old day began the store has taken two orders: the late plan no longer fits.
+    with pytest.raises(express_orders.StaleStock):
+        await services.db.sqlite_writer.run_batched(express_orders.write_orders, late)
+    assert await open_at(services, network.loop) == 2

@@ -337,9 +337,13 @@ class _DayCounts:
         return count
 
     def took(self, placed: dict[tuple[int, datetime], int], last_fulfilment_id: int) -> None:
-        for key, orders in placed.items():
-            if key in self.counts:
-                self.counts[key] += orders
+        """Count orders just written: ``placed`` is (location, start of the day the order
+        was planned in) -> orders. An earlier day's count (a plan made just before
+        midnight) counts them too, as its query would."""
+        for (location_id, day_start), orders in placed.items():
+            for key in self.counts:
+                if key[0] == location_id and key[1] <= day_start:
+                    self.counts[key] += orders
         self.proof = last_fulfilment_id
 
 
