@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omnigraph.domain.orders import Address, CustomerDetails, LineRequest, OrderRequest
 from omnigraph.domain.vocabulary import DeliveryMethod, PaymentStatus
-from omnigraph.services.orders import fingerprint
+from omnigraph.services.orders import fingerprint, stored_fingerprint
 
 # Frozen here on purpose: a change to the service's list would change stored digests.
 _LATER_FIELDS = {
@@ -83,3 +83,15 @@ def test_the_idempotency_key_is_not_part_of_the_fingerprint() -> None:
 
     assert fingerprint(checkout(1, "k1")) == fingerprint(checkout(1, "k2"))
     assert fingerprint(checkout(1, "k1")) != fingerprint(checkout(2, "k1"))
+
+
+def test_an_order_keeps_a_fingerprint_only_when_a_retry_can_be_compared_with_it() -> None:
+    keyed = OrderRequest(
+        "WEB",
+        DeliveryMethod.SHIP_STANDARD,
+        [LineRequest("A", 1)],
+        CustomerDetails("a@example.com"),
+        idempotency_key="k1",
+    )
+    assert stored_fingerprint(keyed) == fingerprint(keyed)
+    assert stored_fingerprint(replace(keyed, idempotency_key=None)) is None

@@ -25,7 +25,7 @@ def new_order(
     customer_id: int,
     totals: OrderTotals,
     own: MethodQuote | None,
-    fingerprint: str,
+    fingerprint: str | None,
     now: datetime,
 ) -> Order:
     """The order's row as captured: PENDING through the channel's remorse window, else

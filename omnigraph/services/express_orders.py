@@ -469,7 +469,7 @@ def _new_customer(db: sqlite3.Connection, request: OrderRequest) -> int:
 def _write_all(db: sqlite3.Connection, checked: list[_Checked]) -> list[Captured]:
     """The rows of every checked order, a multi-row INSERT per table for the whole batch:
     the same rows, in the same order, as each order written alone."""
-    from omnigraph.services.orders import WrittenRows, fingerprint
+    from omnigraph.services.orders import WrittenRows, stored_fingerprint
 
     if not checked:
         return []
@@ -491,7 +491,7 @@ def _write_all(db: sqlite3.Connection, checked: list[_Checked]) -> list[Captured
             item.customer_id,
             total,
             item.prepared.quote,
-            fingerprint(item.prepared.request),
+            stored_fingerprint(item.prepared.request),
             item.prepared.now,
         )
         for item, total in zip(checked, totals, strict=True)

@@ -156,6 +156,12 @@ def fingerprint(request: OrderRequest) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def stored_fingerprint(request: OrderRequest) -> str | None:
+    """What an order keeps of its request: the fingerprint a retry under its idempotency
+    key is compared with; nothing without a key, for nothing will be compared."""
+    return fingerprint(request) if request.idempotency_key is not None else None
+
+
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(field.name for field in fields(cls))
@@ -356,7 +362,7 @@ async def _persist(
     priced = price_lines(request.lines, {sku: price_of(p) for sku, p in products.items()})
     currency = priced[0].unit_price.currency
     totals = order_totals(priced, own.price if own is not None else Money.zero(currency))
-    order = new_order(request, channel, customer.id, totals, own, fingerprint(request), now)
+    order = new_order(request, channel, customer.id, totals, own, stored_fingerprint(request), now)
     session.add(order)
     await session.flush()
     parts = decision_parts(sourced, store)
