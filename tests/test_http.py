@@ -106,6 +106,43 @@ async def test_coded_errors_are_not_masked(harness: Harness) -> None:
     assert body["errors"][0]["message"] == "give exactly one of id and number"
 
 
+@pytest.mark.parametrize(
+    ("query", "variables", "expected"),
+    [
+        (
+            "query ($n: Int!) { orders(first: $n) { __typename } }",
+            {"n": "ten"},
+            "Variable '$n' has invalid value: Int cannot represent non-integer value: 'ten'",
+        ),
+        (
+            "query ($n: Int!) { orders(first: $n) { __typename } }",
+            {},
+            "Variable '$n' has invalid value: Expected a value of non-null type 'Int!'",
+        ),
+        (
+            "query ($d: Date) {"
+            " deliveryPromise(input: {lines: [], requestedDate: $d}) { __typename } }",
+            {"d": "2026-13-45"},
+            "Variable '$d' has invalid value: Value cannot represent a Date",
+        ),
+    ],
+)
+async def test_invalid_variable_values_are_told_not_masked(
+    harness: Harness,
+    caplog: pytest.LogCaptureFixture,
+    query: str,
+    variables: dict[str, object],
+    expected: str,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="omnigraph.api"):
+        response = await harness.http.post(
+            "/graphql", json={"query": query, "variables": variables}
+        )
+    (error,) = response.json()["errors"]
+    assert error["message"].startswith(expected)
+    assert not [record for record in caplog.records if record.name == "omnigraph.api"]
+
+
 class EchoRoutes:
     @hookimpl
     def omnigraph_routes(self, services):

@@ -13,6 +13,8 @@ from graphql import GraphQLError
 from omnigraph.domain.errors import DomainError, ErrorCode
 
 logger = logging.getLogger("omnigraph.api")
+# How graphql-core's messages about the request's variables begin.
+_VARIABLE_ERROR = "Variable '$"
 
 UserErrorCode = strawberry.enum(
     ErrorCode,
@@ -74,6 +76,10 @@ def should_mask(error: GraphQLError) -> bool:
     """Mask anything that is not an intended, coded error; log it in full first."""
     original = error.original_error
     if original is None or isinstance(original, ApiError):
+        return False
+    if error.path is None and error.message.startswith(_VARIABLE_ERROR):
+        # graphql-core refusing a variable's value before execution (the scalar's or input
+        # type's reason is kept as the original): the caller's mistake, worded for them.
         return False
     if isinstance(original, GraphQLError) and (original.extensions or {}).get("code"):
         return False

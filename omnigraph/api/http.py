@@ -14,6 +14,7 @@ from strawberry.types import ExecutionResult
 from omnigraph.api.context import Context
 from omnigraph.api.dataloaders import Loaders
 from omnigraph.api.schema import build_schema
+from omnigraph.db import json_text
 from omnigraph.services.core import Services
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -43,6 +44,12 @@ class GraphQLApp(GraphQL[Context, None]):
             response=response,
             actor=actor[:120],
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        return json_text.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return json_text.dumps_bytes(data)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

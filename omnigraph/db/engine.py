@@ -17,8 +17,14 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from omnigraph.db import json_text
 from omnigraph.db.sqlite_writer import SQLiteWriter
 
+# JSON columns are written and read with the project's codec on both databases.
+_JSON_TEXT: dict[str, Any] = {
+    "json_serializer": json_text.dumps,
+    "json_deserializer": json_text.loads,
+}
 # The hot write paths' own asyncpg pool on PostgreSQL (beside SQLAlchemy's pool).
 EXPRESS_POOL_SIZE = 16
 
@@ -39,17 +45,22 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
             raise ValueError(
                 "use a file for SQLite: every connection of :memory: is a new database"
             )
-        engine = create_async_engine(database_url, echo=echo)
+        engine = create_async_engine(database_url, echo=echo, **_JSON_TEXT)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        database_url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+        database_url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        **_JSON_TEXT,
     )
 
 
 def create_migration_engine(database_url: str) -> AsyncEngine:
     """A short-lived engine for Alembic: no pool left behind after the run."""
-    engine = create_async_engine(database_url, poolclass=NullPool)
+    engine = create_async_engine(database_url, poolclass=NullPool, **_JSON_TEXT)
     if database_url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -25,7 +25,12 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.instrumentation import manager_of_class
 
-_DIALECT = sqlite_dialect.dialect()
+from omnigraph.db import json_text
+
+# The engine's dialect as configured (``engine._JSON_TEXT``): JSON columns in its text.
+_DIALECT = sqlite_dialect.dialect(
+    json_serializer=json_text.dumps, json_deserializer=json_text.loads
+)
 # Rows per statement at most: far below SQLite's limit on bound values for any table here.
 ROWS_PER_INSERT = 32
 _UNSET = object()
