@@ -40,3 +40,19 @@ def test_addition_and_subtraction_are_exact(a, b):
     assert (Money(a, "USD") + Money(b, "USD")).minor == a + b
     assert (Money(a, "USD") - Money(b, "USD")).minor == a - b
     assert Money.from_decimal(Money(a, "USD").amount, "USD") == Money(a, "USD")
+
+
+@given(st.integers(-(10**20), 10**20), st.sampled_from(["USD", "JPY", "KWD", "EUR"]))
+def test_text_is_the_amount_and_the_currency(minor, currency):
+    money = Money(minor, currency)
+    assert str(money) == f"{money.amount} {currency}"
+
+
+def test_booleans_are_refused_and_the_currency_checked_every_time():
+    with pytest.raises(TypeError):
+        Money(True, "USD")
+    Money(1, "USD")
+    with pytest.raises(ValueError):
+        Money(1, "US")
+    with pytest.raises(ValueError):
+        Money(1, "usd")  # after a valid code was seen

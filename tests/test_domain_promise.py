@@ -236,8 +236,10 @@ CLOCKS = clocks(0, 23)
 
 @st.composite
 def schedules(draw: st.DrawFn) -> LocationSchedule:
-    # Open at least an hour on each open day, until midnight at the latest.
-    opens = draw(clocks(0, 12))
+    # Open at least two hours on each open day, until midnight at the latest: the longest
+    # processing drawn (ten hours) then fits in five weeks, well inside the two months a
+    # schedule looks ahead (a 14-minute day once made ``ready_at`` find no time at all).
+    opens = draw(clocks(0, 10))
     closes = draw(st.one_of(clocks(13, 23), st.just("24:00")))
     return LocationSchedule.from_config(
         "America/Chicago",

@@ -36,6 +36,26 @@ def zone_named(key: str) -> ZoneInfo:
     return ZoneInfo(key)
 
 
+# zone key -> [start, end) in UTC of the local day last asked for: an order asks for the
+# same few days again and again, and each conversion through the zone costs microseconds.
+_LOCAL_DAYS: dict[str, tuple[datetime, datetime]] = {}
+
+
+def local_day_start(zone: ZoneInfo, now: datetime) -> datetime:
+    """The UTC instant the local day of ``now`` began in ``zone``: its midnight, or where
+    a clock change skips midnight, the first instant of the day."""
+    known = _LOCAL_DAYS.get(zone.key)
+    if known is not None and known[0] <= now < known[1]:
+        return known[0]
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    # The next day's start is the first instant whose local date is the next day, so every
+    # instant before it (and from ``start`` on) is on ``day``.
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    _LOCAL_DAYS[zone.key] = (start, end)
+    return start
+
+
 class ScheduleValue:
     """A schedule's value as a dictionary key, hashed once: schedules are frozen, many
     locations share the same hours, and a decision memoises dates per value."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -13,18 +14,30 @@ def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get(currency, 2)
 
 
+@functools.cache
+def _quantum(exponent: int) -> Decimal:
+    return Decimal(1).scaleb(-exponent)
+
+
+# Currency codes already checked: an order makes dozens of Money values, all in one or two.
+_CHECKED: set[str] = set()
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Money:
     minor: int
     currency: str
 
     def __post_init__(self) -> None:
-        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
-            raise ValueError(
-                f"currency must be a three-letter ISO 4217 code, got {self.currency!r}"
-            )
-        if isinstance(self.minor, bool) or not isinstance(self.minor, int):
+        if type(self.minor) is not int and (
+            isinstance(self.minor, bool) or not isinstance(self.minor, int)
+        ):
             raise TypeError("Money.minor must be an int of minor units")
+        if self.currency not in _CHECKED:
+            currency = self.currency
+            if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+                raise ValueError(f"currency must be a three-letter ISO 4217 code, got {currency!r}")
+            _CHECKED.add(currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -40,7 +53,7 @@ class Money:
     @property
     def amount(self) -> Decimal:
         exponent = currency_exponent(self.currency)
-        return Decimal(self.minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+        return Decimal(self.minor).scaleb(-exponent).quantize(_quantum(exponent))
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
@@ -58,4 +71,10 @@ class Money:
         return Money(self.minor * quantity, self.currency)
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+        # ``amount``'s text, written from the integer (no Decimal for a log line or trace).
+        exponent = currency_exponent(self.currency)
+        if exponent == 0:
+            return f"{self.minor} {self.currency}"
+        units, fraction = divmod(abs(self.minor), 10**exponent)
+        sign = "-" if self.minor < 0 else ""
+        return f"{sign}{units}.{fraction:0{exponent}d} {self.currency}"

@@ -39,6 +39,7 @@ from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentS
 from omnigraph.events.types import Topic
 from omnigraph.services import express_orders, reservations
 from omnigraph.services.backorders import claim_incoming, open_backorders, supply_claims
+from omnigraph.services.capacity import places_left
 from omnigraph.services.capture_facts import (
     capture_facts,
     customer_email,
@@ -130,7 +131,8 @@ def _written(
 
 
 class _StockMoved(Exception):
-    """The plan's stock was taken by a concurrent order; source again."""
+    """The plan's stock, or a capped location's last place today, was taken by a concurrent
+    order; source again."""
 
 
 _LATER_FIELDS = {
@@ -307,6 +309,13 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         if sourced is None:
             assert isinstance(quote, PlanRefusal)
             raise conversion_refusal(quote) if held is not None else refusal_error(quote)
+        own = own_plan(sourced)
+        if (
+            inputs is not None
+            and own is not None
+            and not await places_left(uow, own.plan, services.catalog, now)
+        ):
+            raise _StockMoved  # a concurrent order took a capped location's last place
         order = await _persist(
             uow,
             request,

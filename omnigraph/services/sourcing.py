@@ -12,7 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime
 from time import monotonic
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from omnigraph.db.models import (
     SourcingMethodRule,
 )
 from omnigraph.db.models.sourcing import ALL_CHANNELS
+from omnigraph.domain.calendar import local_day_start
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.money import Money
 from omnigraph.domain.promise import Candidate, EligibilityRule
@@ -233,15 +234,8 @@ class StoredRulesCache:
 def local_midnights(locations: Iterable[LocationFacts], now: datetime) -> dict[datetime, list[int]]:
     """Locations grouped by the UTC instant their local day began."""
     grouped: dict[datetime, list[int]] = defaultdict(list)
-    starts: dict[str, datetime] = {}
     for location in locations:
-        start = starts.get(location.timezone)
-        if start is None:
-            zone = location.schedule.zone
-            local_day = now.astimezone(zone).date()
-            start = datetime.combine(local_day, time.min, tzinfo=zone).astimezone(UTC)
-            starts[location.timezone] = start
-        grouped[start].append(location.id)
+        grouped[local_day_start(location.schedule.zone, now)].append(location.id)
     return grouped
 
 
