@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -10,7 +9,7 @@ import httpx
 
 from tests.test_api_inventory import ADJUST, location_id
 from tests.test_counts import COUNT, count_input
-from tests.test_subscriptions import RECEIVE_TIMEOUT, connect, graphql, server
+from tests.test_subscriptions import connect, graphql, received, server
 
 __all__ = ["server"]  # the live-server fixture, shared with the orderEvents tests
 
@@ -37,7 +36,7 @@ async def subscribe(console: Any, variables: dict[str, Any]) -> None:
 
 
 async def next_change(console: Any) -> dict[str, Any]:
-    message = json.loads(await asyncio.wait_for(console.socket.recv(), RECEIVE_TIMEOUT))
+    message = await received(console.socket)
     assert message["type"] == "next", message
     change: dict[str, Any] = message["payload"]["data"]["inventoryChanged"]
     return change
@@ -106,6 +105,6 @@ async def test_bad_inventory_subscription_arguments_are_reported(
     base_url, _ = server
     async for console in connect(base_url):
         await subscribe(console, {"locationIds": ["%%%"]})
-        message = json.loads(await asyncio.wait_for(console.socket.recv(), RECEIVE_TIMEOUT))
+        message = await received(console.socket)
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -25,6 +25,15 @@ subscription($orderId: ID, $after: String) {
 RECEIVE_TIMEOUT = 10
 
 
+async def received(socket: Any) -> dict[str, Any]:
+    """The next message, which must come as a text frame: browsers' graphql-ws clients
+    refuse binary ones."""
+    frame = await asyncio.wait_for(socket.recv(), RECEIVE_TIMEOUT)
+    assert isinstance(frame, str), f"a binary frame: {frame!r}"
+    message: dict[str, Any] = json.loads(frame)
+    return message
+
+
 class Console:
     """A customer-service console's view of the socket."""
 
@@ -43,7 +52,7 @@ class Console:
         )
 
     async def next_event(self) -> dict[str, Any]:
-        message = json.loads(await asyncio.wait_for(self.socket.recv(), RECEIVE_TIMEOUT))
+        message = await received(self.socket)
         assert message["type"] == "next", message
         return message["payload"]["data"]["orderEvents"]
 
@@ -70,7 +79,7 @@ async def connect(base_url: str) -> AsyncIterator[Console]:
     url = base_url.replace("http://", "ws://") + "/graphql"
     async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as socket:
         await socket.send(json.dumps({"type": "connection_init"}))
-        ack = json.loads(await asyncio.wait_for(socket.recv(), RECEIVE_TIMEOUT))
+        ack = await received(socket)
         assert ack["type"] == "connection_ack"
         yield Console(socket)
 
@@ -135,7 +144,7 @@ async def test_bad_subscription_arguments_are_reported(
     base_url, _ = server
     async for console in connect(base_url):
         await console.subscribe({"orderId": "%%%"})
-        message = json.loads(await asyncio.wait_for(console.socket.recv(), RECEIVE_TIMEOUT))
+        message = await received(console.socket)
         assert message["type"] in {"error", "next"}
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"

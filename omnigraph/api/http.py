@@ -48,8 +48,10 @@ class GraphQLApp(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return json_text.loads(data)
 
-    def encode_json(self, data: object) -> bytes:
-        return json_text.dumps_bytes(data)
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: strawberry sends bytes over a WebSocket as binary frames, which
+        # graphql-ws clients in browsers refuse.
+        return json_text.dumps(data)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

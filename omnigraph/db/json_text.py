@@ -21,10 +21,5 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value, option=_OPTIONS).decode()
 
 
-def dumps_bytes(value: Any) -> bytes:
-    """``dumps`` for a body sent as is (an HTTP answer)."""
-    return orjson.dumps(value, option=_OPTIONS)
-
-
 # ``orjson.JSONDecodeError`` is a ``json.JSONDecodeError``: callers catch the usual one.
 loads = orjson.loads

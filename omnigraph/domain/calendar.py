@@ -56,6 +56,21 @@ def local_day_start(zone: ZoneInfo, now: datetime) -> datetime:
     return start
 
 
+# Dates worked out for a schedule value and a minute (``LocationSchedule._minute_key``):
+# every decision of that minute asks the same of the same few schedules. Emptied past
+# this many answers.
+_KEPT_DATES: dict[tuple[object, ...], date | datetime] = {}
+_MAX_KEPT_DATES = 4096
+
+
+def _keep(key: tuple[object, ...] | None, answer: date | datetime) -> None:
+    if key is None:
+        return
+    if len(_KEPT_DATES) >= _MAX_KEPT_DATES:
+        _KEPT_DATES.clear()
+    _KEPT_DATES[key] = answer
+
+
 class ScheduleValue:
     """A schedule's value as a dictionary key, hashed once: schedules are frozen, many
     locations share the same hours, and a decision memoises dates per value."""
@@ -219,13 +234,29 @@ class LocationSchedule:
 
         Opening hours, cut-offs and processing times are whole minutes, so whatever a
         promise decides is the same for every moment strictly inside one minute: a cart
-        asked about again within it can reuse the decision (``services.decision_memo``).
+        asked about again within it can reuse the decision (``services.decision_memo``),
+        and every decision within it the dates (``_minute_key``).
         """
-        ready = self.add_working_time(placed, self.processing).astimezone(UTC)
-        return whole_minute_after(ready).astimezone(self.zone)
+        key = self._minute_key("ready", placed)
+        found = _KEPT_DATES.get(key) if key is not None else None
+        if found is None:
+            ready = self.add_working_time(placed, self.processing).astimezone(UTC)
+            found = whole_minute_after(ready).astimezone(self.zone)
+            _keep(key, found)
+        assert isinstance(found, datetime)
+        return found
 
     def dispatch_day(self, placed: datetime) -> date:
         """The day goods leave with the carrier: today if in before cut-off and ready today."""
+        key = self._minute_key("dispatch", placed)
+        found = _KEPT_DATES.get(key) if key is not None else None
+        if found is None:
+            found = self._dispatch_day(placed)
+            _keep(key, found)
+        assert isinstance(found, date)
+        return found
+
+    def _dispatch_day(self, placed: datetime) -> date:
         local = placed.astimezone(self.zone)
         today = local.date()
         if self.is_working_day(today) and local.time() <= self.cutoff:
@@ -233,6 +264,16 @@ class LocationSchedule:
             if ready.date() == today:
                 return today
         return self.next_working_day(today)
+
+    def _minute_key(self, what: str, placed: datetime) -> tuple[object, ...] | None:
+        """What an answer about ``placed`` depends on: this schedule's value and the minute,
+        told apart from the minute's first instant (the one moment a cut-off or an opening
+        time equals). None for hours that cannot be hashed."""
+        if self.value is None:
+            return None
+        instant = placed.astimezone(UTC)
+        minute = instant.replace(second=0, microsecond=0)
+        return (what, self.value, minute, minute == instant)
 
 
 def add_business_days(start: date, days: int) -> date:

@@ -13,17 +13,19 @@ express path checks capacity in the writer thread.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from omnigraph.domain.promise import FulfilmentPlan
 from omnigraph.services.catalog_cache import CatalogCache
 from omnigraph.services.sourcing import orders_today
 from omnigraph.services.unit_of_work import UnitOfWork
 
 # The class of the advisory locks on a location's day (the other key is the location id).
 CAPACITY_LOCK_CLASS = 4101
+_DEADLOCK_DETECTED = "40P01"
 _LOCK = text(
     f"SELECT pg_advisory_xact_lock({CAPACITY_LOCK_CLASS}, id)"
     " FROM unnest(CAST(:ids AS integer[])) AS id"
@@ -31,13 +33,14 @@ _LOCK = text(
 
 
 async def places_left(
-    uow: UnitOfWork, plan: FulfilmentPlan, catalog: CatalogCache, now: datetime
+    uow: UnitOfWork, location_ids: Iterable[int], catalog: CatalogCache, now: datetime
 ) -> bool:
-    """Whether every capped location of ``plan`` still takes an order today, counted in
-    the order's transaction with those locations locked (always True on SQLite)."""
+    """Whether every capped location among ``location_ids`` (those an order places a
+    fulfilment order at) still takes one today, counted in the order's transaction with
+    those locations locked (always True on SQLite)."""
     if uow.is_sqlite:
         return True
-    wanted = set(plan.location_ids)
+    wanted = set(location_ids)
     known = await catalog.locations(wanted, uow.session)
     if known.keys() != wanted:  # a location gone since the decision: decide again
         return False
@@ -50,3 +53,11 @@ async def places_left(
     await uow.session.execute(_LOCK, {"ids": [facts.id for facts in capped]})
     counted = await orders_today(uow.session, capped, now)
     return all(counted.get(facts.id, 0) < facts.daily_capacity for facts in capped)
+
+
+def is_deadlock(error: DBAPIError) -> bool:
+    """Whether PostgreSQL rolled the transaction back to break a deadlock (SQLSTATE 40P01):
+    the attempt may simply run again. A capture whose selling rules lock its products
+    first can meet one that holds a capped location's lock and then needs a product row
+    (its order line's foreign key)."""
+    return getattr(error.orig, "sqlstate", None) == _DEADLOCK_DETECTED

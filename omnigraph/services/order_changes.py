@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from omnigraph.db.mapping import address_of, price_of, set_address
 from omnigraph.db.models import (
@@ -38,6 +39,7 @@ from omnigraph.domain.promise import PlanRefusal, refusal_error
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentStatus, OrderStatus
 from omnigraph.events.types import Topic
 from omnigraph.services.backorders import drop_waiting
+from omnigraph.services.capacity import is_deadlock, places_left
 from omnigraph.services.fulfilment_orders import cancel_fulfilments, open_planned, planned_commits
 from omnigraph.services.inventory import commit_stock
 from omnigraph.services.network import network_available, products_by_sku, stocked_locations
@@ -53,6 +55,7 @@ from omnigraph.services.store_supply import (
     StoreSupply,
     decision_parts,
     own_plan,
+    placed_at,
     plan_store_supply,
     send_to_store,
 )
@@ -97,6 +100,10 @@ async def change_order(
         try:
             return await _attempt(services, order_id, change, reason, actor)
         except StockMoved:
+            continue
+        except DBAPIError as error:
+            if not is_deadlock(error):  # PostgreSQL rolled this attempt back: run it again
+                raise
             continue
     raise DomainError.single(
         ("lines",), ErrorCode.INSUFFICIENT_STOCK, "the stock was taken by other orders"
@@ -243,6 +250,8 @@ async def _attempt(
         if sourced is None:
             assert isinstance(quote, PlanRefusal)
             raise refusal_error(quote)
+        if not await places_left(uow, placed_at(sourced), services.catalog, now):
+            raise StockMoved  # a concurrent order took a capped location's last place
         own = own_plan(sourced)
         by_sku = await _relined(uow, order, lines, request, products)
         _apply_order_fields(order, request, own, products, now)

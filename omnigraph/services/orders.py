@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from omnigraph.db.mapping import price_of
 from omnigraph.db.models import (
@@ -39,7 +39,7 @@ from omnigraph.domain.vocabulary import FulfillmentStatus, OrderStatus, PaymentS
 from omnigraph.events.types import Topic
 from omnigraph.services import express_orders, reservations
 from omnigraph.services.backorders import claim_incoming, open_backorders, supply_claims
-from omnigraph.services.capacity import places_left
+from omnigraph.services.capacity import is_deadlock, places_left
 from omnigraph.services.capture_facts import (
     capture_facts,
     customer_email,
@@ -65,6 +65,7 @@ from omnigraph.services.store_supply import (
     StoreSupply,
     decision_parts,
     own_plan,
+    placed_at,
     plan_store_supply,
     send_to_store,
 )
@@ -309,11 +310,8 @@ async def _attempt(services: Services, request: OrderRequest) -> OrderOutcome:
         if sourced is None:
             assert isinstance(quote, PlanRefusal)
             raise conversion_refusal(quote) if held is not None else refusal_error(quote)
-        own = own_plan(sourced)
-        if (
-            inputs is not None
-            and own is not None
-            and not await places_left(uow, own.plan, services.catalog, now)
+        if inputs is not None and not await places_left(
+            uow, placed_at(sourced), services.catalog, now
         ):
             raise _StockMoved  # a concurrent order took a capped location's last place
         order = await _persist(
@@ -475,6 +473,12 @@ async def create_order(services: Services, request: OrderRequest) -> OrderOutcom
         except IntegrityError:
             # A concurrent request with the same idempotency key won; the next attempt replays it.
             if request.idempotency_key is None:
+                raise
+            continue
+        except DBAPIError as error:
+            # PostgreSQL broke a lock cycle by rolling this attempt back (a capture that locks
+            # its products for selling rules, against one holding a capped location's lock).
+            if not is_deadlock(error):
                 raise
             continue
     raise DomainError.single(

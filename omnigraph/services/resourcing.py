@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from omnigraph.db.mapping import point_of
 from omnigraph.db.models import (
@@ -30,6 +31,7 @@ from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.geo import GeoPoint
 from omnigraph.domain.promise import PlanRefusal
 from omnigraph.domain.vocabulary import DeliveryMethod, FulfillmentKind
+from omnigraph.services.capacity import is_deadlock, places_left
 from omnigraph.services.fulfilment_orders import open_fulfilment
 from omnigraph.services.inventory import StockCommit, commit_stock
 from omnigraph.services.network import stocked_locations, to_candidates
@@ -61,6 +63,10 @@ async def retrying(operation: Callable[[], Awaitable[T]]) -> T:
         try:
             return await operation()
         except StockMoved:
+            continue
+        except DBAPIError as error:
+            if not is_deadlock(error):  # PostgreSQL rolled this attempt back: run it again
+                raise
             continue
     raise DomainError.single(
         ("fulfillmentOrderId",),
@@ -180,6 +186,9 @@ async def reroute(
         dues = [promised_ship_by(plan, order.promised_latest, now) for plan in plans]
         known = [due for due in (*dues, order.ship_by) if due is not None]
         order.ship_by = min(known) if known else None
+    placed = {location_id for plan in plans for location_id in plan.plan.location_ids}
+    if not await places_left(uow, placed, services.catalog, now):
+        raise StockMoved  # a concurrent order took a capped location's last place
     kind = FulfillmentKind.PICKUP if method.is_collection else FulfillmentKind.SHIP
     for plan in plans:
         for allocation in plan.plan.allocations:
@@ -213,6 +222,8 @@ async def reroute(
             )
             if not isinstance(sent, MethodQuote):
                 continue
+            if not await places_left(uow, sent.plan.location_ids, services.catalog, now):
+                raise StockMoved
             moved = await open_transfers(uow, order.id, pickup, sent, {sku: line}, reason)
             for fulfilment, allocation in zip(moved, sent.plan.allocations, strict=True):
                 await hold_and_release(

@@ -81,6 +81,16 @@ class StoreSupply:
         return max(quote.window.latest for quote in self.transfers)
 
 
+def placed_at(sourced: MethodQuote | StoreSupply) -> set[int]:
+    """The locations an order sourced so receives fulfilment orders at: the plan's, or for
+    a collection its store supplies, the store (when it has some of the goods) and every
+    location sending it the rest."""
+    if isinstance(sourced, MethodQuote):
+        return set(sourced.plan.location_ids)
+    quotes = [*([sourced.pickup] if sourced.pickup is not None else []), *sourced.transfers]
+    return {location_id for quote in quotes for location_id in quote.plan.location_ids}
+
+
 async def plan_store_supply(
     services: Services,
     method: DeliveryMethod,
