@@ -11,7 +11,11 @@ from sqlalchemy import select
 
 from omnigraph.db.engine import Database
 from omnigraph.db.models import Customer
-from omnigraph.db.raw_rows import insert_rows, new_row, read_rows
+from omnigraph.db.raw_rows import insert_rows, new_row, read_rows, read_values
+from omnigraph.events.outbox import events_after, events_after_on, new_event
+from omnigraph.testing import Harness
+from tests.factories import Network
+from tests.test_api_orders import CREATE, order_input
 
 WHEN = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -73,3 +77,28 @@ async def test_insert_rows_writes_a_new_row_as_the_orm_writes_a_constructed_one(
         assert by_raw == by_orm
         (read,) = read_rows(connection, Customer, "id = ?", (row.id,))
     assert (read.email, read.created_at, read.tier) == ("raw@example.com", WHEN, "STANDARD")
+
+
+def test_read_values_names_an_attribute_the_class_does_not_have() -> None:
+    with (
+        contextlib.closing(sqlite3.connect(":memory:")) as connection,
+        pytest.raises(TypeError, match="Customer has no column attribute emial"),
+    ):
+        read_values(connection, Customer, ("id", "emial"), "1")
+
+
+async def test_the_writer_reads_events_as_the_orm_does(harness: Harness, network: Network) -> None:
+    if not harness.services.db.is_sqlite:
+        pytest.skip("events_after_on reads through the SQLite writer's connection")
+    payload = await harness.graphql(CREATE, {"input": order_input()})
+    assert payload["createOrder"]["userErrors"] == []
+    async with harness.services.unit_of_work() as uow:  # an event with no order and no actor
+        uow.session.add(new_event("test.bare", "test", 7, {"ids": [1, 2], "note": None}))
+        await uow.commit()
+    async with harness.services.db.read_session() as session:
+        by_orm = await events_after(session, 0, limit=500)
+    by_writer = await harness.services.db.sqlite_writer.run(
+        lambda connection: events_after_on(connection, 0, 500)
+    )
+    assert len(by_orm) > 3 and by_writer == by_orm
+    assert by_writer[-1].order_id is None and by_writer[-1].actor is None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from omnigraph.db.models import OutboxEvent
-from omnigraph.db.raw_rows import read_rows
+from omnigraph.db.raw_rows import read_values
 from omnigraph.events.types import Event
 
 
@@ -57,10 +58,16 @@ def _payload_in(key: str, values: Collection[int] | Collection[str]) -> ColumnEl
     return field.as_string().in_([str(value) for value in values])
 
 
+# ``Event``'s fields, in order, as the outbox's attributes.
+_EVENT_FIELDS = tuple(field.name for field in fields(Event))
+
+
 def events_after_on(connection: sqlite3.Connection, after_id: int, limit: int) -> list[Event]:
     """``events_after`` without filters on a raw SQLite connection (the writer thread's)."""
-    rows = read_rows(connection, OutboxEvent, "id > ? ORDER BY id LIMIT ?", (after_id, limit))
-    return [to_event(row) for row in rows]
+    found = read_values(
+        connection, OutboxEvent, _EVENT_FIELDS, "id > ? ORDER BY id LIMIT ?", (after_id, limit)
+    )
+    return [Event(*values) for values in found]
 
 
 async def events_after(
