@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from omnigraph.builtin import DEFAULT_PLUGINS
 from omnigraph.builtin.notifier import ORDER_CONFIRMATION, render_order_confirmation
 from omnigraph.db.engine import Database
-from omnigraph.db.models import EventCursor, Notification, OutboxEvent
+from omnigraph.db.models import Customer, EventCursor, Notification, OutboxEvent
 from omnigraph.domain.orders import CustomerDetails, LineRequest, OrderRequest, order_number
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.events.dispatcher import EventDispatcher
@@ -28,10 +29,13 @@ from omnigraph.messaging import (
 from omnigraph.plugin_host import build_plugin_manager
 from omnigraph.services.core import Services
 from omnigraph.services.notifications import (
+    CustomerContact,
+    CustomerMessage,
     NotificationView,
     customer_contact,
     get_notification,
     send_notification,
+    tell_order_customer,
 )
 from omnigraph.services.orders import create_order
 from omnigraph.settings import Settings
@@ -366,3 +370,74 @@ def test_the_confirmation_template_renders_without_a_name() -> None:
     assert subject == "We have received your order OG100001"
     assert body.startswith("Hello there,")
     assert "  3 x A-1" in body and "Total: 12.50 EUR" in body
+
+
+def _message(contact: CustomerContact) -> CustomerMessage:
+    return CustomerMessage("welcome", "Welcome", f"Hello {contact.name}", "Hi (SMS)", "Hi (push)")
+
+
+async def test_an_orders_customer_is_told_on_every_channel_in_order(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mail = FakeMessenger()
+    sms = FakeMessenger(name="fakesms", channel=MessageChannel.SMS, fail_next=1)
+    services = core(settings, db, mail, sms)
+    await build_network(services)
+    order_id = await place_order(services)
+    async with services.unit_of_work() as uow:  # a phone number: SMS first, e-mail last
+        await uow.session.execute(update(Customer).values(phone="+15551234567"))
+        await uow.commit()
+    jobs = counted_writer_jobs(services, monkeypatch)
+
+    told = await tell_order_customer(
+        services, order_id, _message, key=lambda channel: f"welcome:{order_id}:{channel.value}"
+    )
+
+    assert told is not None and told.phone == "+15551234567"
+    assert mail.sent[0].body == "Hello Ada Lovelace" and sms.sent == []  # the SMS failed
+    sms_view = await get_notification(services, f"welcome:{order_id}:SMS")
+    mail_view = await get_notification(services, f"welcome:{order_id}:EMAIL")
+    assert sms_view is not None and mail_view is not None
+    assert (sms_view.state, sms_view.body) == (DeliveryState.FAILED, "Hi (SMS)")
+    assert mail_view.state is DeliveryState.SENT and sms_view.id < mail_view.id
+    if services.db.is_sqlite:
+        # The customer read with the SMS claimed, its failure; the e-mail claimed, sent.
+        assert len(jobs) == 4
+
+
+async def test_no_order_no_message(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = core(settings, db, FakeMessenger())
+    await build_network(services)
+    order_id = await place_order(services)
+    told = await tell_order_customer(
+        services, order_id + 1000, _message, key=lambda channel: f"gone:{channel.value}"
+    )
+    assert told is None
+    assert await rows(services) == 0
+
+
+async def test_a_message_refused_first_writes_nothing(settings: Settings, db: Database) -> None:
+    services = core(settings, db, FakeMessenger())
+    await build_network(services)
+    order_id = await place_order(services)
+    with pytest.raises(ValueError, match="idempotency_key is longer than 200"):
+        await tell_order_customer(services, order_id, _message, key=lambda channel: "k" * 201)
+    assert await rows(services) == 0
+
+
+def counted_writer_jobs(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The jobs run by the SQLite writer from now on (none on PostgreSQL)."""
+    jobs: list[object] = []
+    if not services.db.is_sqlite:
+        return jobs
+    writer = services.db.sqlite_writer
+    real = writer.run
+
+    def run(job: Any) -> Any:
+        jobs.append(job)
+        return real(job)
+
+    monkeypatch.setattr(writer, "run", run)
+    return jobs

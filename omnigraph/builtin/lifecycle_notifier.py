@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from omnigraph.events.types import Topic
 from omnigraph.hookspecs import hookimpl
-from omnigraph.services.notifications import CustomerMessage, customer_contact, tell_customer
+from omnigraph.services.notifications import (
+    CustomerContact,
+    CustomerMessage,
+    tell_order_customer,
+)
 from omnigraph.services.shipments import is_transfer_shipment
 
 if TYPE_CHECKING:
@@ -134,16 +138,19 @@ async def _notify(event: Event, services: Services, template: Template) -> None:
     ):
         return  # a store transfer's parcels: the customer hears when the order is ready
     order_id = event.order_id or int(event.payload.get("orderId") or 0)
-    contact = await customer_contact(services, order_id)
-    if contact is None:
-        return  # the order is gone; retrying would not bring it back
-    text = render(template, event.payload, contact.name)
-    await tell_customer(
+
+    def message(contact: CustomerContact) -> CustomerMessage:
+        text = render(template, event.payload, contact.name)
+        return CustomerMessage(
+            template.name, text["subject"], text["email"], text["sms"], text["push"]
+        )
+
+    # An order that is gone is told nothing; retrying would not bring it back.
+    await tell_order_customer(
         services,
-        contact,
-        CustomerMessage(template.name, text["subject"], text["email"], text["sms"], text["push"]),
+        order_id,
+        message,
         key=lambda channel: f"{event.topic}:{event.id}:{channel.value}",
-        order_id=order_id,
     )
 
 

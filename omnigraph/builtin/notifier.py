@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING, Any
 from omnigraph.events.types import Topic
 from omnigraph.hookspecs import hookimpl
 from omnigraph.messaging import MessageChannel
-from omnigraph.services.notifications import CustomerMessage, customer_contact, tell_customer
+from omnigraph.services.notifications import (
+    CustomerContact,
+    CustomerMessage,
+    tell_order_customer,
+)
 
 if TYPE_CHECKING:
     from omnigraph.events.types import Event
@@ -71,28 +75,26 @@ def idempotency_key(event: Event, channel: MessageChannel) -> str:
 
 async def _confirm_order(event: Event, services: Services) -> None:
     order_id = int(event.payload.get("orderId") or event.aggregate_id)
-    contact = await customer_contact(services, order_id)
-    if contact is None:
-        # Raising would retry forever: an order that is gone will not come back.
-        logger.warning(
-            "order.created event %d names order %d, which does not exist", event.id, order_id
-        )
-        return
-    subject, body = render_order_confirmation(event.payload, contact.name)
     number = str(event.payload.get("number", ""))
-    await tell_customer(
-        services,
-        contact,
-        CustomerMessage(
+
+    def confirmation(contact: CustomerContact) -> CustomerMessage:
+        subject, body = render_order_confirmation(event.payload, contact.name)
+        return CustomerMessage(
             ORDER_CONFIRMATION,
             subject,
             body,
             _SMS.format(number=number),
             _PUSH.format(number=number),
-        ),
-        key=lambda channel: idempotency_key(event, channel),
-        order_id=order_id,
+        )
+
+    told = await tell_order_customer(
+        services, order_id, confirmation, key=lambda channel: idempotency_key(event, channel)
     )
+    if told is None:
+        # Raising would retry forever: an order that is gone will not come back.
+        logger.warning(
+            "order.created event %d names order %d, which does not exist", event.id, order_id
+        )
 
 
 @hookimpl

@@ -8,6 +8,7 @@ database.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,6 +92,30 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    """One message as ``send_notification`` takes it."""
+
+    channel: MessageChannel
+    recipient: str
+    template: str
+    subject: str | None
+    body: str
+    idempotency_key: str
+    order_id: int | None
+
+    def claim_fields(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "template": self.template,
+            "channel": self.channel.value,
+            "recipient": self.recipient,
+            "subject": self.subject,
+            "body": self.body,
+            "idempotency_key": self.idempotency_key,
+        }
+
+
 async def send_notification(
     services: Services,
     *,
@@ -110,29 +135,46 @@ async def send_notification(
     a messenger that raises or reports FAILED, or no messenger for the channel, leaves the
     row FAILED with ``last_error``.
     """
-    channel = MessageChannel(channel)
-    _check_lengths(
-        recipient=recipient, template=template, idempotency_key=idempotency_key, subject=subject
+    outgoing = _Outgoing(
+        MessageChannel(channel), recipient, template, subject, body, idempotency_key, order_id
     )
-    fields = {
-        "order_id": order_id,
-        "template": template,
-        "channel": channel.value,
-        "recipient": recipient,
-        "subject": subject,
-        "body": body,
-        "idempotency_key": idempotency_key,
-    }
-    messenger = services.messengers.get(channel)
-    if messenger is None:
-        # Nothing can send it: recorded FAILED in the claim itself, one write instead of two.
-        row, _ = await _claim(services, fields, failed=f"no {channel.value} messenger configured")
-        return _view(row)
-    row, claimed = await _claim(services, fields)
-    if not claimed:
+    return await _send(services, outgoing)
+
+
+async def _send(services: Services, outgoing: _Outgoing) -> NotificationView:
+    _check(outgoing)
+    row, claimed = await _claim(
+        services, outgoing.claim_fields(), failed=_unsendable(services, outgoing)
+    )
+    return await _deliver(services, outgoing, row, claimed)
+
+
+def _check(outgoing: _Outgoing) -> None:
+    _check_lengths(
+        recipient=outgoing.recipient,
+        template=outgoing.template,
+        idempotency_key=outgoing.idempotency_key,
+        subject=outgoing.subject,
+    )
+
+
+def _unsendable(services: Services, outgoing: _Outgoing) -> str | None:
+    """Why nothing can send the message (recorded FAILED in the claim itself, one write
+    instead of two), or None."""
+    if outgoing.channel in services.messengers:
+        return None
+    return f"no {outgoing.channel.value} messenger configured"
+
+
+async def _deliver(
+    services: Services, outgoing: _Outgoing, row: Notification, claimed: bool
+) -> NotificationView:
+    """Hand a claimed row's message to the channel's messenger and record its answer."""
+    messenger = services.messengers.get(outgoing.channel)
+    if not claimed or messenger is None:
         return _view(row)
     message = OutboundMessage(
-        channel=channel,
+        channel=outgoing.channel,
         recipient=row.recipient,
         subject=row.subject,
         body=row.body,
@@ -302,6 +344,41 @@ def push_address(contact: CustomerContact) -> str:
     return f"customer:{contact.customer_id}"
 
 
+def _outgoing(
+    services: Services,
+    contact: CustomerContact,
+    message: CustomerMessage,
+    key: Callable[[MessageChannel], str],
+    order_id: int | None,
+) -> list[_Outgoing]:
+    """``tell_customer``'s messages, in the order they are sent."""
+    template = message.template
+    sends: list[_Outgoing] = []
+    if contact.phone:
+        sms = MessageChannel.SMS
+        sends.append(_Outgoing(sms, contact.phone, template, None, message.sms, key(sms), order_id))
+    if MessageChannel.PUSH in services.messengers:
+        push = MessageChannel.PUSH
+        sends.append(
+            _Outgoing(
+                push,
+                push_address(contact),
+                template,
+                message.subject,
+                message.push,
+                key(push),
+                order_id,
+            )
+        )
+    email = MessageChannel.EMAIL
+    sends.append(
+        _Outgoing(
+            email, contact.email, template, message.subject, message.email, key(email), order_id
+        )
+    )
+    return sends
+
+
 async def tell_customer(
     services: Services,
     contact: CustomerContact,
@@ -314,35 +391,53 @@ async def tell_customer(
     a phone number, as a push when a PUSH messenger is installed, and by e-mail, last, so
     a record of the e-mail means every channel has been tried. ``key`` gives each
     channel's idempotency key."""
-    if contact.phone:
-        await send_notification(
-            services,
-            channel=MessageChannel.SMS,
-            recipient=contact.phone,
-            template=message.template,
-            subject=None,
-            body=message.sms,
-            idempotency_key=key(MessageChannel.SMS),
-            order_id=order_id,
+    for outgoing in _outgoing(services, contact, message, key, order_id):
+        await _send(services, outgoing)
+
+
+async def tell_order_customer(
+    services: Services,
+    order_id: int,
+    compose: Callable[[CustomerContact], CustomerMessage],
+    *,
+    key: Callable[[MessageChannel], str],
+) -> CustomerContact | None:
+    """``tell_customer`` for the customer of order ``order_id``, with the message
+    ``compose`` writes for them (a pure function); None, sending nothing, when there is
+    no such order.
+
+    On SQLite the customer is read and the first message claimed by one writer job: an
+    order confirmation then costs one round trip to the writer thread less.
+    """
+    if not services.db.is_sqlite:
+        contact = await customer_contact(services, order_id)
+        if contact is not None:
+            await tell_customer(services, contact, compose(contact), key=key, order_id=order_id)
+        return contact
+    now = services.clock()
+
+    def read_and_claim(
+        db: sqlite3.Connection,
+    ) -> tuple[CustomerContact, list[_Outgoing], tuple[Notification, bool]] | None:
+        found = notification_rows.contact(db, order_id)
+        if found is None:
+            return None
+        contact = CustomerContact(*found)
+        sends = _outgoing(services, contact, compose(contact), key, order_id)
+        first = sends[0]
+        _check(first)
+        failed = _unsendable(services, first)
+        state = DeliveryState.FAILED if failed else DeliveryState.QUEUED
+        claimed = notification_rows.claim(
+            db, first.claim_fields(), state, failed, now, now - STALE_CLAIM
         )
-    if MessageChannel.PUSH in services.messengers:
-        await send_notification(
-            services,
-            channel=MessageChannel.PUSH,
-            recipient=push_address(contact),
-            template=message.template,
-            subject=message.subject,
-            body=message.push,
-            idempotency_key=key(MessageChannel.PUSH),
-            order_id=order_id,
-        )
-    await send_notification(
-        services,
-        channel=MessageChannel.EMAIL,
-        recipient=contact.email,
-        template=message.template,
-        subject=message.subject,
-        body=message.email,
-        idempotency_key=key(MessageChannel.EMAIL),
-        order_id=order_id,
-    )
+        return contact, sends, claimed
+
+    answer = await services.db.sqlite_writer.run(read_and_claim)
+    if answer is None:
+        return None
+    contact, sends, (row, claimed) = answer
+    await _deliver(services, sends[0], row, claimed)
+    for outgoing in sends[1:]:
+        await _send(services, outgoing)
+    return contact

@@ -27,7 +27,11 @@ from omnigraph.domain.vocabulary import (
 )
 from omnigraph.events.types import Topic
 from omnigraph.messaging import MessageChannel
-from omnigraph.services.notifications import CustomerMessage, customer_contact, tell_customer
+from omnigraph.services.notifications import (
+    CustomerContact,
+    CustomerMessage,
+    tell_order_customer,
+)
 from omnigraph.services.timeline import Subject, record_change
 
 if TYPE_CHECKING:
@@ -189,28 +193,28 @@ async def _record(services: Services, breach: Breach) -> bool:
 
 
 async def _tell_customer(services: Services, breach: Breach) -> None:
-    contact = await customer_contact(services, breach.order_id)
-    if contact is None:
-        return
     number = order_number(breach.order_id)
     what = _WHAT[breach.milestone]
     email_key = _notification_key(breach.order_id, breach.milestone.value)
-    await tell_customer(
-        services,
-        contact,
-        CustomerMessage(
+
+    def apology(contact: CustomerContact) -> CustomerMessage:
+        return CustomerMessage(
             DELAY_TEMPLATE,
             f"Your order {number} is delayed",
             f"Hello {contact.name or 'there'},\n\nWe are sorry: your order {number} "
             f"{what}. We are on it and will let you know as soon as it moves.\n",
             f"Sorry: your order {number} {what}. We will let you know when it moves.",
             f"Sorry, your order {number} {what}.",
-        ),
+        )
+
+    await tell_order_customer(
+        services,
+        breach.order_id,
+        apology,
         # The e-mail's key is the breach's "told" mark (``_untold``); it goes last.
         key=lambda channel: (
             email_key if channel is MessageChannel.EMAIL else f"{email_key}:{channel.value}"
         ),
-        order_id=breach.order_id,
     )
 
 
