@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from omnigraph.domain.money import Money
 from omnigraph.domain.sourcing import (
@@ -15,6 +19,8 @@ from omnigraph.domain.sourcing import (
     Reason,
     SourcingRules,
 )
+from omnigraph.domain.sourcing.costs import CostBreakdown, PackageCost
+from omnigraph.domain.sourcing.explanation import PlanSummary
 from omnigraph.domain.vocabulary import DeliveryMethod, LocationType
 from tests.test_sourcing_builders import WEIGHTS, decided, ground_minor, loc, per_unit, run, usd
 
@@ -174,3 +180,46 @@ def test_explanation_narrative_names_the_chosen_plan_runner_up_and_rejections():
     assert lines[0].startswith("chosen (LOWEST_COST): STORE-1")
     assert lines[1].startswith("runner-up: STORE-2")
     assert any("STORE-3" in line and "NO_STOCK" in line for line in lines)
+
+
+_MINORS = st.integers(0, 10**7)
+
+
+def _cents(minor: int) -> Money:
+    return Money(minor, "USD")
+
+
+_PACKAGES = st.builds(
+    PackageCost,
+    location_id=st.integers(1, 500),
+    service=st.none() | st.just("GROUND"),
+    shipping=_MINORS.map(_cents),
+    labour=_MINORS.map(_cents),
+    terms=st.lists(st.tuples(st.sampled_from(["co2", "fee"]), _MINORS.map(_cents)), max_size=2).map(
+        tuple
+    ),
+)
+
+
+@given(st.lists(_PACKAGES, min_size=1, max_size=4), _MINORS)
+def test_a_plans_minor_units_are_its_amounts(packages: list[PackageCost], split: int) -> None:
+    cost = CostBreakdown(tuple(packages), _cents(split))
+    assert cost.minors() == (
+        cost.shipping.minor,
+        cost.labour.minor,
+        cost.terms.minor,
+        cost.split_penalty.minor,
+        cost.total.minor,
+    )
+    summary = PlanSummary(
+        tuple(p.location_id for p in packages),
+        tuple(f"L{p.location_id}" for p in packages),
+        tuple({"SKU": 1} for _ in packages),
+        cost,
+        date(2026, 11, 24),
+    )
+    # The narrative's line, as it read when written from each amount's ``Money``.
+    assert summary.describe() == (
+        f"{' + '.join(summary.codes)}: {cost.total} (shipping {cost.shipping}, labour"
+        f" {cost.labour}, split {cost.split_penalty}, other {cost.terms}), arrives 2026-11-24"
+    )

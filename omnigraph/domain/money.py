@@ -71,10 +71,15 @@ class Money:
         return Money(self.minor * quantity, self.currency)
 
     def __str__(self) -> str:
-        # ``amount``'s text, written from the integer (no Decimal for a log line or trace).
-        exponent = currency_exponent(self.currency)
-        if exponent == 0:
-            return f"{self.minor} {self.currency}"
-        units, fraction = divmod(abs(self.minor), 10**exponent)
-        sign = "-" if self.minor < 0 else ""
-        return f"{sign}{units}.{fraction:0{exponent}d} {self.currency}"
+        return money_text(self.minor, self.currency)
+
+
+def money_text(minor: int, currency: str) -> str:
+    """``str(Money(minor, currency))`` without making one: ``amount``'s text, written from
+    the integer (no Decimal for a log line or a decision's trace)."""
+    exponent = currency_exponent(currency)
+    if exponent == 0:
+        return f"{minor} {currency}"
+    units, fraction = divmod(abs(minor), 10**exponent)
+    sign = "-" if minor < 0 else ""
+    return f"{sign}{units}.{fraction:0{exponent}d} {currency}"

@@ -43,12 +43,13 @@ def _verdict(verdict: CandidateVerdict) -> dict[str, Any]:
 
 
 def _cost(cost: CostBreakdown) -> dict[str, int]:
+    shipping, labour, terms, split, total = cost.minors()
     return {
-        "shipping": cost.shipping.minor,
-        "labour": cost.labour.minor,
-        "terms": cost.terms.minor,
-        "splitPenalty": cost.split_penalty.minor,
-        "total": cost.total.minor,
+        "shipping": shipping,
+        "labour": labour,
+        "terms": terms,
+        "splitPenalty": split,
+        "total": total,
     }
 
 

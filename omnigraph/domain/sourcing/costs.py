@@ -77,6 +77,18 @@ class CostBreakdown:
     def currency(self) -> str:
         return self.split_penalty.currency
 
+    def minors(self) -> tuple[int, int, int, int, int]:
+        """(shipping, labour, terms, split penalty, total) in minor units, without a
+        ``Money`` each: what a decision's trace shows of every plan it lists."""
+        shipping = labour = terms = 0
+        for package in self.packages:
+            shipping += package.shipping.minor
+            labour += package.labour.minor
+            for _, amount in package.terms:
+                terms += amount.minor
+        split = self.split_penalty.minor
+        return shipping, labour, terms, split, shipping + labour + terms + split
+
     @property
     def shipping(self) -> Money:
         return Money(sum(p.shipping.minor for p in self.packages), self.currency)

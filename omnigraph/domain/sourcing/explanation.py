@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from omnigraph.domain.money import money_text
 from omnigraph.domain.sourcing.costs import CostBreakdown
 from omnigraph.domain.sourcing.eligibility import CandidateVerdict, Reason
 from omnigraph.domain.sourcing.search import Plan, SearchStats
@@ -48,10 +49,12 @@ class PlanSummary:
 
     def describe(self) -> str:
         where = " + ".join(self.codes)
-        cost = self.cost
+        shipping, labour, terms, split, total = self.cost.minors()
+        currency = self.cost.currency
         return (
-            f"{where}: {cost.total} (shipping {cost.shipping}, labour {cost.labour}, "
-            f"split {cost.split_penalty}, other {cost.terms}), arrives {self.arrives_on}"
+            f"{where}: {money_text(total, currency)} (shipping {money_text(shipping, currency)},"
+            f" labour {money_text(labour, currency)}, split {money_text(split, currency)},"
+            f" other {money_text(terms, currency)}), arrives {self.arrives_on}"
         )
 
 
