@@ -70,7 +70,7 @@ class Loaders:
     def location_by_id(self) -> DataLoader[Any, Any]:
         if self._catalog is None:
             return self._loader(lambda s, ids: lookups.by_ids(s, Location, ids))
-        return DataLoader(load_fn=self._cached_locations)
+        return DataLoader(load_fn=functools.partial(_cached_locations, self._catalog))
 
     @functools.cached_property
     def channel_by_id(self) -> DataLoader[Any, Any]:
@@ -155,19 +155,10 @@ class Loaders:
         loader round, built once per cached row (None: load it through ``location_by_id``)."""
         return None if self._catalog is None else self._catalog.location_view(location_id, build)
 
-    async def _cached_locations(self, ids: list[int]) -> list[Location | None]:
-        assert self._catalog is not None
-        found = await self._catalog.location_rows(ids)
-        return [found.get(location_id) for location_id in ids]
-
     def _loader(
         self, batch: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]
     ) -> DataLoader[Any, Any]:
-        async def load(keys: list[Any]) -> Sequence[Any]:
-            async with self._db.read_session() as session:
-                return await batch(session, keys)
-
-        return DataLoader(load_fn=load)
+        return DataLoader(load_fn=functools.partial(_load, self._db, batch))
 
     def prime_new_order(self, order: Order, written: WrittenRows) -> None:
         """A new order's rows, as its capture wrote them: the answer needs no second trip."""
@@ -199,3 +190,22 @@ class Loaders:
         for value in vars(self).values():
             if isinstance(value, DataLoader):
                 value.clear_all()
+
+
+# Loading functions take what they need, not the ``Loaders``: a loader that referred back
+# to its ``Loaders`` made a reference cycle of every request's loaders, cached rows and
+# futures, left for the cyclic garbage collector instead of freed when the answer is sent.
+
+
+async def _load(
+    db: Database,
+    batch: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]],
+    keys: list[Any],
+) -> Sequence[Any]:
+    async with db.read_session() as session:
+        return await batch(session, keys)
+
+
+async def _cached_locations(catalog: CatalogCache, ids: list[int]) -> list[Location | None]:
+    found = await catalog.location_rows(ids)
+    return [found.get(location_id) for location_id in ids]

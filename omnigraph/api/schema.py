@@ -14,6 +14,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from omnigraph.api.errors import should_mask
+from omnigraph.api.execution import ExecutionContext
 from omnigraph.api.input_plans import plan_inputs
 from omnigraph.api.mutations import Mutation
 from omnigraph.api.queries import Query
@@ -48,6 +49,7 @@ def build_schema() -> strawberry.Schema:
             lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=ExecutionContext,
     )
     plan_inputs(schema)
     return schema
