@@ -3,9 +3,10 @@
 The schema has one field and no database, but the same per-request extensions as the
 product's schema: the extension factories are taken from
 ``omnigraph.api.schema.build_schema()`` itself (ParserCache, ValidationCache, the depth-limit
-rule, MaxTokensLimiter, MaskErrors), so a change there shows up here too. It is served by
-strawberry's ASGI view on Starlette at ``/graphql``, beside a ``/readyz`` for the start-up
-check, and ``promise_http.py`` starts it with the same uvicorn options as the real server:
+rule, MaxTokensLimiter, MaskErrors) and its execution context class, so a change there
+shows up here too. It is served by strawberry's ASGI view on Starlette at ``/graphql``,
+beside a ``/readyz`` for the start-up check, and ``promise_http.py`` starts it with the
+same uvicorn options as the real server:
 
     python -m uvicorn hello_app:create_app --factory --app-dir benchmarks ...
 """
@@ -37,10 +38,12 @@ class Query:
 
 def hello_schema() -> strawberry.Schema:
     """``{ hello }`` with the production schema's extension factories."""
+    product = build_schema()
     return strawberry.Schema(
         query=Query,
-        extensions=build_schema().extensions,
+        extensions=product.extensions,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=product.execution_context_class,
     )
 
 
