@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from omnigraph.db.engine import Database
 from omnigraph.db.models import Customer
-from omnigraph.db.raw_rows import insert_rows, new_row, read_rows, read_values
+from omnigraph.db.raw_rows import insert_rows, new_row, read_rows, read_values, utc_text
+from omnigraph.domain.calendar import zone_named
 from omnigraph.events.outbox import events_after, events_after_on, new_event
 from omnigraph.testing import Harness
 from tests.factories import Network
@@ -102,3 +106,22 @@ async def test_the_writer_reads_events_as_the_orm_does(harness: Harness, network
     )
     assert len(by_orm) > 3 and by_writer == by_orm
     assert by_writer[-1].order_id is None and by_writer[-1].actor is None
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5)), zone_named("Asia/Kolkata")]),
+    )
+    | st.none()
+)
+def test_times_are_stored_as_the_dialect_stores_them(value: datetime | None) -> None:
+    (column,) = Customer.__mapper__.column_attrs["created_at"].columns
+    dialect = sqlite_dialect.dialect()
+    assert utc_text(value) == column.type.dialect_impl(dialect).bind_processor(dialect)(value)
+
+
+def test_a_naive_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="naive datetimes"):
+        utc_text(datetime(2026, 11, 23, 9, 30))

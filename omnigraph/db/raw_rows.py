@@ -18,6 +18,7 @@ import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Table
@@ -26,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.instrumentation import manager_of_class
 
 from omnigraph.db import json_text
+from omnigraph.db.types import UTCDateTime
 
 # The engine's dialect as configured (``engine._JSON_TEXT``): JSON columns in its text.
 _DIALECT = sqlite_dialect.dialect(
@@ -64,7 +66,20 @@ def _bind_processor(column: Any) -> Callable[[Any], Any] | None:
     """The whole conversion the SQLite dialect applies to a bound value of ``column``: a
     type decorator's own step and then its implementation's (for ``UTCDateTime``, to UTC
     and then to the dialect's fixed-width text), exactly as a flush stores it."""
+    if isinstance(column.type, UTCDateTime):
+        return utc_text
     return column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+
+
+def utc_text(value: datetime | None) -> str | None:
+    """A ``UTCDateTime`` value as the SQLite dialect stores it ("2026-11-23 09:30:00.000000",
+    in UTC), written in one step: the dialect's two steps took a tenth of the writer's time
+    for an order's dozen times."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; attach a time zone")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _default_of(column: Any) -> Callable[[], Any] | None:
