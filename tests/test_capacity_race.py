@@ -14,6 +14,7 @@ from omnigraph.domain.errors import DomainError
 from omnigraph.domain.orders import CustomerDetails, LineRequest, OrderRequest
 from omnigraph.domain.vocabulary import DeliveryMethod
 from omnigraph.services import capacity, express_orders, orders
+from omnigraph.services.core import Services
 from omnigraph.testing import Harness
 from tests.factories import Network
 from tests.test_express_orders import NOW, request
@@ -22,19 +23,26 @@ CAPACITY = 2
 ORDERS = 12
 
 
-async def test_concurrent_orders_leave_a_capped_location_at_its_capacity(
-    harness: Harness, network: Network, monkeypatch
-) -> None:
-    services = harness.services
-    services.clock = lambda: NOW
-    # The general path, where the decision and the capture share one transaction.
+@pytest.fixture
+def services(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Services:
+    """The general path, where the decision and the capture share one transaction, at a
+    fixed moment of a working day."""
+    harness.services.clock = lambda: NOW
     monkeypatch.setattr(express_orders, "applies", lambda *_: False)
+    return harness.services
+
+
+async def set_locations(services: Services, ids: list[int], **values: object) -> None:
     async with services.unit_of_work() as uow:
-        await uow.session.execute(
-            update(Location).where(Location.id == network.loop).values(daily_capacity=CAPACITY)
-        )
+        await uow.session.execute(update(Location).where(Location.id.in_(ids)).values(**values))
         await uow.commit()
     services.catalog.invalidate()
+
+
+async def test_concurrent_orders_leave_a_capped_location_at_its_capacity(
+    services: Services, network: Network
+) -> None:
+    await set_locations(services, [network.loop], daily_capacity=CAPACITY)
 
     placed = await asyncio.gather(
         *(orders.create_order(services, request(1)) for _ in range(ORDERS))
@@ -57,24 +65,12 @@ async def test_concurrent_orders_leave_a_capped_location_at_its_capacity(
 
 
 async def test_concurrent_collections_never_overfill_the_sender_of_their_transfers(
-    harness: Harness, network: Network, monkeypatch
+    services: Services, network: Network
 ) -> None:
-    services = harness.services
-    services.clock = lambda: NOW
-    monkeypatch.setattr(express_orders, "applies", lambda *_: False)
-    async with services.unit_of_work() as uow:
-        # Oak Park has no tees: each collection there needs a transfer, and only the DC,
-        # capped at one order a day, may send one (the other stores do not send).
-        await uow.session.execute(
-            update(Location)
-            .where(Location.id.in_([network.loop, network.evanston]))
-            .values(capabilities=["PICKUP"])
-        )
-        await uow.session.execute(
-            update(Location).where(Location.id == network.dc).values(daily_capacity=1)
-        )
-        await uow.commit()
-    services.catalog.invalidate()
+    # Oak Park has no tees: each collection there needs a transfer, and only the DC,
+    # capped at one order a day, may send one (the other stores do not send).
+    await set_locations(services, [network.loop, network.evanston], capabilities=["PICKUP"])
+    await set_locations(services, [network.dc], daily_capacity=1)
     collection = OrderRequest(
         channel="WEB",
         method=DeliveryMethod.PICKUP,
@@ -100,24 +96,18 @@ async def test_concurrent_collections_never_overfill_the_sender_of_their_transfe
 
 
 async def test_a_capture_caught_in_a_deadlock_runs_again(
-    harness: Harness, network: Network, monkeypatch
+    services: Services, network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A capture whose selling rules lock its products, against one that holds a capped
     location's lock and then needs one of those products (its order line's foreign key):
     PostgreSQL rolls one back, which captures again instead of failing."""
-    services = harness.services
     if services.db.is_sqlite:
         pytest.skip("SQLite's one writer runs captures one after the other: no lock cycle")
-    services.clock = lambda: NOW
-    monkeypatch.setattr(express_orders, "applies", lambda *_: False)
+    await set_locations(services, [network.loop], daily_capacity=10)
     async with services.unit_of_work() as uow:
-        await uow.session.execute(
-            update(Location).where(Location.id == network.loop).values(daily_capacity=10)
-        )
         mug = await uow.session.scalar(select(Product.id).where(Product.sku == "MUG-002"))
         uow.session.add(ProtectedStockRule(product_id=mug, quantity=0, tiers=["PRIORITY"]))
         await uow.commit()
-    services.catalog.invalidate()
     real = capacity.places_left
     ruled_waits, plain_holds = asyncio.Event(), asyncio.Event()
     attempts: list[str] = []
