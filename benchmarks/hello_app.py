@@ -2,8 +2,8 @@
 
 The schema has one field and no database, but the same per-request extensions as the
 product's schema: the extension factories are taken from
-``omnigraph.api.schema.build_schema()`` itself (ParserCache, ValidationCache, the depth-limit
-rule, MaxTokensLimiter, MaskErrors) and its execution context class, so a change there
+``omnigraph.api.schema.build_schema()`` itself (the document cache with its token and depth
+limits, MaskErrors) and its execution context class, so a change there
 shows up here too. It is served by strawberry's ASGI view on Starlette at ``/graphql``,
 beside a ``/readyz`` for the start-up check, and ``promise_http.py`` starts it with the
 same uvicorn options as the real server:

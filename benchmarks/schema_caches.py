@@ -1,4 +1,4 @@
-"""What strawberry's ParserCache and ValidationCache save per request, measured in process.
+"""What keeping parsed and validated documents saves per request, measured in process.
 
     .venv/bin/python benchmarks/schema_caches.py            # about 1.5 minutes
     .venv/bin/python benchmarks/schema_caches.py --quick    # about 15 seconds
@@ -7,10 +7,14 @@ Three queries (trivial, deliveryPromise, orders(first: 20) with relations) run t
 ``strawberry.Schema.execute`` against the demo network in a throw-away SQLite file, each with
 a fresh per-request context as the HTTP view builds it, under three extension lists:
 
-- ``production``: the schema ``omnigraph.api.schema.build_schema`` returns (the baseline);
-- ``no caches``: the same extensions without ParserCache and ValidationCache;
-- ``caches, one depth rule``: the same caches with the depth limit's validation rule class
-  created once instead of once per request (see the notes the script prints).
+- ``production``: the schema ``omnigraph.api.schema.build_schema`` returns (the baseline):
+  ``PreparedDocuments`` keeps each text's parsed document and validation errors;
+- ``strawberry's caches``: strawberry's ``ParserCache``, ``ValidationCache`` (keyed by the
+  parsed document), ``MaxTokensLimiter`` and ``AddValidationRules`` for the depth limit,
+  the extensions ``PreparedDocuments`` replaces;
+- ``no caches``: the same limits, every request parsed and validated.
+
+Every variant keeps ``MaskErrors``.
 
 A second ``strawberry.Schema`` cannot be built from the same ``Query`` (strawberry's relay
 field extension binds the ``node`` field once: ``assert field.base_resolver is None``), so
@@ -42,12 +46,11 @@ import strawberry
 from graphql import parse, specified_rules
 from strawberry.extensions import (
     AddValidationRules,
+    MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 from strawberry.schema.schema import validate_document
 from workload import Request, Workload, prepare
@@ -55,13 +58,11 @@ from workload import Request, Workload, prepare
 from omnigraph import testing
 from omnigraph.api.context import Context
 from omnigraph.api.dataloaders import Loaders
+from omnigraph.api.documents import DocumentCache, PreparedDocuments
 from omnigraph.api.schema import CACHE_SIZE, MAX_QUERY_TOKENS, build_schema
 from omnigraph.services.core import Services
 
 Factory = Callable[[], SchemaExtension]
-# The fixed variant gets its own LRU caches (strawberry keys them by maxsize), so the hits
-# counted for it are its own, and the production schema's misses cannot evict its entries.
-FIXED_CACHE_SIZE = CACHE_SIZE + 1
 BATCH = 10
 
 
@@ -69,8 +70,8 @@ BATCH = 10
 class Variant:
     name: str
     schema: strawberry.Schema
-    # The LRU caches this variant's extensions use, to count their hits; None without.
-    cache_size: int | None
+    # Hits and lookups of the variant's document or validation cache so far; None without.
+    counts: Callable[[], tuple[int, int]] | None
 
 
 def _with_extensions(schema: strawberry.Schema, extensions: Sequence[Factory]) -> strawberry.Schema:
@@ -79,45 +80,58 @@ def _with_extensions(schema: strawberry.Schema, extensions: Sequence[Factory]) -
     return clone
 
 
+def _document_cache(schema: strawberry.Schema) -> DocumentCache:
+    (cache,) = {
+        extension.cache
+        for factory in schema.extensions
+        if isinstance(extension := factory(), PreparedDocuments)
+    }
+    return cache
+
+
+def _validate_cache_counts() -> tuple[int, int]:
+    # strawberry types its cache as a plain callable; it is a functools.lru_cache wrapper.
+    info = cast("Any", _get_validate_cache(CACHE_SIZE)).cache_info()
+    return int(info.hits), int(info.hits + info.misses)
+
+
 def variants() -> list[Variant]:
     production = build_schema()
-    without_caches: list[Factory] = []
-    fixed: list[Factory] = [
-        lambda: ParserCache(maxsize=FIXED_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=FIXED_CACHE_SIZE),
+    documents = _document_cache(production)
+    others = [
+        factory for factory in production.extensions if not isinstance(factory(), PreparedDocuments)
     ]
-    for factory in production.extensions:
-        extension = factory()
-        if isinstance(extension, ParserCache | ValidationCache):
-            continue
-        without_caches.append(factory)
-        if isinstance(extension, QueryDepthLimiter):
-            # The same rule class for every request: classes are cache keys by identity.
-            fixed.append(functools.partial(AddValidationRules, list(extension.validation_rules)))
-        else:
-            fixed.append(factory)
+    limits: list[Factory] = [
+        functools.partial(AddValidationRules, list(documents.extra_rules)),
+        functools.partial(MaxTokensLimiter, max_token_count=MAX_QUERY_TOKENS),
+    ]
+    strawberry_caches: list[Factory] = [
+        functools.partial(ParserCache, maxsize=CACHE_SIZE),
+        functools.partial(ValidationCache, maxsize=CACHE_SIZE),
+        *limits,
+        *others,
+    ]
     return [
-        Variant("production", production, CACHE_SIZE),
-        Variant("no caches", _with_extensions(production, without_caches), None),
-        Variant("caches, one depth rule", _with_extensions(production, fixed), FIXED_CACHE_SIZE),
+        Variant(
+            "production",
+            production,
+            lambda: (documents.hits, documents.hits + documents.misses),
+        ),
+        Variant(
+            "strawberry's caches",
+            _with_extensions(production, strawberry_caches),
+            _validate_cache_counts,
+        ),
+        Variant("no caches", _with_extensions(production, [*limits, *others]), None),
     ]
 
 
 @dataclass
 class Samples:
     times_ms: list[float]
-    validate_hits: int = 0
-    validate_misses: int = 0
-
-
-def _lru_counts(cache: Callable[..., Any]) -> tuple[int, int]:
-    # strawberry types its caches as plain callables; they are functools.lru_cache wrappers.
-    info = cast("Any", cache).cache_info()
-    return int(info.hits), int(info.misses)
-
-
-def _cache_counts(size: int | None) -> tuple[int, int]:
-    return (0, 0) if size is None else _lru_counts(_get_validate_cache(size))
+    cpu_ms: float = 0.0
+    hits: int = 0
+    lookups: int = 0
 
 
 async def _execute(schema: strawberry.Schema, services: Services, request: Request) -> None:
@@ -142,14 +156,16 @@ async def measure(
         shift = turn % len(candidates)
         for variant in [*candidates[shift:], *candidates[:shift]]:
             samples_of = results[variant.name]
-            hits, misses = _cache_counts(variant.cache_size)
+            hits, lookups = variant.counts() if variant.counts else (0, 0)
+            cpu = time.process_time()
             for _ in range(BATCH):
                 started = time.perf_counter()
                 await _execute(variant.schema, services, request)
                 samples_of.times_ms.append((time.perf_counter() - started) * 1000)
-            after_hits, after_misses = _cache_counts(variant.cache_size)
-            samples_of.validate_hits += after_hits - hits
-            samples_of.validate_misses += after_misses - misses
+            samples_of.cpu_ms += (time.process_time() - cpu) * 1000
+            after_hits, after_lookups = variant.counts() if variant.counts else (0, 0)
+            samples_of.hits += after_hits - hits
+            samples_of.lookups += after_lookups - lookups
     return results
 
 
@@ -166,13 +182,7 @@ def per_call_us(action: Callable[[], Any], repeat: int) -> float:
 def parse_validate_cost(schema: strawberry.Schema, query: str, repeat: int) -> tuple[float, float]:
     """What a request pays without the caches: graphql-core's parse and strawberry's
     validate_document with the rules a request runs (graphql's plus the depth limit)."""
-    depth_rules = [
-        rule
-        for factory in schema.extensions
-        if isinstance(extension := factory(), QueryDepthLimiter)
-        for rule in extension.validation_rules
-    ]
-    rules = (*specified_rules, *depth_rules)
+    rules = (*specified_rules, *_document_cache(schema).extra_rules)
     document = parse(query, max_tokens=MAX_QUERY_TOKENS)
     parse_us = per_call_us(lambda: parse(query, max_tokens=MAX_QUERY_TOKENS), repeat)
     validate_us = per_call_us(lambda: validate_document(schema._schema, document, rules), repeat)
@@ -201,8 +211,8 @@ def table(rows: Sequence[Sequence[str]]) -> str:
 async def run(samples: dict[str, int], repeat: int) -> str:
     candidates = variants()
     header = (
-        "query", "variant", "p50 ms", "p99 ms", "mean ms", "n", "p50 vs production",
-        "validation cache hits", "parse us", "validate us",
+        "query", "variant", "p50 ms", "p99 ms", "mean ms", "CPU ms", "n",
+        "CPU vs production", "cache hits", "parse us", "validate us",
     )  # fmt: skip
     rows: list[Sequence[str]] = [header]
     async with testing.harness(demo=True) as harness:
@@ -215,11 +225,12 @@ async def run(samples: dict[str, int], repeat: int) -> str:
         for name, request in queries.items():
             results = await measure(harness.services, request, candidates, samples[name])
             parse_us, validate_us = parse_validate_cost(candidates[0].schema, request.query, repeat)
-            base = statistics.median(results["production"].times_ms)
+            base = results["production"]
+            base_cpu = base.cpu_ms / len(base.times_ms)
             for variant in candidates:
                 got = results[variant.name]
                 median = statistics.median(got.times_ms)
-                counted = got.validate_hits + got.validate_misses
+                cpu = got.cpu_ms / len(got.times_ms)
                 rows.append(
                     (
                         name,
@@ -227,9 +238,10 @@ async def run(samples: dict[str, int], repeat: int) -> str:
                         f"{median:.2f}",
                         f"{percentile(got.times_ms, 0.99):.2f}",
                         f"{statistics.fmean(got.times_ms):.2f}",
+                        f"{cpu:.3f}",
                         str(len(got.times_ms)),
-                        f"{median / base:.2f}x",
-                        f"{got.validate_hits}/{counted}" if variant.cache_size else "-",
+                        f"{cpu / base_cpu:.2f}x",
+                        f"{got.hits}/{got.lookups}" if variant.counts else "-",
                         f"{parse_us:.0f}",
                         f"{validate_us:.0f}",
                     )
@@ -240,8 +252,8 @@ async def run(samples: dict[str, int], repeat: int) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=(
-            "Time Schema.execute for a small, a medium and a large query with and without "
-            "strawberry's ParserCache/ValidationCache, in process, on the demo network."
+            "Time Schema.execute for a small, a medium and a large query with the product's "
+            "document cache, strawberry's caches and none, in process, on the demo network."
         )
     )
     parser.add_argument("--quick", action="store_true", help="fewer samples (about 15 s)")
@@ -266,13 +278,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(output)
     print()
     print(
-        "Times are one Schema.execute each (parse, validate, run the resolvers against SQLite). "
-        "parse us / validate us: graphql-core's parse and strawberry's validate_document "
-        "timed alone, the work the caches save when they hit. validation cache hits: "
-        "hits/lookups in the variant's ValidationCache during its samples."
+        "Times are one Schema.execute each (parse, validate, run the resolvers against SQLite); "
+        "CPU ms is the process's CPU time per execute, the variants taking turns in batches of "
+        f"{BATCH}. parse us / validate us: graphql-core's parse and strawberry's "
+        "validate_document timed alone, the work the caches save when they hit. cache hits: "
+        "hits/lookups in the variant's document cache (production) or ValidationCache "
+        "(strawberry's) during its samples."
     )
-    hits, misses = _lru_counts(_get_parse_cache(CACHE_SIZE))
-    print(f"production ParserCache over the whole run: {hits} hits, {misses} misses")
     return 0
 
 

@@ -3,16 +3,10 @@
 import functools
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
+from omnigraph.api.documents import DocumentCache, PreparedDocuments
 from omnigraph.api.errors import should_mask
 from omnigraph.api.execution import ExecutionContext
 from omnigraph.api.input_plans import plan_inputs
@@ -22,7 +16,7 @@ from omnigraph.api.subscriptions import Subscription
 from omnigraph.api.types.catalog import Customer, Location, Product
 from omnigraph.api.types.orders import FulfillmentOrder, Order, Shipment
 
-# Parse and validation results are cached across requests (bounded, so unique query texts
+# Parse and validation results are kept per query text (bounded, so unique query texts
 # cannot grow memory without limit): validating costs 0.45-0.8 ms per request here.
 CACHE_SIZE = 256
 MAX_QUERY_DEPTH = 12
@@ -33,19 +27,19 @@ MAX_QUERY_TOKENS = 4000
 def build_schema() -> strawberry.Schema:
     """Built on first use and shared: the schema holds no per-app state, and strawberry's
     relay fields can only be bound into one schema."""
-    # The depth rule is built once and shared: the validation cache is keyed by the rule
-    # classes, and a limiter built per request makes new classes, so nothing would hit.
-    depth_rules = QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules
+    # The depth rule is built once: a limiter builds a new rule class each time.
+    documents = DocumentCache(
+        max_size=CACHE_SIZE,
+        max_tokens=MAX_QUERY_TOKENS,
+        extra_rules=QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+    )
     schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Order, FulfillmentOrder, Shipment, Location, Product, Customer],
         extensions=[
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
-            lambda: AddValidationRules(depth_rules),
-            lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
+            lambda: PreparedDocuments(documents),
             lambda: MaskErrors(should_mask_error=should_mask, error_message="Unexpected error."),
         ],
         config=StrawberryConfig(auto_camel_case=True),
