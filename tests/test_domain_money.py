@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from omnigraph.domain.money import Money
+from omnigraph.api.types.common import Money as ApiMoney
+from omnigraph.domain.money import Money, decimal_amount
 
 
 def test_amount_is_a_decimal_with_the_currency_exponent():
@@ -56,3 +57,20 @@ def test_booleans_are_refused_and_the_currency_checked_every_time():
         Money(1, "US")
     with pytest.raises(ValueError):
         Money(1, "usd")  # after a valid code was seen
+
+
+@given(st.integers(-(10**20), 10**20), st.sampled_from(["USD", "JPY", "KWD", "EUR"]))
+def test_an_amount_without_a_money_is_the_moneys_amount(minor, currency):
+    amount = decimal_amount(minor, currency)
+    assert amount == Money(minor, currency).amount
+    assert str(amount) == str(Money(minor, currency).amount)  # the same exponent too
+    assert ApiMoney.minor(minor, currency) == ApiMoney.of(Money(minor, currency))
+
+
+def test_an_amount_without_a_money_checks_like_one():
+    with pytest.raises(TypeError):
+        decimal_amount(1.5, "USD")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        decimal_amount(True, "USD")
+    with pytest.raises(ValueError):
+        decimal_amount(1, "usd")

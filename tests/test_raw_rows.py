@@ -14,7 +14,14 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from omnigraph.db.engine import Database
 from omnigraph.db.models import Customer
-from omnigraph.db.raw_rows import insert_rows, new_row, read_rows, read_values, utc_text
+from omnigraph.db.raw_rows import (
+    insert_rows,
+    loaded,
+    new_row,
+    read_rows,
+    read_values,
+    utc_text,
+)
 from omnigraph.domain.calendar import zone_named
 from omnigraph.events.outbox import events_after, events_after_on, new_event
 from omnigraph.testing import Harness
@@ -125,3 +132,31 @@ def test_times_are_stored_as_the_dialect_stores_them(value: datetime | None) -> 
 def test_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="naive datetimes"):
         utc_text(datetime(2026, 11, 23, 9, 30))
+
+
+async def test_loaded_reads_what_the_attributes_read_and_loads_what_is_not_loaded(
+    database_url: str,
+) -> None:
+    db = Database.from_url(database_url)
+    try:
+        async with db.sessions() as session, session.begin():
+            session.add(new_row(Customer, email="c@example.com", name="Cy", created_at=WHEN))
+        async with db.sessions() as session:
+            stored = (await session.scalars(select(Customer))).one()
+            values = loaded(stored)
+            for key in ("id", "email", "name", "phone", "created_at", "tier"):
+                assert values[key] == getattr(stored, key), key
+            stored.name = "Cyd"  # a change not yet flushed reads as the attribute reads it
+            assert loaded(stored)["name"] == "Cyd"
+            session.expire(stored, ["email"])
+            assert "email" not in vars(stored)
+            await session.refresh(stored, ["email"])
+            assert loaded(stored)["email"] == "c@example.com"
+        # A value the row never had is read through the attribute (None for a new row).
+        fresh = new_row(Customer, email="d@example.com")
+        assert "phone" not in vars(fresh)
+        assert loaded(fresh)["phone"] is None
+        with pytest.raises(AttributeError):
+            loaded(fresh)["emial"]
+    finally:
+        await db.dispose()

@@ -248,6 +248,25 @@ def _attribute_keys(mapped: type[DeclarativeBase]) -> frozenset[str]:
     return frozenset(mapped.__mapper__.attrs.keys())
 
 
+class _Loaded(dict[str, Any]):
+    __slots__ = ("_row",)
+
+    def __init__(self, row: DeclarativeBase) -> None:
+        super().__init__(row.__dict__)
+        self._row = row
+
+    def __missing__(self, key: str) -> Any:
+        return getattr(self._row, key)
+
+
+def loaded(row: DeclarativeBase) -> Mapping[str, Any]:
+    """A row's attribute values by key, read from its state at dict speed; a key the row
+    has not loaded (expired, deferred) is read through the attribute, loading it or
+    raising as the attribute would. Building an answer reads dozens of a row's columns,
+    and each instrumented attribute read costs a descriptor call."""
+    return _Loaded(row)
+
+
 def bind(mapped: type[DeclarativeBase], key: str, value: Any) -> Any:
     """``value`` as the column ``key`` of ``mapped`` stores it (for hand-written SQL)."""
     if value is None:

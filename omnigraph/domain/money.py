@@ -34,10 +34,7 @@ class Money:
         ):
             raise TypeError("Money.minor must be an int of minor units")
         if self.currency not in _CHECKED:
-            currency = self.currency
-            if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-                raise ValueError(f"currency must be a three-letter ISO 4217 code, got {currency!r}")
-            _CHECKED.add(currency)
+            _check_currency(self.currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -52,8 +49,7 @@ class Money:
 
     @property
     def amount(self) -> Decimal:
-        exponent = currency_exponent(self.currency)
-        return Decimal(self.minor).scaleb(-exponent).quantize(_quantum(exponent))
+        return decimal_amount(self.minor, self.currency)
 
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
@@ -72,6 +68,23 @@ class Money:
 
     def __str__(self) -> str:
         return money_text(self.minor, self.currency)
+
+
+def _check_currency(currency: str) -> None:
+    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        raise ValueError(f"currency must be a three-letter ISO 4217 code, got {currency!r}")
+    _CHECKED.add(currency)
+
+
+def decimal_amount(minor: int, currency: str) -> Decimal:
+    """``Money(minor, currency).amount`` without making one (an answer shows several
+    amounts of every order); the currency is checked as ``Money`` checks it."""
+    if type(minor) is not int and (isinstance(minor, bool) or not isinstance(minor, int)):
+        raise TypeError("an amount must be an int of minor units")
+    if currency not in _CHECKED:
+        _check_currency(currency)
+    exponent = currency_exponent(currency)
+    return Decimal(minor).scaleb(-exponent).quantize(_quantum(exponent))
 
 
 def money_text(minor: int, currency: str) -> str:

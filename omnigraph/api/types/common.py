@@ -6,6 +6,7 @@ import strawberry
 
 from omnigraph.domain import vocabulary
 from omnigraph.domain.money import Money as DomainMoney
+from omnigraph.domain.money import decimal_amount
 from omnigraph.domain.promise import StockMessage as DomainStockMessage
 
 OrderStatus = strawberry.enum(vocabulary.OrderStatus, description="Where an order is in its life.")
@@ -36,7 +37,7 @@ class Money:
 
     @classmethod
     def minor(cls, minor: int, currency: str) -> "Money":
-        return cls.of(DomainMoney(minor, currency))
+        return cls(amount=decimal_amount(minor, currency), currency_code=currency)
 
 
 @strawberry.type

@@ -26,6 +26,7 @@ from omnigraph.api.types.returns import Return
 from omnigraph.api.types.sourcing import SourcingExplanation
 from omnigraph.api.types.timeline import TimelineEntry
 from omnigraph.db import models
+from omnigraph.db.raw_rows import loaded
 from omnigraph.domain.orders import order_number
 
 
@@ -234,50 +235,53 @@ class Order(relay.Node):
 
     @classmethod
     def from_row(cls, row: models.Order) -> "Order":
+        # Read from the row's state: a page of orders reads all of these for every order.
+        values = loaded(row)
+        currency = values["currency"]
         address = None
-        if row.ship_line1 is not None:
-            coordinates = (
-                Coordinates(latitude=row.ship_latitude, longitude=row.ship_longitude)
-                if row.ship_latitude is not None and row.ship_longitude is not None
-                else None
-            )
+        if values["ship_line1"] is not None:
+            latitude, longitude = values["ship_latitude"], values["ship_longitude"]
             address = Address(
-                name=row.ship_name,
-                line1=row.ship_line1,
-                line2=row.ship_line2,
-                city=row.ship_city,
-                region=row.ship_region,
-                postal_code=row.ship_postal_code,
-                country=row.ship_country,
-                phone=row.ship_phone,
-                coordinates=coordinates,
+                name=values["ship_name"],
+                line1=values["ship_line1"],
+                line2=values["ship_line2"],
+                city=values["ship_city"],
+                region=values["ship_region"],
+                postal_code=values["ship_postal_code"],
+                country=values["ship_country"],
+                phone=values["ship_phone"],
+                coordinates=(
+                    Coordinates(latitude=latitude, longitude=longitude)
+                    if latitude is not None and longitude is not None
+                    else None
+                ),
             )
-        promised = (
-            PromisedWindow(earliest=row.promised_earliest, latest=row.promised_latest)
-            if row.promised_earliest is not None and row.promised_latest is not None
-            else None
-        )
+        earliest, latest = values["promised_earliest"], values["promised_latest"]
         return cls(
-            id=row.id,
-            number=order_number(row.id),
-            status=OrderStatus(row.status),
-            payment_status=PaymentStatus(row.payment_status),
-            delivery_method=DeliveryMethod(row.delivery_method),
+            id=values["id"],
+            number=order_number(values["id"]),
+            status=OrderStatus(values["status"]),
+            payment_status=PaymentStatus(values["payment_status"]),
+            delivery_method=DeliveryMethod(values["delivery_method"]),
             shipping_address=address,
-            subtotal=Money.minor(row.subtotal_minor, row.currency),
-            shipping=Money.minor(row.shipping_minor, row.currency),
-            total=Money.minor(row.total_minor, row.currency),
-            promised=promised,
-            remorse_ends_at=row.remorse_ends_at,
-            ship_by=row.ship_by,
-            cancel_reason=row.cancel_reason,
-            external_reference=row.external_reference,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            channel_id=row.channel_id,
-            customer_id=row.customer_id,
-            pickup_location_id=row.pickup_location_id,
-            currency=row.currency,
+            subtotal=Money.minor(values["subtotal_minor"], currency),
+            shipping=Money.minor(values["shipping_minor"], currency),
+            total=Money.minor(values["total_minor"], currency),
+            promised=(
+                PromisedWindow(earliest=earliest, latest=latest)
+                if earliest is not None and latest is not None
+                else None
+            ),
+            remorse_ends_at=values["remorse_ends_at"],
+            ship_by=values["ship_by"],
+            cancel_reason=values["cancel_reason"],
+            external_reference=values["external_reference"],
+            created_at=values["created_at"],
+            updated_at=values["updated_at"],
+            channel_id=values["channel_id"],
+            customer_id=values["customer_id"],
+            pickup_location_id=values["pickup_location_id"],
+            currency=currency,
         )
 
     @strawberry.field
