@@ -126,12 +126,22 @@ async def test_the_writer_reads_events_as_the_orm_does(harness: Harness, network
 def test_times_are_stored_as_the_dialect_stores_them(value: datetime | None) -> None:
     (column,) = Customer.__mapper__.column_attrs["created_at"].columns
     dialect = sqlite_dialect.dialect()
-    assert utc_text(value) == column.type.dialect_impl(dialect).bind_processor(dialect)(value)
+    expected = column.type.dialect_impl(dialect).bind_processor(dialect)(value)
+    assert utc_text(value) == expected
+    assert utc_text(value) == expected  # kept from the first time
 
 
 def test_a_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="naive datetimes"):
         utc_text(datetime(2026, 11, 23, 9, 30))
+
+
+def test_one_instant_has_one_text_in_any_zone_and_a_naive_time_is_refused_after_it() -> None:
+    instant = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    assert utc_text(instant) == "2026-11-23 09:30:00.000000"
+    assert utc_text(instant.astimezone(zone_named("Asia/Kolkata"))) == "2026-11-23 09:30:00.000000"
+    with pytest.raises(ValueError, match="naive datetimes"):
+        utc_text(datetime(2026, 11, 23, 9, 30))  # the same wall time, without a zone
 
 
 async def test_loaded_reads_what_the_attributes_read_and_loads_what_is_not_loaded(
