@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import specified_rules
+from graphql import ASTValidationRule, NoSchemaIntrospectionCustomRule, specified_rules
+from strawberry.extensions import AddValidationRules
 
 from omnigraph.api.documents import DocumentCache, PreparedDocuments
 from omnigraph.api.schema import MAX_QUERY_DEPTH, MAX_QUERY_TOKENS, build_schema
@@ -27,6 +28,8 @@ async def test_a_repeated_query_is_parsed_and_validated_once(harness: Harness) -
     first = await harness.graphql(query)
     second = await harness.graphql(query)
     assert (cache.hits, cache.misses) == (hits + 2, misses)
+    (prepared,) = [kept for (_, text), kept in cache._kept.items() if text == query]
+    assert len(prepared.errors) == 1  # validated once, under the schema's one set of rules
     assert first == second
     assert isinstance(first["channels"], list)
 
@@ -67,19 +70,25 @@ async def test_syntax_errors_are_answered_and_not_kept(harness: Harness) -> None
     assert all(text != query for _, text in document_cache()._kept)
 
 
+class _Context:
+    """The attributes the cache reads from strawberry's execution context."""
+
+    def __init__(
+        self,
+        query: str,
+        schema: strawberry.Schema | None = None,
+        rules: tuple[type[ASTValidationRule], ...] = tuple(specified_rules),
+    ) -> None:
+        self.query = query
+        self.schema = schema or build_schema()
+        self.validation_rules = rules
+
+
 def test_the_least_recently_used_text_leaves_first() -> None:
-    schema = build_schema()
     cache = DocumentCache(max_size=2, max_tokens=100, extra_rules=())
-
-    class Context:  # the two attributes the cache reads from strawberry's execution context
-        def __init__(self, query: str) -> None:
-            self.query = query
-            self.schema = schema
-            self.validation_rules = ()
-
     for query in ("{ a: __typename }", "{ b: __typename }", "{ a: __typename }"):
-        cache.prepared(Context(query))  # type: ignore[arg-type]
-    cache.prepared(Context("{ c: __typename }"))  # type: ignore[arg-type]
+        cache.parsed(_Context(query))  # type: ignore[arg-type]
+    cache.parsed(_Context("{ c: __typename }"))  # type: ignore[arg-type]
     assert [text for _, text in cache._kept] == ["{ a: __typename }", "{ c: __typename }"]
     assert (cache.hits, cache.misses) == (1, 3)
 
@@ -89,17 +98,49 @@ def test_one_cache_keeps_each_schemas_answer_apart() -> None:
     class Query:
         hello: str = "world"
 
-    small = strawberry.Schema(query=Query)
     cache = DocumentCache(max_size=8, max_tokens=100, extra_rules=())
+    answers = []
+    for schema in (build_schema(), strawberry.Schema(query=Query)):
+        context = _Context("{ channels { code } }", schema)
+        prepared = cache.parsed(context)  # type: ignore[arg-type]
+        assert prepared is not None
+        answers.append(cache.validated(prepared, context))  # type: ignore[arg-type]
+    assert answers[0] == []
+    assert "channels" in answers[1][0].message
 
-    class Context:
-        def __init__(self, schema: strawberry.Schema) -> None:
-            self.query = "{ channels { code } }"
-            self.schema = schema
-            self.validation_rules = specified_rules
 
-    product = cache.prepared(Context(build_schema()))  # type: ignore[arg-type]
-    other = cache.prepared(Context(small))  # type: ignore[arg-type]
-    assert product is not None and other is not None
-    assert product.errors == ()
-    assert "channels" in other.errors[0].message
+def test_errors_are_kept_per_set_of_rules() -> None:
+    cache = DocumentCache(max_size=8, max_tokens=100, extra_rules=())
+    query = "{ __schema { queryType { name } } }"
+    plain = _Context(query)
+    closed = _Context(query, rules=(*specified_rules, NoSchemaIntrospectionCustomRule))
+    prepared = cache.parsed(plain)  # type: ignore[arg-type]
+    assert prepared is not None
+    for _ in range(2):
+        assert cache.validated(prepared, plain) == []  # type: ignore[arg-type]
+        refused = cache.validated(prepared, closed)  # type: ignore[arg-type]
+        assert "introspection" in refused[0].message
+
+
+async def test_a_rule_an_extension_after_it_adds_still_applies() -> None:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def hello(self) -> str:
+            return "world"
+
+    cache = DocumentCache(max_size=8, max_tokens=100, extra_rules=())
+    schema = strawberry.Schema(
+        query=Query,
+        extensions=[
+            lambda: PreparedDocuments(cache),
+            lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]),
+        ],
+    )
+    query = "{ __schema { queryType { name } } }"
+    for _ in range(2):
+        result = await schema.execute(query)
+        assert result.data is None
+        assert result.errors is not None and "introspection" in result.errors[0].message
+    assert (await schema.execute("{ hello }")).data == {"hello": "world"}
+    assert cache.hits == 1

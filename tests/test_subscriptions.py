@@ -148,3 +148,44 @@ async def test_bad_subscription_arguments_are_reported(
         assert message["type"] in {"error", "next"}
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_subscription_that_does_not_validate_gets_an_error_and_the_socket_stays(
+    server: tuple[str, httpx.AsyncClient],
+) -> None:
+    base_url, http = server
+    async for console in connect(base_url):
+        for attempt in ("1", "2"):  # the second answer comes from the document cache
+            await console.socket.send(
+                json.dumps(
+                    {
+                        "id": attempt,
+                        "type": "subscribe",
+                        "payload": {"query": "subscription { orderEvents { noSuchField } }"},
+                    }
+                )
+            )
+            error = await received(console.socket)
+            assert error["type"] == "error" and error["id"] == attempt, error
+            assert "noSuchField" in error["payload"][0]["message"]
+        # The connection still serves a valid subscription.
+        await console.subscribe({"after": "0"}, subscription_id="3")
+        await graphql(http, CREATE, {"input": order_input()})
+        assert (await console.next_event())["topic"] == "fulfillment.created"
+
+
+async def test_a_subscription_that_does_not_parse_closes_the_socket_as_the_protocol_says(
+    server: tuple[str, httpx.AsyncClient],
+) -> None:
+    base_url, _ = server
+    async for console in connect(base_url):
+        await console.socket.send(
+            json.dumps(
+                {"id": "1", "type": "subscribe", "payload": {"query": "subscription { orderEv"}}
+            )
+        )
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await received(console.socket)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4400
+        assert closed.value.rcvd.reason.startswith("Syntax Error")

@@ -20,11 +20,16 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
+# Sets of validation rules a document's errors are kept for.
+RULE_SETS_KEPT = 4
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class Prepared:
     document: DocumentNode
-    errors: tuple[GraphQLError, ...]  # validation errors; empty when the document is valid
+    # Validation errors by the rules they were found with (empty: valid). The rules are
+    # the same for every request unless an extension changes them per request.
+    errors: dict[tuple[type[ASTValidationRule], ...], tuple[GraphQLError, ...]]
 
 
 class DocumentCache:
@@ -46,20 +51,19 @@ class DocumentCache:
         self.max_tokens = max_tokens
         self.extra_rules = tuple(extra_rules)
         self._kept: OrderedDict[tuple[GraphQLSchema, str], Prepared] = OrderedDict()
-        # Lookups answered from the cache and texts parsed and validated, for operators and
-        # the benchmarks.
+        # Texts answered from the cache and texts parsed, for operators and the benchmarks.
         self.hits = 0
         self.misses = 0
 
     def __len__(self) -> int:
         return len(self._kept)
 
-    def prepared(self, context: ExecutionContext) -> Prepared | None:
+    def parsed(self, context: ExecutionContext) -> Prepared | None:
+        """The request's text, parsed (None when it does not parse)."""
         query = context.query
         if query is None:
             return None
-        schema = context.schema._schema
-        key = (schema, query)
+        key = (context.schema._schema, query)
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)
@@ -70,20 +74,36 @@ class DocumentCache:
             document = parse(query, max_tokens=self.max_tokens)
         except GraphQLError:
             return None
-        errors = validate_document(schema, document, context.validation_rules)
-        kept = Prepared(document, tuple(errors))
+        kept = Prepared(document, {})
         self._kept[key] = kept
         if len(self._kept) > self.max_size:
             self._kept.popitem(last=False)
         return kept
 
+    @staticmethod
+    def validated(prepared: Prepared, context: ExecutionContext) -> list[GraphQLError]:
+        """The document's validation errors under the request's rules."""
+        rules = tuple(context.validation_rules)
+        errors = prepared.errors.get(rules)
+        if errors is None:
+            errors = tuple(validate_document(context.schema._schema, prepared.document, rules))
+            if len(prepared.errors) >= RULE_SETS_KEPT:
+                prepared.errors.clear()  # rules that differ per request: keep few
+            prepared.errors[rules] = errors
+        return list(errors)
+
 
 class PreparedDocuments(SchemaExtension):
-    """Hands strawberry the stored document and its validation errors before it would parse
-    and validate; strawberry skips both when they are already there."""
+    """Hands strawberry the stored document before it would parse, and its validation
+    errors before it would validate; strawberry skips each step when its result is there.
+
+    Validation errors are looked up when validation starts, after every extension's
+    ``on_operation``, so rules other extensions add apply (and are part of the key).
+    """
 
     def __init__(self, cache: DocumentCache) -> None:
         self.cache = cache
+        self._prepared: Prepared | None = None
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
@@ -91,9 +111,23 @@ class PreparedDocuments(SchemaExtension):
         # apply the same limits.
         context.parse_options["max_tokens"] = self.cache.max_tokens
         context.validation_rules = context.validation_rules + self.cache.extra_rules
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
         if context.graphql_document is None:
-            prepared = self.cache.prepared(context)
-            if prepared is not None:
-                context.graphql_document = prepared.document
-                context.pre_execution_errors = list(prepared.errors)
+            self._prepared = self.cache.parsed(context)
+            if self._prepared is not None:
+                context.graphql_document = self._prepared.document
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        prepared = self._prepared
+        if (
+            prepared is not None
+            and context.graphql_document is prepared.document
+            and context.pre_execution_errors is None
+        ):
+            context.pre_execution_errors = self.cache.validated(prepared, context)
         yield

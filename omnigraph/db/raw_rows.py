@@ -71,8 +71,10 @@ def _bind_processor(column: Any) -> Callable[[Any], Any] | None:
     return column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
 
 
-# Texts of recent times: the rows of an order share its one capture time (a dozen columns),
-# and a batch of orders a few. Equal aware times are the same instant, hence the same text.
+# Texts of recent UTC times: the rows of an order share its one capture time (a dozen
+# columns), and a batch of orders a few. Only times in UTC are kept: two times of one other
+# zone that differ only in ``fold`` (the repeated hour of a DST change) compare equal but
+# are different instants.
 _UTC_TEXTS: dict[datetime, str] = {}
 _UTC_TEXTS_KEPT = 1024
 
@@ -80,14 +82,16 @@ _UTC_TEXTS_KEPT = 1024
 def utc_text(value: datetime | None) -> str | None:
     """A ``UTCDateTime`` value as the SQLite dialect stores it ("2026-11-23 09:30:00.000000",
     in UTC), written in one step: the dialect's two steps took a tenth of the writer's time
-    for an order's dozen times. Each instant's text is worked out once and kept a while."""
+    for an order's dozen times. A UTC time's text is worked out once and kept a while."""
     if value is None:
         return None
-    text = _UTC_TEXTS.get(value)
-    if text is None:
+    if value.tzinfo is not UTC:
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; attach a time zone")
-        text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = _UTC_TEXTS.get(value)
+    if text is None:
+        text = value.replace(tzinfo=None).isoformat(" ", "microseconds")
         if len(_UTC_TEXTS) >= _UTC_TEXTS_KEPT:
             _UTC_TEXTS.clear()
         _UTC_TEXTS[value] = text
@@ -260,23 +264,28 @@ def _attribute_keys(mapped: type[DeclarativeBase]) -> frozenset[str]:
     return frozenset(mapped.__mapper__.attrs.keys())
 
 
-class _Loaded(dict[str, Any]):
-    __slots__ = ("_row",)
+class LoadedValues:
+    """A row's attribute values by key, read with ``[]`` from the row's state at dict speed;
+    a key the row has not loaded (expired, deferred, never set) is read through the
+    attribute, loading it or raising as the attribute would."""
+
+    __slots__ = ("_row", "_state")
 
     def __init__(self, row: DeclarativeBase) -> None:
-        super().__init__(row.__dict__)
         self._row = row
+        self._state = row.__dict__
 
-    def __missing__(self, key: str) -> Any:
-        return getattr(self._row, key)
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._state[key]
+        except KeyError:
+            return getattr(self._row, key)
 
 
-def loaded(row: DeclarativeBase) -> Mapping[str, Any]:
-    """A row's attribute values by key, read from its state at dict speed; a key the row
-    has not loaded (expired, deferred) is read through the attribute, loading it or
-    raising as the attribute would. Building an answer reads dozens of a row's columns,
-    and each instrumented attribute read costs a descriptor call."""
-    return _Loaded(row)
+def loaded(row: DeclarativeBase) -> LoadedValues:
+    """``row``'s values for building an answer: it reads dozens of a row's columns, and each
+    read of an instrumented attribute costs a descriptor call."""
+    return LoadedValues(row)
 
 
 def bind(mapped: type[DeclarativeBase], key: str, value: Any) -> Any:
