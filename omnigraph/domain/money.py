@@ -29,10 +29,7 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        if type(self.minor) is not int and (
-            isinstance(self.minor, bool) or not isinstance(self.minor, int)
-        ):
-            raise TypeError("Money.minor must be an int of minor units")
+        _check_minor(self.minor)
         if self.currency not in _CHECKED:
             _check_currency(self.currency)
 
@@ -70,6 +67,11 @@ class Money:
         return money_text(self.minor, self.currency)
 
 
+def _check_minor(minor: int) -> None:
+    if type(minor) is not int and (isinstance(minor, bool) or not isinstance(minor, int)):
+        raise TypeError("an amount must be an int of minor units, not a float or a bool")
+
+
 def _check_currency(currency: str) -> None:
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
         raise ValueError(f"currency must be a three-letter ISO 4217 code, got {currency!r}")
@@ -79,8 +81,7 @@ def _check_currency(currency: str) -> None:
 def decimal_amount(minor: int, currency: str) -> Decimal:
     """``Money(minor, currency).amount`` without making one (an answer shows several
     amounts of every order); the currency is checked as ``Money`` checks it."""
-    if type(minor) is not int and (isinstance(minor, bool) or not isinstance(minor, int)):
-        raise TypeError("an amount must be an int of minor units")
+    _check_minor(minor)
     if currency not in _CHECKED:
         _check_currency(currency)
     exponent = currency_exponent(currency)
