@@ -1,10 +1,12 @@
 """Contended reservations per second through the real services, beside raw baselines.
 
-For SQLite and PostgreSQL, each scenario runs a fixed number of operations from a closed loop
-of concurrent callers and prints ops/s and p50/p99 latency beside a baseline measured in the
-same run (``inventory_baselines.py``): raw ``sqlite3`` with one writer thread and group commit,
-raw ``asyncpg`` with a single-statement conditional update. The baseline runs in two halves,
-one before and one after the service cell, so drift of the machine falls on both.
+For SQLite and PostgreSQL, each scenario runs for a fixed time (3 s by default) from a closed
+loop of concurrent callers and prints ops/s and p50/p99 latency beside a baseline measured in
+the same run (``inventory_baselines.py``): raw ``sqlite3`` with one writer thread and group
+commit, raw ``asyncpg`` with a single-statement conditional update. The baseline runs as long,
+in two halves, one before and one after the service cell, so drift of the machine falls on
+both. A time, not a count of calls: on a fast machine a few thousand holds take a fifth of a
+second, too short a window to be read twice alike.
 
 Scenarios (one DC of a generated network, every level topped up with plenty of stock):
 
@@ -170,8 +172,8 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    ops: int
-    max_seconds: float
+    ops: int  # at most, per measured phase
+    seconds: float  # each service phase; each baseline half takes half as long
     warmup: int
     skus: int
     sqlite_concurrency: int
@@ -342,9 +344,9 @@ async def measure_cell(
     base_before = await baseline_totals()
     warm_service = await closed_loop(service_op, plan.warmup, concurrency)
     warm_base = await closed_loop(baseline_op, plan.warmup, concurrency)
-    first = await closed_loop(baseline_op, plan.ops // 2, concurrency)
-    service = await closed_loop(service_op, plan.ops, concurrency, plan.max_seconds)
-    second = await closed_loop(baseline_op, plan.ops - plan.ops // 2, concurrency)
+    first = await closed_loop(baseline_op, plan.ops // 2, concurrency, plan.seconds / 2)
+    service = await closed_loop(service_op, plan.ops, concurrency, plan.seconds)
+    second = await closed_loop(baseline_op, plan.ops - plan.ops // 2, concurrency, plan.seconds / 2)
     baseline = merge(first, second)
     succeeded = plan.warmup + service.ops - warm_service.failures - service.failures
     problems = service_problems(
@@ -353,7 +355,7 @@ async def measure_cell(
         0 if orders else succeeded,
         succeeded if orders else 0,
     )
-    base_ok = plan.warmup + plan.ops - warm_base.failures - baseline.failures
+    base_ok = plan.warmup + baseline.ops - warm_base.failures - baseline.failures
     problems += [f"baseline: {p}" for p in (await baseline_totals()).problems(base_before, base_ok)]
     if service.failures or baseline.failures:
         problems.append(f"{service.failures} service and {baseline.failures} baseline calls failed")
@@ -709,13 +711,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Contended reservations/s and create_order/s through the services, on "
         "SQLite and PostgreSQL, beside raw sqlite3 group-commit and asyncpg baselines.",
     )
-    parser.add_argument("--quick", action="store_true", help="500 ops per cell instead of 5,000")
-    parser.add_argument("--ops", type=int, help="measured operations per cell (default 5,000)")
     parser.add_argument(
-        "--max-seconds",
+        "--quick", action="store_true", help="0.5 s of service calls per cell instead of 3 s"
+    )
+    parser.add_argument(
+        "--seconds",
         type=float,
-        default=40.0,
-        help="stop starting service calls after this long in a cell (default 40)",
+        help="service calls per cell for this long (default 3; the baseline as long, in two"
+        " halves around them)",
+    )
+    parser.add_argument(
+        "--ops",
+        type=int,
+        default=1_000_000,
+        help="at most this many calls per cell, service and baseline each (default 1,000,000)",
     )
     parser.add_argument("--skus", type=int, default=1_000, help="SKUs of the spread scenario")
     parser.add_argument("--sqlite-concurrency", type=int, default=32, help="callers on SQLite")
@@ -740,15 +749,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def main(args: argparse.Namespace) -> int:
-    ops = args.ops or (500 if args.quick else 5_000)
+    seconds = args.seconds or (0.5 if args.quick else 3.0)
     scenarios = frozenset(name.strip() for name in args.scenarios.split(",") if name.strip())
     if not scenarios or scenarios - set(SCENARIOS):
         print(f"--scenarios takes a comma-separated subset of {', '.join(SCENARIOS)}")
         return 2
     plan = Plan(
-        ops=ops,
-        max_seconds=args.max_seconds,
-        warmup=min(200, max(20, ops // 20)),
+        ops=args.ops,
+        seconds=seconds,
+        warmup=50 if args.quick else 200,
         skus=args.skus,
         sqlite_concurrency=args.sqlite_concurrency,
         postgres_concurrency=args.postgres_concurrency,
@@ -757,8 +766,9 @@ async def main(args: argparse.Namespace) -> int:
     )
     print(machine_line())
     print(
-        f"{plan.ops:,} ops per cell or {plan.max_seconds:.0f} s of service calls, whichever"
-        f" first (+{plan.warmup} warm-up); concurrency {plan.sqlite_concurrency} on SQLite,"
+        f"{plan.seconds:g} s of service calls per cell and as long of the baseline, in two"
+        f" halves around them, each at most {plan.ops:,} calls (+{plan.warmup} warm-up);"
+        f" concurrency {plan.sqlite_concurrency} on SQLite,"
         f" {plan.postgres_concurrency} on PostgreSQL (asyncpg baseline pool"
         f" {plan.postgres_connections}); SQLite WAL, synchronous=NORMAL",
         flush=True,
