@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from omnigraph.db.mapping import level_of
 from omnigraph.db.models import (
@@ -491,6 +491,43 @@ async def test_one_failing_hold_does_not_fail_its_batch(
     assert after["holds"] - before["holds"] == 2
     assert after["reserved"] - before["reserved"] == 4
     assert await ledger_discrepancies(services) == []
+
+
+async def test_postgres_holds_have_their_tables_analysed_as_they_grow(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plans cached while the holds tables were nearly empty walk every active hold; the
+    batcher refreshes the statistics (which replaces those plans) at 2, 4, 8... holds here."""
+    if services.db.is_sqlite:
+        pytest.skip("PostgreSQL's batcher; SQLite holds go through the writer thread")
+    from omnigraph.services import express_holds_postgres
+
+    monkeypatch.setattr(express_holds_postgres, "ANALYZE_AFTER", 2)
+    no_general_path(monkeypatch)
+
+    async def counted() -> tuple[float, int]:
+        """(PostgreSQL's row estimate for reservations, the rows there are)."""
+        async with services.db.read_session() as session:
+            estimate = await session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'reservations'")
+            )
+            rows = await session.scalar(select(func.count(Reservation.id)))
+        return float(estimate), int(rows or 0)
+
+    async def hold(cart_id: str) -> None:
+        await reservations.reserve_inventory(services, request(cart_id, quantity=1))
+        assert services.hold_batcher is not None
+        await services.hold_batcher.analysis_done()
+
+    await hold("analyse-1")
+    estimate, rows = await counted()
+    assert estimate != rows  # not analysed yet
+    await hold("analyse-2")  # the first threshold
+    assert await counted() == (2.0, 2)
+    await hold("analyse-3")  # the next is at 4
+    assert await counted() == (2.0, 3)
+    await hold("analyse-4")
+    assert await counted() == (4.0, 4)
 
 
 def test_the_event_text_of_a_hold_is_its_payload_as_json() -> None:

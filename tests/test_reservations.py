@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from omnigraph.app import create_app
+from omnigraph.db.migrate import upgrade
 from omnigraph.db.models import InventoryLevel, InventoryMovement, OutboxEvent, Reservation
 from omnigraph.domain.errors import DomainError, ErrorCode
 from omnigraph.domain.orders import LineRequest
@@ -22,7 +24,7 @@ from omnigraph.domain.reservations import (
     reservation_ttl,
 )
 from omnigraph.domain.vocabulary import DeliveryMethod
-from omnigraph.services import reservations
+from omnigraph.services import express_holds_sqlite, express_orders, reservations
 from omnigraph.services.sourcing_rules import MethodRuleInput, set_method_rule
 from omnigraph.settings import Settings, SettingsError
 from omnigraph.testing import Harness, serve_app
@@ -285,6 +287,48 @@ async def test_expiry_is_applied_on_read_and_swept_once(
     assert await stored_status(harness, db_id(held["id"])) == "EXPIRED"
     assert (await level(harness, network.loop, 1)).reserved == 0
     assert await ledger_discrepancies(harness.services) == []
+
+
+async def test_expiring_by_sku_takes_only_those_skus_holds_found_by_hold(
+    harness: Harness, network: Network, clock: list[datetime]
+) -> None:
+    tee = (await reserve(harness, "tee", ttlSeconds=60))["reservation"]
+    mug = await reserve(harness, "mug", ttlSeconds=60, lines=[{"sku": "MUG-002", "quantity": 1}])
+    clock[0] += timedelta(seconds=61)
+
+    assert await reservations.expire_due(harness.services, skus=["TEE-001"]) == 1
+    assert await stored_status(harness, db_id(tee["id"])) == "EXPIRED"
+    assert await stored_status(harness, db_id(mug["reservation"]["id"])) == "ACTIVE"
+    assert await reservations.expire_due(harness.services, skus=["NO-SUCH-SKU"]) == 0
+
+
+async def test_due_holds_of_skus_are_read_by_hold_on_the_migrated_schema(
+    empty_database_url: str,
+) -> None:
+    """The lines of a hot SKU grow with every checkout; a due hold's are read by hold."""
+    if not empty_database_url.startswith("sqlite"):
+        pytest.skip("SQLite's plan; PostgreSQL's depends on its statistics")
+    await upgrade(empty_database_url)
+    engine = create_async_engine(empty_database_url)
+    query = reservations.due_holds_query(datetime(2026, 3, 4, tzinfo=UTC), [1], 10)
+    compiled = query.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
+    # The general path's query, then the express paths' (a hold's, an order's).
+    statements = [
+        (str(compiled), ()),
+        (express_holds_sqlite._DUE.format(ids="1"), ("2026-03-04",)),
+        (express_orders._DUE_HOLD.format(ids="1"), ("2026-03-04",)),
+    ]
+    try:
+        async with engine.connect() as connection:
+            for statement, parameters in statements:
+                rows = await connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters
+                )
+                plan = " ".join(str(row[-1]) for row in rows)
+                assert "ix_reservation_lines_reservation_id" in plan, statement
+                assert "ix_reservation_lines_product_location" not in plan, statement
+    finally:
+        await engine.dispose()
 
 
 async def test_expired_hold_frees_its_stock_for_the_next_buyer_without_the_sweeper(

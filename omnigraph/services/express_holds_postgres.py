@@ -18,12 +18,22 @@ per hold otherwise; the pool's connections are not reset between batches. A hold
 cannot serve is refused alone (``INSUFFICIENT_STOCK`` and the rest) or handed back with
 ``NotExpress``; a failure of the batch itself fails its holds. Stock at a location the
 catalogue cache has not loaded rolls the batch back, loads it, and writes the batch again.
+
+The statements are prepared once per connection, and PostgreSQL keeps a generic plan for
+each after a few runs. A plan made while the holds tables were nearly empty is cheap then and
+ruinous later: it found a batch's carts and due holds by walking every active hold, so a flash
+sale on a new database slowed down with every hold it took (4,000 holds/s at first, under
+2,000 eight seconds on). So the batcher has the two tables analysed itself once this process
+has written 1,000 holds, and again at every doubling: fresh statistics invalidate the cached
+plans, and the plans made next use the indexes (the cart's, the due holds' range). Autovacuum
+would get there too, a minute or more later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +60,12 @@ MAX_BATCH = 128
 IN_FLIGHT = 2
 # A batch that meets a deadlock or a concurrent hold of one of its carts is retried whole.
 DEADLOCK_ATTEMPTS = 5
+# Holds written by this process before the holds tables are first analysed (then at every
+# doubling): see the module's docstring.
+ANALYZE_AFTER = 1_000
+_ANALYZE = "ANALYZE reservations, reservation_lines"
+
+logger = logging.getLogger(__name__)
 _ACTIVE = "ACTIVE"
 _AVAILABLE = "on_hand - committed - reserved - safety_stock - damaged"
 
@@ -65,9 +81,12 @@ UNION ALL
 SELECT 'category', category FROM protected_stock_rules WHERE category = ANY($4::text[])
 UNION ALL
 SELECT DISTINCT 'product', l.product_id::text FROM reservations r
-  JOIN reservation_lines l ON l.reservation_id = r.id
-  WHERE r.status = '{_ACTIVE}' AND r.expires_at <= $5 AND l.product_id = ANY($3::int[])
+  CROSS JOIN LATERAL (SELECT product_id FROM reservation_lines
+    WHERE reservation_id = r.id AND product_id = ANY($3::int[])) l
+  WHERE r.status = '{_ACTIVE}' AND r.expires_at <= $5
 """
+# Due holds are found from the (status, expires_at) index, their lines by hold (LATERAL keeps
+# the planner from starting at the lines of a hot SKU, which grow with every checkout).
 # The stocked levels, locked in id order, each row with every blocker (``kind:value``): one
 # round trip. The blockers are read in the statement's snapshot, taken before the lock wait,
 # as a separate read before the lock would be; a cart held since is caught by the unique index.
@@ -170,6 +189,9 @@ class HoldBatcher:
         self._catalog = catalog
         self._queue: list[_Queued] = []
         self._drainers: set[asyncio.Task[None]] = set()
+        self._written = 0  # holds this batcher wrote
+        self._analyze_at = ANALYZE_AFTER
+        self._analysing: asyncio.Task[None] | None = None
 
     async def hold(self, hold: ExpressHold) -> Held:
         future: asyncio.Future[Held] = asyncio.get_running_loop().create_future()
@@ -187,6 +209,7 @@ class HoldBatcher:
                 outcomes = await self._write([queued.hold for queued in batch])
             except Exception as error:  # the batch itself failed: so did each of its holds
                 outcomes = [error] * len(batch)
+            self._count_written(sum(isinstance(outcome, Held) for outcome in outcomes))
             for queued, outcome in zip(batch, outcomes, strict=True):
                 if queued.future.done():
                     continue
@@ -194,6 +217,31 @@ class HoldBatcher:
                     queued.future.set_exception(outcome)
                 else:
                     queued.future.set_result(outcome)
+
+    def _count_written(self, holds: int) -> None:
+        """Count holds written; past the next threshold, analyse the holds tables beside
+        the batches (one analysis at a time)."""
+        self._written += holds
+        if self._written < self._analyze_at or self._analysing is not None:
+            return
+        while self._analyze_at <= self._written:
+            self._analyze_at *= 2
+        self._analysing = asyncio.create_task(self._analyze(), name="omnigraph-hold-analyze")
+
+    async def analysis_done(self) -> None:
+        """Wait for the analysis under way, if any."""
+        if self._analysing is not None:
+            await asyncio.shield(self._analysing)
+
+    async def _analyze(self) -> None:
+        try:
+            pool = await self._db.asyncpg_pool()
+            async with pool.acquire() as connection:
+                await connection.execute(_ANALYZE)
+        except Exception:  # statistics only: the holds are written either way
+            logger.exception("analysing the holds tables failed; autovacuum will")
+        finally:
+            self._analysing = None
 
     async def _write(self, holds: list[ExpressHold]) -> list[Held | Exception]:
         pool = await self._db.asyncpg_pool()

@@ -50,11 +50,12 @@ from omnigraph.services.stock_rules import SellingRules
 _AVAILABLE = "on_hand - committed - reserved - safety_stock - damaged"
 # Through the (status, expires_at) index: due holds are few, while the lines of a hot SKU
 # grow with every checkout (CROSS JOIN keeps SQLite from starting at the lines). The status
-# is a literal so SQLite may use partial indexes.
+# is a literal so SQLite may use partial indexes; ``+l.product_id`` reads a due hold's lines
+# by hold, never by product.
 _DUE = (
     "SELECT l.product_id, min(r.expires_at) FROM reservations r"
     " CROSS JOIN reservation_lines l ON l.reservation_id = r.id"
-    f" WHERE r.status = '{ACTIVE}' AND r.expires_at <= ? AND l.product_id IN ({{ids}})"
+    f" WHERE r.status = '{ACTIVE}' AND r.expires_at <= ? AND +l.product_id IN ({{ids}})"
     " GROUP BY l.product_id"
 )
 # By cart (``+status``: not through the status index, which lists every active hold).

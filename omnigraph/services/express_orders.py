@@ -96,9 +96,11 @@ _PROTECTED = (
     "SELECT 1 FROM protected_stock_rules"
     " WHERE product_id IN ({ids}) OR category IN ({categories}) LIMIT 1"
 )
+# From the due holds to their lines by hold (``+l.product_id``: not through the product's
+# index, whose lines of a hot SKU grow with every checkout).
 _DUE_HOLD = (
     "SELECT 1 FROM reservations r CROSS JOIN reservation_lines l ON l.reservation_id = r.id"
-    " WHERE r.status = 'ACTIVE' AND r.expires_at <= ? AND l.product_id IN ({ids}) LIMIT 1"
+    " WHERE r.status = 'ACTIVE' AND r.expires_at <= ? AND +l.product_id IN ({ids}) LIMIT 1"
 )
 # The threshold rides on the condition: the units must be there, and as many as the
 # method's minimum stock for the location asks (``need`` >= the quantity).
