@@ -563,6 +563,8 @@ async def postgres_cells(plan: Plan, url: str, ours: bool) -> list[Cell]:
             )
         finally:
             await baseline.close()
+            if services.hold_batcher is not None:  # a statistics refresh may be under way
+                await services.hold_batcher.analysis_done()
             await services.db.dispose()
 
 

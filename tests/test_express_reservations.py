@@ -497,7 +497,9 @@ async def test_postgres_holds_have_their_tables_analysed_as_they_grow(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Plans cached while the holds tables were nearly empty walk every active hold; the
-    batcher refreshes the statistics (which replaces those plans) at 2, 4, 8... holds here."""
+    batcher refreshes the statistics (which replaces those plans) at 2, 4, 8... holds here.
+    This checks that the tables are analysed at those thresholds and not between; that the
+    plans then change is PostgreSQL's part (BENCHMARKS.md measures it)."""
     if services.db.is_sqlite:
         pytest.skip("PostgreSQL's batcher; SQLite holds go through the writer thread")
     from omnigraph.services import express_holds_postgres

@@ -289,7 +289,7 @@ async def test_expiry_is_applied_on_read_and_swept_once(
     assert await ledger_discrepancies(harness.services) == []
 
 
-async def test_expiring_by_sku_takes_only_those_skus_holds_found_by_hold(
+async def test_expiring_by_sku_takes_only_those_skus_holds(
     harness: Harness, network: Network, clock: list[datetime]
 ) -> None:
     tee = (await reserve(harness, "tee", ttlSeconds=60))["reservation"]
@@ -310,7 +310,7 @@ async def test_due_holds_of_skus_are_read_by_hold_on_the_migrated_schema(
         pytest.skip("SQLite's plan; PostgreSQL's depends on its statistics")
     await upgrade(empty_database_url)
     engine = create_async_engine(empty_database_url)
-    query = reservations.due_holds_query(datetime(2026, 3, 4, tzinfo=UTC), [1], 10)
+    query = reservations.due_holds_query(datetime(2026, 3, 4, tzinfo=UTC), [1], 10, by_hold=True)
     compiled = query.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
     # The general path's query, then the express paths' (a hold's, an order's).
     statements = [

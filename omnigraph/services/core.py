@@ -96,3 +96,5 @@ class Services:
 
     async def shutdown(self) -> None:
         await await_all(self.plugins.hook.omnigraph_shutdown(services=self))
+        if self.hold_batcher is not None:  # before the pool closes under it
+            await self.hold_batcher.analysis_done()
