@@ -23,7 +23,7 @@ The statements are prepared once per connection, and PostgreSQL keeps a generic 
 each after a few runs. A plan made while the holds tables were nearly empty is cheap then and
 ruinous later: it found a batch's carts and due holds by walking every active hold, so a flash
 sale on a new database slowed down with every hold it took (4,600 holds/s in its first
-second, 1,500 in its eighth). So the batcher has the two tables analysed itself once this process
+second, 1,500 in its eighth). So the batcher has the two tables analysed once this process
 has written 1,000 holds, and again at every doubling: fresh statistics invalidate the cached
 plans, and the plans made next use the indexes (the cart's, the due holds' range). Autovacuum
 would get there too, a minute or more later.
@@ -64,10 +64,10 @@ DEADLOCK_ATTEMPTS = 5
 # doubling): see the module's docstring.
 ANALYZE_AFTER = 1_000
 _ANALYZE = "ANALYZE reservations, reservation_lines"
-
-logger = logging.getLogger(__name__)
 _ACTIVE = "ACTIVE"
 _AVAILABLE = "on_hand - committed - reserved - safety_stock - damaged"
+
+logger = logging.getLogger(__name__)
 
 _BLOCKERS = f"""
 SELECT 'cart' AS kind, cart_id AS value FROM reservations
